@@ -1,0 +1,58 @@
+/** What every command handler gets, and the helpers they share. */
+import { loadConfig, type FlagValue, type KeyPath, type LoadedConfig } from '../config/index.js';
+import type { AppContext } from '../context.js';
+import { DataError, UsageError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+export interface CommandContext extends AppContext {
+  debug: boolean;
+  /** `--config PATH`, if given. */
+  configPath: string | undefined;
+}
+
+/** Builds config flags from the options the operator actually typed. */
+export function flagsOf(entries: [KeyPath, unknown, string][]): Partial<Record<KeyPath, FlagValue>> {
+  const flags: Partial<Record<KeyPath, FlagValue>> = {};
+  for (const [path, value, flag] of entries) if (value !== undefined) flags[path] = { value, flag };
+  return flags;
+}
+
+export function loadCommandConfig(ctx: CommandContext, flags?: Partial<Record<KeyPath, FlagValue>>): Promise<LoadedConfig> {
+  return loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.configPath, flags });
+}
+
+/** Options shared by preview, send and enqueue: which mail, in which language, with what. */
+export interface MessageOptions {
+  lang?: string | undefined;
+  /** `--var k=v`, repeatable */
+  var?: [string, string][] | undefined;
+  /** `--vars FILE.json` */
+  vars?: string | undefined;
+}
+
+/** Merges `--vars FILE` then `--var k=v` (later wins). Throws 65 on an unreadable or non-object file. */
+export async function readVars(opts: MessageOptions, cwd: string): Promise<Record<string, unknown>> {
+  const vars: Record<string, unknown> = {};
+  if (opts.vars) {
+    const path = resolve(cwd, opts.vars);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --vars file ${opts.vars}: ${(err as Error).message}`, { cause: err });
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      throw new DataError(`--vars file ${opts.vars} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      throw new DataError(`--vars file ${opts.vars} must hold one JSON object of variables`);
+    }
+    Object.assign(vars, data);
+  }
+  for (const [k, v] of opts.var ?? []) vars[k] = v;
+  return vars;
+}

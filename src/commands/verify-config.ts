@@ -1,0 +1,70 @@
+/** `mailctl verify-config [--connect] [--dns] [--json]` */
+import { redact, secretsOf, type Config, type Problem } from '../config/index.js';
+import { describeTransport } from '../config/describe.js';
+import { ExitCode } from '../errors.js';
+import type { ProbeReport } from '../providers/types.js';
+import { countLine, formatProblems } from '../output/problems.js';
+import { createChalk } from '../output/style.js';
+import { loadCommandConfig, type CommandContext } from './shared.js';
+
+export interface VerifyConfigOptions {
+  connect?: boolean;
+  dns?: boolean;
+  json?: boolean;
+}
+
+export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promise<number> {
+  const { config, problems } = await loadCommandConfig(ctx);
+  const secrets = secretsOf(config);
+  const errors = problems.filter((p) => p.severity === 'error');
+
+  let probe: ProbeReport | undefined;
+  if (opts.connect && errors.length === 0) {
+    const { probeProvider } = await import('../providers/probe.js');
+    probe = await probeProvider(config, { clock: ctx.clock, signal: ctx.signal, cwd: ctx.cwd });
+  }
+
+  const exitCode = errors.length > 0 ? ExitCode.CONFIG : probe && !probe.ok ? probe.exitCode : ExitCode.OK;
+  const print = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
+
+  if (opts.json) {
+    print(JSON.stringify(jsonReport(config, problems, probe, exitCode), null, 2));
+    return exitCode;
+  }
+  const chalk = createChalk(ctx.env, ctx.io.outIsTTY);
+  print(`${chalk.bold('mailctl verify-config')}: ${describeTransport(config)}${config.filePath ? chalk.dim(` (config: ${config.filePath})`) : ''}`);
+  if (problems.length > 0) print(formatProblems(problems, chalk));
+  if (opts.connect && errors.length > 0) print(chalk.dim('  --connect skipped: fix the errors above first'));
+  if (probe) print(formatProbe(probe, chalk));
+  const verdict = exitCode === ExitCode.OK ? chalk.green('ok') : chalk.red('failed');
+  print(`${verdict}: ${countLine(problems)}${probe ? `, connection ${probe.ok ? 'ok' : 'failed'}` : ''}`);
+  return exitCode;
+}
+
+function jsonReport(config: Config, problems: readonly Problem[], probe: ProbeReport | undefined, exitCode: number): object {
+  return {
+    ok: exitCode === ExitCode.OK,
+    exitCode,
+    mailType: config.values.mailType,
+    transport: describeTransport(config),
+    configFile: config.filePath ?? null,
+    problems: problems.map((p) => ({ key: p.key, severity: p.severity, message: p.message, source: p.source, ...(p.hint ? { hint: p.hint } : {}) })),
+    ...(probe ? { connect: probe } : {}),
+  };
+}
+
+function formatProbe(probe: ProbeReport, chalk: ReturnType<typeof createChalk>): string {
+  const lines = probe.stages.map((s) => {
+    const mark = s.ok ? chalk.green('ok  ') : chalk.red('FAIL');
+    const ms = chalk.dim(`${s.ms.toFixed(0).padStart(5)} ms`);
+    const parts = [`  ${mark} ${s.name.padEnd(10)} ${ms}`];
+    if (s.sent) parts.push(chalk.cyan(`-> ${s.sent}`));
+    if (s.reply) parts.push(`<- ${s.reply}`);
+    let line = parts.join('  ');
+    if (s.warning) line += `\n       ${chalk.yellow('warning:')} ${s.warning}`;
+    return line;
+  });
+  if (probe.error) lines.push(`  ${chalk.red('error:')} ${probe.error}`);
+  if (probe.hint) lines.push(`  ${chalk.dim('hint:')} ${probe.hint}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,33 @@
+/** Masks secrets on every output path (text, `--json`, `--debug`). */
+import { KEYS, type KeyDef } from './keys.js';
+import type { Config } from './resolve.js';
+
+export const MASK = '********';
+
+/** The display form of a value: secrets masked, everything else as is. */
+export function displayValue(def: KeyDef, value: unknown): unknown {
+  if (value === undefined) return undefined;
+  return def.secret ? MASK : value;
+}
+
+/** Every secret value in force, so that any text can be scrubbed before it is printed. */
+export function secretsOf(config: Config): string[] {
+  return (KEYS as readonly KeyDef[])
+    .filter((k) => k.secret)
+    .map((k) => (config.values as Record<string, unknown>)[k.path])
+    .filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}
+
+/** Replaces every occurrence of each secret (and its base64 form, as in SMTP AUTH) with the mask. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    for (const form of [s, Buffer.from(s).toString('base64')]) out = out.split(form).join(MASK);
+  }
+  return out;
+}
+
+/** The whole configuration as display rows, secrets masked. */
+export function configRows(config: Config): { key: string; env: string; value: unknown }[] {
+  return (KEYS as readonly KeyDef[]).map((k) => ({ key: k.path, env: k.env, value: displayValue(k, (config.values as Record<string, unknown>)[k.path]) }));
+}

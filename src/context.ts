@@ -1,0 +1,57 @@
+/**
+ * The world a command runs in. `cli.ts` builds it from the process; tests build their own.
+ * Nothing below `cli.ts` reads process globals: everything comes through here.
+ */
+
+/** Where a command writes. `out` carries results only; `err` everything else. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Whether stdout / stderr are terminals (colours, progress bars). */
+  outIsTTY: boolean;
+  errIsTTY: boolean;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface AppContext {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  io: Io;
+  clock: Clock;
+  /** A uniform random number in [0, 1): backoff jitter. */
+  random: () => number;
+  pid: number;
+  hostname: string;
+  /** Aborted on SIGINT/SIGTERM: stop claiming, finish what is in flight. */
+  signal: AbortSignal;
+  /** Opens a path or URL in the user's browser (`preview --open`). */
+  openInBrowser?: ((target: string) => Promise<void>) | undefined;
+}
+
+/** Options every command accepts (set on the root program). */
+export interface GlobalOptions {
+  config?: string | undefined;
+  debug?: boolean | undefined;
+}
+
+export function systemClock(): Clock {
+  return {
+    now: () => Date.now(),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        const timer = setTimeout(done, ms);
+        function done(): void {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        signal?.addEventListener('abort', done, { once: true });
+      }),
+  };
+}

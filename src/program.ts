@@ -1,0 +1,200 @@
+/**
+ * The command tree. Every command and option is declared here; handlers are imported lazily in
+ * their action, so `mailctl --help` and light commands never load mjml, nodemailer or SendGrid.
+ * Config-backed options have no commander defaults: a flag the operator did not type overrides
+ * nothing (flags > env > file > defaults).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import type { AppContext, GlobalOptions } from './context.js';
+import { ExitCode, UsageError } from './errors.js';
+import type { CommandContext } from './commands/shared.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function parsePositiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} takes a whole number of at least 1.`);
+    return Number(value);
+  };
+}
+
+function collectVar(value: string, previous: [string, string][] = []): [string, string][] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('write it as name=value.');
+  return [...previous, [value.slice(0, eq), value.slice(eq + 1)]];
+}
+
+function collectList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+const examples = (lines: string[]): string => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
+function addMessageOptions(cmd: Command): Command {
+  return cmd
+    .option('--lang <tag>', 'language (BCP 47), e.g. en-US, zh-CN; aliases such as zh-Hans and en-GB map to these')
+    .option('--var <name=value>', 'set a template variable (repeatable)', collectVar)
+    .option('--vars <file>', 'read template variables from a JSON object file');
+}
+
+export interface ProgramResult {
+  exitCode: number;
+}
+
+/** Runs one command line. Returns the exit code; throws MailctlError (or a bug) for cli.ts to report. */
+export async function runProgram(argv: readonly string[], app: AppContext): Promise<number> {
+  const result: ProgramResult = { exitCode: ExitCode.OK };
+  const program = new Command('mailctl');
+  const ctxOf = (cmd: Command): CommandContext => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    return { ...app, debug: g.debug === true, configPath: g.config };
+  };
+  const run = (load: (cmd: Command) => Promise<number>) => async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    result.exitCode = await load(cmd);
+  };
+
+  program
+    .description('The operator\'s tool for transactional mail: verify, preview, send, spool and drain.')
+    .version(pkg.version, '-V, --version')
+    .option('--config <path>', 'read this config file instead of searching the working directory')
+    .option('--debug', 'show stack traces, protocol transcripts and resolved configuration (secrets masked)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => app.io.out(s),
+      writeErr: (s) => app.io.err(s),
+      // Commander's own error lines are re-thrown as UsageError and printed once by cli.ts.
+      outputError: () => {},
+    })
+    .addHelpText('after', examples([
+      'mailctl verify-config --connect',
+      'mailctl preview invite-member --lang zh-CN --open',
+      'mailctl send reset-password --lang zh-CN --to ops@example.com',
+      'mailctl drain --watch',
+      'mailctl queue status --json',
+    ]));
+
+  program
+    .command('verify-config')
+    .description('check the provider configuration; with --connect, really connect and log in')
+    .option('--connect', 'connect to the provider: SMTP greeting, EHLO, TLS, AUTH, MAIL FROM; SendGrid key scopes')
+    .option('--dns', 'check SPF, DKIM, DMARC and MX of the sender\'s domain')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', examples(['mailctl verify-config', 'mailctl verify-config --connect', 'MAIL_TYPE=smtp SMTP_SERVER=smtp.example.com SMTP_PORT=587 mailctl verify-config --json']))
+    .action(run(async (cmd) => (await import('./commands/verify-config.js')).run(cmd.opts(), ctxOf(cmd))));
+
+  addMessageOptions(program.command('preview').argument('[type]', 'mail type (see `mailctl templates list`)'))
+    .description('render a mail without sending it: to stdout, a browser, or a live gallery')
+    .addOption(new Option('--format <format>', 'output format').choices(['html', 'text', 'eml', 'json']))
+    .option('--no-brand', 'render the white-label variant (no default product brand)')
+    .option('--open', 'write the page to a temporary file and open it in the browser ($BROWSER honoured)')
+    .option('--serve', 'serve a gallery of every type and language on 127.0.0.1, with live reload')
+    .option('--port <n>', 'port for --serve (default: a free one)', parsePositiveInt('--port'))
+    .addHelpText('after', examples(['mailctl preview reset-password', 'mailctl preview invite-member --lang zh-CN --var inviter_name=Ana --open', 'mailctl preview email-code-login --format text', 'mailctl preview --serve --port 8025']))
+    .action(run(async (cmd) => (await import('./commands/preview.js')).run(cmd.args[0], cmd.opts(), ctxOf(cmd))));
+
+  addMessageOptions(program.command('send').argument('<type>', 'mail type (see `mailctl templates list`)'))
+    .description('send one mail of any type now through the configured provider')
+    .requiredOption('--to <addr>', 'recipient address')
+    .option('--from <addr>', 'sender for this mail (default: MAIL_DEFAULT_SEND_FROM)')
+    .option('--dry-run', 'render, validate and print the MIME message; send nothing')
+    .option('--check', 'with --dry-run: lint the message as `mailctl check` does')
+    .option('--queue', 'put it into the spool instead of sending (as `enqueue`)')
+    .option('--json', 'print the provider\'s answer as JSON')
+    .addHelpText('after', examples(['mailctl send reset-password --lang zh-CN --to ops@example.com', 'mailctl send invite-member --to new@example.com --var inviter_name=Ana --dry-run', 'MAIL_TYPE=smtp mailctl send email-code-login --to me@example.com --json']))
+    .action(run(async (cmd) => (await import('./commands/send.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+
+  addMessageOptions(program.command('enqueue').argument('<type>', 'mail type (see `mailctl templates list`)'))
+    .description('write one job into the spool for `drain` to deliver')
+    .requiredOption('--to <addr>', 'recipient address')
+    .option('--from <addr>', 'sender for this mail (default: MAIL_DEFAULT_SEND_FROM)')
+    .option('--priority <n>', 'lower is sooner (default: by category: codes 1, notifications 5, alerts 9)', parsePositiveInt('--priority'))
+    .option('--ttl <duration>', 'give up if not delivered within this time, e.g. 10m (default: the type\'s own for codes)')
+    .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
+    .option('--json', 'print the job id and path as JSON')
+    .addHelpText('after', examples(['mailctl enqueue reset-password --to user@example.com --var code=123456', 'mailctl enqueue invite-member --to new@example.com --lang zh-CN --vars invite.json']))
+    .action(run(async (cmd) => (await import('./commands/enqueue.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+
+  program
+    .command('drain')
+    .description('deliver every job that is due in the spool, with retries, backoff and dead letters')
+    .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
+    .option('--concurrency <n>', 'deliveries in flight at once (MAILCTL_CONCURRENCY)', parsePositiveInt('--concurrency'))
+    .option('--max-attempts <n>', 'attempts before a job goes to dead (MAILCTL_MAX_ATTEMPTS)', parsePositiveInt('--max-attempts'))
+    .option('--rate <n/s>', 'global rate limit, e.g. 10/s or 600/m (MAILCTL_RATE)')
+    .option('--flush', 'also try deferred jobs whose next attempt is not due yet (as postqueue -f)')
+    .option('--watch', 'keep delivering new jobs until SIGINT or SIGTERM')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', examples(['mailctl drain', 'mailctl drain --concurrency 10 --rate 20/s', 'mailctl drain --watch', 'mailctl drain --flush --json']))
+    .action(run(async (cmd) => (await import('./commands/drain.js')).run(cmd.opts(), ctxOf(cmd))));
+
+  const queue = program.command('queue').description('show and manage the spool (as postqueue and postsuper do)');
+  const spoolOption = (c: Command): Command => c.option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)');
+  spoolOption(queue.command('status'))
+    .description('counts per state, the age of the oldest job, counts per type')
+    .option('--json', 'print JSON')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'prometheus']))
+    .action(run(async (cmd) => (await import('./commands/queue.js')).status(cmd.opts(), ctxOf(cmd))));
+  spoolOption(queue.command('list'))
+    .description('list jobs (JSON lines with --json, as postqueue -j)')
+    .option('--state <state>', 'only this state: incoming, active, deferred, hold, dead, corrupt')
+    .option('--json', 'one JSON object per line')
+    .action(run(async (cmd) => (await import('./commands/queue.js')).list(cmd.opts(), ctxOf(cmd))));
+  spoolOption(queue.command('retry').argument('[id]', 'job id'))
+    .description('make a deferred or dead job due now (as postqueue -i / postsuper -r)')
+    .option('--all', 'every deferred and dead job')
+    .action(run(async (cmd) => (await import('./commands/queue.js')).retry(cmd.args[0], cmd.opts(), ctxOf(cmd))));
+  spoolOption(queue.command('hold').argument('<id>', 'job id'))
+    .description('put a job on hold: drain leaves it alone (as postsuper -h)')
+    .action(run(async (cmd) => (await import('./commands/queue.js')).hold(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+  spoolOption(queue.command('release').argument('<id>', 'job id'))
+    .description('release a held job (as postsuper -H)')
+    .action(run(async (cmd) => (await import('./commands/queue.js')).release(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+  spoolOption(queue.command('purge'))
+    .description('delete jobs (as postsuper -d)')
+    .requiredOption('--state <state>', 'state to purge, e.g. dead or corrupt')
+    .option('--older-than <duration>', 'only jobs older than this, e.g. 7d')
+    .option('--json', 'print the count as JSON')
+    .action(run(async (cmd) => (await import('./commands/queue.js')).purge(cmd.opts(), ctxOf(cmd))));
+  spoolOption(queue.command('monitor'))
+    .description('alert by mail when the backlog reaches a threshold; exits 75 while it is over')
+    .option('--threshold <n>', 'backlog that triggers the alert (QUEUE_MONITOR_THRESHOLD)')
+    .option('--alert-to <addrs>', 'comma-separated recipients (QUEUE_MONITOR_ALERT_EMAILS)', collectList)
+    .option('--cooldown <duration>', 'least time between alerts (MAILCTL_MONITOR_COOLDOWN)')
+    .option('--json', 'print the result as JSON')
+    .action(run(async (cmd) => (await import('./commands/queue.js')).monitor(cmd.opts(), ctxOf(cmd))));
+
+  const templates = program.command('templates').description('list and check the mail templates');
+  templates
+    .command('list')
+    .description('types, languages, variables and category')
+    .option('--json', 'print JSON')
+    .action(run(async (cmd) => (await import('./commands/templates.js')).list(cmd.opts(), ctxOf(cmd))));
+  templates
+    .command('check')
+    .description('CI: every type x language x brand renders; exit 78 on problems')
+    .option('--json', 'print JSON')
+    .action(run(async (cmd) => (await import('./commands/templates.js')).check(cmd.opts(), ctxOf(cmd))));
+
+  program
+    .command('check')
+    .argument('<file>', 'an .eml file')
+    .description('lint one message: structure, headers, DKIM, List-Unsubscribe, links')
+    .option('--json', 'print JSON')
+    .action(run(async (cmd) => (await import('./commands/check.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.OK;
+    if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
+      return ExitCode.USAGE;
+    }
+    const message = err.message.replace(/^error: /, '');
+    throw new UsageError(message, { hint: 'run `mailctl --help` (or `mailctl COMMAND --help`) for usage', cause: err });
+  }
+  return result.exitCode;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Network and spawn tests share 2 cores: keep parallelism modest and deterministic.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
