@@ -1,0 +1,32 @@
+// Start-up cost of the CLI beside bare node, measured in the same run (medians of interleaved runs).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../bin/mailctl.js', import.meta.url));
+const cwd = mkdtempSync(join(tmpdir(), 'mailctl-bench-'));
+const env = { PATH: process.env.PATH, HOME: cwd, NO_COLOR: '1' };
+const cases = [
+  ['node -e 0 (baseline)', ['-e', '0']],
+  ['mailctl --version', [bin, '--version']],
+  ['mailctl verify-config', [bin, 'verify-config']],
+  ['mailctl verify-config --json (smtp)', [bin, 'verify-config', '--json'], { MAIL_TYPE: 'smtp', SMTP_SERVER: 'smtp.example.com', SMTP_PORT: '587', SMTP_USE_TLS: '1', SMTP_OPPORTUNISTIC_TLS: '1', MAIL_DEFAULT_SEND_FROM: 'a@example.com' }],
+];
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+const times = cases.map(() => []);
+for (let i = 0; i < runs; i++) {
+  cases.forEach(([, args, extra], j) => {
+    const t0 = process.hrtime.bigint();
+    spawnSync(process.execPath, args, { cwd, env: { ...env, ...extra }, stdio: 'ignore' });
+    times[j].push(Number(process.hrtime.bigint() - t0) / 1e6);
+  });
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const base = median(times[0]);
+console.log(`start-up, median of ${runs} interleaved runs`);
+cases.forEach(([name], j) => {
+  const m = median(times[j]);
+  console.log(`  ${name.padEnd(40)} ${m.toFixed(1).padStart(7)} ms   ${(m / base).toFixed(2)}x baseline`);
+});
