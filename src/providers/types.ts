@@ -22,6 +22,11 @@ export interface Delivery {
 
 export interface SendOptions {
   signal?: AbortSignal | undefined;
+  /**
+   * The message's RFC 5322 bytes, already built by `buildMime` (providers/mime.ts), e.g. kept by
+   * drain across retries. SMTP and file send or write them as they are; HTTP providers ignore them.
+   */
+  raw?: Buffer | undefined;
 }
 
 export interface Provider {

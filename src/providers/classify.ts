@@ -1,0 +1,245 @@
+/**
+ * The one classification table: any provider failure → a {@link DeliveryError} with the contract's
+ * exit code, transient or permanent, and how long the provider asked us to wait. Pure (the clock
+ * comes in as `now`); `send` and the spool's `drain` both use it, so they can never disagree.
+ *
+ * | failure | exit | kind |
+ * |---|---|---|
+ * | SMTP 421 | 75 | transient, retryAfterMs (the reply's own figure, else 60 s) |
+ * | SMTP 530, 534, 535 (and any 5xx to AUTH) | 77 | permanent |
+ * | SMTP 454 (temporary AUTH failure), other 4xx | 75 | transient |
+ * | SMTP other 5xx | 69 | permanent |
+ * | SMTP 2xx/3xx where another was due, EPROTOCOL | 76 | transient |
+ * | ECONNREFUSED, ENOTFOUND, EAI_AGAIN, EHOSTUNREACH, ENETUNREACH (DNS, connect) | 69 | transient |
+ * | TLS handshake or certificate failure | 69 | transient (an operator fixes it; the mail is fine) |
+ * | ETIMEDOUT, any timeout | 75 | transient |
+ * | connection reset or closed mid-session | 75 | transient |
+ * | EAUTH / ENOAUTH without a reply | 77 | permanent |
+ * | HTTP 400, 404, 413, 422 and other 4xx | 69 | permanent |
+ * | HTTP 401, 403 | 77 | permanent |
+ * | HTTP 408, 409 concurrent idempotent request | 75 | transient |
+ * | HTTP 429 | 75 | transient, retryAfterMs from x-ratelimit-reset (epoch s), ratelimit-reset or Retry-After |
+ * | HTTP 5xx | 75 | transient |
+ */
+import { DeliveryError, ExitCode, type FailureKind, type ProviderReply } from '../errors.js';
+
+interface Verdict {
+  exitCode: ExitCode;
+  kind: FailureKind;
+  message: string;
+  hint?: string | undefined;
+  retryAfterMs?: number | undefined;
+}
+
+const CONNECT_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'EDNS']);
+const TIMEOUT_ERRNOS = new Set(['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const RESET_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ECONNECTION', 'ESOCKET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_STREAM_PREMATURE_CLOSE']);
+const TLS_ERRNOS = /^(ETLS|EPROTO|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_|CERT_|HOSTNAME_MISMATCH|ERR_OSSL_)/;
+
+/** Why a connection-level failure happened, from errno-like codes along the cause chain. */
+function errnoChain(err: unknown): string[] {
+  const codes: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5 && cur !== null && typeof cur === 'object'; depth += 1) {
+    const o = cur as { code?: unknown; originalCode?: unknown; errno?: unknown; name?: unknown; timeoutType?: unknown };
+    for (const v of [o.originalCode, o.code]) if (typeof v === 'string' && !codes.includes(v)) codes.push(v);
+    if (o.name === 'TimeoutError' && !codes.includes('ETIMEDOUT')) codes.push('ETIMEDOUT');
+    if (o.name === 'AbortError' && !codes.includes('EABORT')) codes.push('EABORT');
+    if (typeof o.timeoutType === 'string' && !codes.includes('ETIMEDOUT')) codes.push('ETIMEDOUT');
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : String(err);
+}
+
+/** A network-level failure (no protocol reply at all), shared by SMTP and HTTP providers. */
+function classifyNetwork(codes: readonly string[], what: string, err: unknown): Verdict | undefined {
+  const has = (set: ReadonlySet<string>): string | undefined => codes.find((c) => set.has(c));
+  const tls = codes.find((c) => TLS_ERRNOS.test(c)) ?? (/certificate|self[- ]signed|TLS|SSL/i.test(messageOf(err)) && !has(TIMEOUT_ERRNOS) ? 'ETLS' : undefined);
+  const connect = has(CONNECT_ERRNOS);
+  if (connect) {
+    const dns = connect.startsWith('EAI_') || connect === 'ENOTFOUND' || connect === 'EDNS';
+    return {
+      exitCode: ExitCode.UNAVAILABLE,
+      kind: 'transient',
+      message: dns ? `cannot resolve the ${what} host (${connect})` : `cannot connect to the ${what} (${connect})`,
+      hint: dns ? 'check the host name and DNS' : 'check the host, the port and that the server is running and reachable',
+    };
+  }
+  if (tls) {
+    return {
+      exitCode: ExitCode.UNAVAILABLE,
+      kind: 'transient',
+      message: `the TLS handshake with the ${what} failed (${tls}): ${messageOf(err).replace(/^Error initiating TLS - /, '')}`,
+      hint: 'check the TLS mode against the port (465 implicit TLS, 587 STARTTLS) and the server certificate; SMTP_TLS_VERIFY=false only for a test server',
+    };
+  }
+  if (has(TIMEOUT_ERRNOS)) {
+    return { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the ${what} did not answer in time (timeout)`, hint: 'try again later; check the port and firewall, or raise the timeout' };
+  }
+  const reset = has(RESET_ERRNOS);
+  if (reset) {
+    return { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the connection to the ${what} was lost (${reset}): ${messageOf(err)}`, hint: 'try again later' };
+  }
+  if (codes.includes('EABORT') || codes.includes('ABORT_ERR')) {
+    return { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `sending to the ${what} was aborted` };
+  }
+  return undefined;
+}
+
+/** The seconds in an SMTP reply such as `421 4.7.0 Try again in 120 seconds`, as milliseconds. */
+function smtpRetryAfter(reply: string | undefined): number | undefined {
+  const m = reply ? /(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)\b/i.exec(reply) : null;
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return /^m/i.test(m[2]!) ? n * 60_000 : n * 1000;
+}
+
+/** Default wait after an SMTP 421 that names no time (the server is shutting the channel). */
+export const SMTP_421_RETRY_MS = 60_000;
+
+/** Any error from the SMTP transport (nodemailer) → DeliveryError. */
+export function classifySmtpError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; response?: unknown; command?: unknown };
+  const codes = errnoChain(err);
+  const response = typeof e.response === 'string' ? e.response.trim() : undefined;
+  const responseCode = typeof e.responseCode === 'number' ? e.responseCode : response && /^\d{3}/.test(response) ? Number(response.slice(0, 3)) : undefined;
+  const enhancedStatus = response ? /^\d{3}[ -](\d\.\d{1,3}\.\d{1,3})\b/.exec(response)?.[1] : undefined;
+  const command = typeof e.command === 'string' && e.command !== 'CONN' && e.command !== 'API' ? e.command : undefined;
+  const ncode = typeof e.code === 'string' ? e.code : undefined;
+  const at = command ? ` at ${command}` : '';
+
+  let v: Verdict | undefined;
+  if (responseCode !== undefined) {
+    const isAuth = ncode === 'EAUTH' || (command?.startsWith('AUTH') ?? false);
+    if (responseCode === 421) {
+      v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the SMTP server is closing the connection (421${at}); it asks to try again later`, hint: 'try again later', retryAfterMs: smtpRetryAfter(response) ?? SMTP_421_RETRY_MS };
+    } else if (responseCode === 530 || responseCode === 534 || responseCode === 535 || (isAuth && responseCode >= 500 && responseCode < 600)) {
+      v = { exitCode: ExitCode.NOPERM, kind: 'permanent', message: `the SMTP server refused the login (${responseCode}${at})`, hint: 'check SMTP_USERNAME and SMTP_PASSWORD (many providers want an app password or an API key as the password)' };
+    } else if (responseCode >= 400 && responseCode < 500) {
+      v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the SMTP server deferred the message (${responseCode}${at})`, hint: 'a temporary refusal: try again later, or `mailctl send --queue` to let drain retry it', retryAfterMs: smtpRetryAfter(response) };
+    } else if (responseCode >= 500 && responseCode < 600) {
+      v = { exitCode: ExitCode.UNAVAILABLE, kind: 'permanent', message: `the SMTP server refused the message permanently (${responseCode}${at})`, hint: command === 'MAIL FROM' ? 'the server does not accept this sender: check MAIL_DEFAULT_SEND_FROM against the account' : command === 'RCPT TO' ? 'the server does not accept this recipient' : undefined };
+    } else {
+      v = { exitCode: ExitCode.PROTOCOL, kind: 'transient', message: `the SMTP server gave an unexpected reply (${responseCode}${at})` };
+    }
+  } else if (ncode === 'EAUTH' || ncode === 'ENOAUTH') {
+    v = { exitCode: ExitCode.NOPERM, kind: 'permanent', message: `SMTP authentication failed: ${messageOf(err)}`, hint: 'check SMTP_USERNAME and SMTP_PASSWORD, and that the server offers AUTH (often only after STARTTLS)' };
+  } else if (ncode === 'EPROTOCOL') {
+    v = { exitCode: ExitCode.PROTOCOL, kind: 'transient', message: `the SMTP server broke the protocol: ${messageOf(err)}`, hint: 'check that SMTP_SERVER:SMTP_PORT really is an SMTP server and the TLS mode matches the port' };
+  } else if (ncode === 'EENVELOPE') {
+    v = { exitCode: ExitCode.DATAERR, kind: 'permanent', message: `the message envelope is invalid: ${messageOf(err)}` };
+  } else if (ncode === 'EMESSAGE') {
+    v = { exitCode: ExitCode.UNAVAILABLE, kind: 'permanent', message: `the SMTP server cannot take this message: ${messageOf(err)}` };
+  } else {
+    v = classifyNetwork(codes, 'SMTP server', err);
+  }
+  v ??= { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `sending over SMTP failed: ${messageOf(err)}` };
+
+  const reply: ProviderReply = { provider: 'smtp' };
+  if (responseCode !== undefined) reply.responseCode = responseCode;
+  if (enhancedStatus !== undefined) reply.enhancedStatus = enhancedStatus;
+  if (response) reply.reply = response;
+  if (command) reply.command = command;
+  const errno = codes.find((c) => c !== ncode) ?? ncode;
+  if (errno) reply.errno = errno;
+  return new DeliveryError(v.message, { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err }, `delivery.${v.kind}`);
+}
+
+/** The provider's own words from an HTTP error body (SendGrid `errors[]`, Resend `message`, text). */
+export function httpErrorWords(body: unknown): string | undefined {
+  if (typeof body === 'string') {
+    const t = body.trim();
+    if (!t) return undefined;
+    try {
+      return httpErrorWords(JSON.parse(t)) ?? t.slice(0, 300);
+    } catch {
+      return t.slice(0, 300);
+    }
+  }
+  if (body === null || typeof body !== 'object') return undefined;
+  const b = body as { errors?: unknown; message?: unknown; error?: unknown; name?: unknown };
+  if (Array.isArray(b.errors)) {
+    const words = b.errors
+      .map((x) => {
+        if (typeof x === 'string') return x;
+        const o = (x ?? {}) as { message?: unknown; field?: unknown };
+        const msg = typeof o.message === 'string' ? o.message : undefined;
+        const field = typeof o.field === 'string' && o.field !== 'null' ? o.field : undefined;
+        return msg ? (field ? `${msg} (${field})` : msg) : undefined;
+      })
+      .filter((x): x is string => !!x);
+    if (words.length > 0) return words.join('; ');
+  }
+  if (typeof b.message === 'string') return typeof b.name === 'string' ? `${b.message} (${b.name})` : b.message;
+  if (typeof b.error === 'string') return b.error;
+  return undefined;
+}
+
+function header(headers: Record<string, string | undefined>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === lower && v !== undefined) return String(v);
+  return undefined;
+}
+
+/** How long a 429 asks us to wait: x-ratelimit-reset (epoch seconds), ratelimit-reset or Retry-After. */
+export function httpRetryAfter(headers: Record<string, string | undefined>, now: number): number | undefined {
+  const reset = header(headers, 'x-ratelimit-reset');
+  if (reset !== undefined && /^\d+(\.\d+)?$/.test(reset.trim())) {
+    const n = Number(reset);
+    // SendGrid sends epoch seconds; a small figure is a delta in seconds (as some gateways send).
+    return Math.max(0, n > 1e9 ? Math.round(n * 1000 - now) : Math.round(n * 1000));
+  }
+  const draft = header(headers, 'ratelimit-reset');
+  if (draft !== undefined && /^\d+$/.test(draft.trim())) return Number(draft) * 1000;
+  const retry = header(headers, 'retry-after');
+  if (retry !== undefined) {
+    const t = retry.trim();
+    if (/^\d+$/.test(t)) return Number(t) * 1000;
+    const at = Date.parse(t);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  return undefined;
+}
+
+/** Any failure of an HTTP API provider (SendGrid, Resend) → DeliveryError. */
+export function classifyHttpError(
+  provider: string,
+  status: number | undefined,
+  body: unknown,
+  headers: Record<string, string | undefined>,
+  err?: unknown,
+  now: number = Date.now(),
+): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const words = httpErrorWords(body);
+  const name = provider === 'sendgrid' ? 'SendGrid' : provider === 'resend' ? 'Resend' : provider;
+  let v: Verdict | undefined;
+  if (status === undefined) {
+    v = classifyNetwork(errnoChain(err), `${name} API`, err) ?? { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the request to the ${name} API failed: ${messageOf(err)}` };
+  } else if (status === 401 || status === 403) {
+    v = { exitCode: ExitCode.NOPERM, kind: 'permanent', message: `the ${name} API refused the credentials (HTTP ${status})`, hint: provider === 'sendgrid' ? 'check SENDGRID_API_KEY and that it has the mail.send scope, and that the sender is verified' : provider === 'resend' ? 'check RESEND_API_KEY and that the sender domain is verified' : undefined };
+  } else if (status === 429) {
+    v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the ${name} API is rate limiting us (HTTP 429)`, hint: 'try again later, or lower MAILCTL_RATE for drain', retryAfterMs: httpRetryAfter(headers, now) };
+  } else if (status === 408 || (status === 409 && /concurrent/i.test(words ?? ''))) {
+    v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the ${name} API asks to try again (HTTP ${status})`, retryAfterMs: httpRetryAfter(headers, now) };
+  } else if (status >= 500) {
+    v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the ${name} API failed on its side (HTTP ${status})`, hint: 'try again later', retryAfterMs: httpRetryAfter(headers, now) };
+  } else if (status >= 400) {
+    v = { exitCode: ExitCode.UNAVAILABLE, kind: 'permanent', message: `the ${name} API refused the message (HTTP ${status})`, hint: status === 404 ? `check the API base URL (${provider === 'sendgrid' ? 'SENDGRID_API_BASE_URL' : 'RESEND_API_URL'})` : undefined };
+  } else {
+    v = { exitCode: ExitCode.PROTOCOL, kind: 'transient', message: `the ${name} API gave an unexpected answer (HTTP ${status})` };
+  }
+  const reply: ProviderReply = { provider };
+  if (status !== undefined) reply.status = status;
+  if (words) reply.reply = words;
+  else if (status === undefined && err !== undefined) reply.reply = messageOf(err);
+  const errno = errnoChain(err)[0];
+  if (status === undefined && errno) reply.errno = errno;
+  return new DeliveryError(v.message, { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err }, `delivery.${v.kind}`);
+}

@@ -1,0 +1,81 @@
+/**
+ * The one switch on MAIL_TYPE. Concrete providers are imported lazily, so `file` never loads
+ * nodemailer's SMTP code and nothing loads @sendgrid/mail unless it is the provider.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../context.js';
+import { ConfigError } from '../errors.js';
+import type { DkimOptions } from './mime.js';
+import type { Provider } from './types.js';
+
+export interface ProviderDeps {
+  cwd: string;
+  clock: Clock;
+  /** A pooled SMTP transport that keeps SMTP_POOL_SIZE connections open (drain). */
+  pool?: boolean | undefined;
+}
+
+/** The sender `file` uses when MAIL_DEFAULT_SEND_FROM is not set, so the quick start needs no config. */
+export const LOCAL_SENDER = 'mailctl <no-reply@localhost>';
+
+/**
+ * The sender for one mail: `--from`, else MAIL_DEFAULT_SEND_FROM, else (file provider only) a
+ * local sender. Other providers without a sender are a configuration error (78).
+ */
+export function senderFor(config: Config, override?: string | undefined): string {
+  if (override !== undefined) return override;
+  const from = config.values.defaultFrom;
+  if (from !== undefined) return from;
+  if ((config.values.mailType ?? 'file') === 'file') return LOCAL_SENDER;
+  throw new ConfigError(`MAIL_DEFAULT_SEND_FROM is required for MAIL_TYPE=${config.values.mailType}`, { hint: 'set it, or pass --from ADDR' });
+}
+
+/** DKIM signing options when DKIM_DOMAIN, DKIM_SELECTOR and a key are all set; else undefined. */
+export async function dkimOptionsFrom(config: Config, cwd: string): Promise<DkimOptions | undefined> {
+  const v = config.values;
+  const domainName = v['dkim.domain'];
+  const keySelector = v['dkim.selector'];
+  if (domainName === undefined || keySelector === undefined) return undefined;
+  let privateKey = v['dkim.privateKey'];
+  if (privateKey === undefined && v['dkim.privateKeyPath'] !== undefined) {
+    const path = resolve(cwd, v['dkim.privateKeyPath']);
+    try {
+      privateKey = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read DKIM_PRIVATE_KEY_PATH ${path}: ${(err as Error).message}`, { hint: 'point it at a readable PEM file', cause: err });
+    }
+  }
+  if (privateKey === undefined) return undefined;
+  if (!privateKey.includes('PRIVATE KEY')) throw new ConfigError('the DKIM private key is not a PEM private key', { hint: 'generate one with `openssl genrsa 2048`' });
+  // Env values often carry the PEM with literal \n (one-line .env files).
+  return { domainName, keySelector, privateKey: privateKey.includes('\\n') ? privateKey.replace(/\\n/g, '\n') : privateKey };
+}
+
+export async function createProvider(config: Config, deps: ProviderDeps): Promise<Provider> {
+  const type = config.values.mailType ?? 'file';
+  switch (type) {
+    case 'file': {
+      const { createFileProvider } = await import('./file.js');
+      return createFileProvider({ dir: config.values['outbox.dir'] ?? '.mailctl/outbox', cwd: deps.cwd, dkim: await dkimOptionsFrom(config, deps.cwd) });
+    }
+    case 'smtp': {
+      const { createSmtpProvider } = await import('./smtp.js');
+      return createSmtpProvider(config, { pool: deps.pool === true, dkim: await dkimOptionsFrom(config, deps.cwd) });
+    }
+    case 'sendgrid': {
+      const { createSendgridProvider } = await import('./sendgrid.js');
+      return createSendgridProvider(config, { clock: deps.clock });
+    }
+    case 'resend': {
+      const { createResendProvider } = await import('./resend.js');
+      return createResendProvider(config, { clock: deps.clock });
+    }
+    default:
+      throw new ConfigError(`unknown MAIL_TYPE ${String(type)}`, { hint: 'use file, smtp, sendgrid or resend' });
+  }
+}
+
+export type { Provider, Delivery, SendOptions } from './types.js';
+export type { DkimOptions } from './mime.js';

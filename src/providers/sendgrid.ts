@@ -1,0 +1,91 @@
+/**
+ * SendGrid v3 mail send through @sendgrid/mail, with a client instance of our own (never the
+ * module's shared singleton). `setApiKey()` resets the base URL, so SENDGRID_API_BASE_URL is
+ * applied after it; the request timeout is explicit (the library has none by default).
+ */
+import { MailService } from '@sendgrid/mail';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../context.js';
+import { ConfigError } from '../errors.js';
+import type { OutgoingMessage } from '../message/types.js';
+import { classifyHttpError } from './classify.js';
+import type { Delivery, Provider, SendOptions } from './types.js';
+
+/**
+ * Headers v3 refuses to take from us (tsg_mail_v3.json, `headers`): x-sg-id, x-sg-eid, received,
+ * dkim-signature, Content-Type, Content-Transfer-Encoding, To, From, Subject, Reply-To, CC, BCC.
+ * Message-ID and our own headers are allowed.
+ */
+const SENDGRID_FORBIDDEN = new Set(['x-sg-id', 'x-sg-eid', 'received', 'dkim-signature', 'content-type', 'content-transfer-encoding', 'to', 'from', 'subject', 'reply-to', 'cc', 'bcc']);
+
+/** The v3 `/v3/mail/send` request body (snake_case, as it goes on the wire). */
+export function sendgridPayload(message: OutgoingMessage): Record<string, unknown> {
+  const headers: Record<string, string> = { 'Message-ID': message.messageId };
+  for (const [k, v] of Object.entries(message.headers)) if (!SENDGRID_FORBIDDEN.has(k.toLowerCase())) headers[k] = v;
+  const mailbox = (m: { name?: string | undefined; address: string }): { email: string; name?: string } => (m.name ? { email: m.address, name: m.name } : { email: m.address });
+  return {
+    personalizations: [
+      {
+        to: message.to.map(mailbox),
+        // Carried with the mail's events (webhooks, activity feed) so they can be matched to our id.
+        custom_args: { mailctl_message_id: message.messageId, mailctl_type: message.type },
+      },
+    ],
+    from: mailbox(message.from),
+    subject: message.subject,
+    // v3 wants text/plain before text/html.
+    content: [
+      { type: 'text/plain', value: message.text },
+      { type: 'text/html', value: message.html },
+    ],
+    headers,
+    categories: [message.type],
+  };
+}
+
+interface SendGridClientLike {
+  setDefaultRequest(key: string, value: unknown): unknown;
+  request(data: Record<string, unknown>): Promise<[{ statusCode: number; headers: Record<string, unknown> }, unknown]>;
+}
+
+export function createSendgridProvider(config: Config, deps: { clock: Clock }): Provider {
+  const v = config.values;
+  const apiKey = v['sendgrid.apiKey'];
+  if (!apiKey) throw new ConfigError('SENDGRID_API_KEY is required for MAIL_TYPE=sendgrid', { hint: 'run `mailctl verify-config`' });
+  const service = new MailService();
+  service.setApiKey(apiKey);
+  // `client` is public at runtime but missing from the library's types; setApiKey() just reset its
+  // baseUrl, so ours goes in after it (EU residency, tests).
+  const client = (service as unknown as { client: SendGridClientLike }).client;
+  client.setDefaultRequest('baseUrl', (v['sendgrid.baseUrl'] ?? 'https://api.sendgrid.com').replace(/\/+$/, ''));
+  service.setTimeout(v['sendgrid.timeout'] ?? 15_000);
+
+  return {
+    name: 'sendgrid',
+    // The client takes no AbortSignal; the request timeout bounds each call instead.
+    async send(message: OutgoingMessage, _options: SendOptions = {}): Promise<Delivery> {
+      const body = sendgridPayload(message);
+      try {
+        const [response] = await client.request({
+          method: 'POST',
+          url: '/v3/mail/send',
+          body,
+        });
+        const id = response.headers['x-message-id'];
+        return {
+          provider: 'sendgrid',
+          messageId: message.messageId,
+          providerMessageId: typeof id === 'string' ? id : undefined,
+          response: `${response.statusCode} ${response.statusCode === 202 ? 'Accepted' : 'OK'}`,
+          accepted: message.to.map((m) => m.address),
+          rejected: [],
+        };
+      } catch (err) {
+        const e = err as { code?: unknown; response?: { body?: unknown; headers?: Record<string, string | undefined> } };
+        const status = typeof e.code === 'number' ? e.code : undefined;
+        throw classifyHttpError('sendgrid', status, e.response?.body, e.response?.headers ?? {}, err, deps.clock.now());
+      }
+    },
+    async close(): Promise<void> {},
+  };
+}
