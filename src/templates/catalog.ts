@@ -1,0 +1,307 @@
+/**
+ * The catalog of mail types: every `EmailType` of the reference system (Dify's
+ * `api/libs/email_i18n.py`, 24 values plus the newer WORKFLOW_COMMENT_MENTION) in kebab-case,
+ * plus `custom` (the reference's enterprise/inner raw mail). Variable names are the reference's
+ * own (`code`, `inviter_name`, `WorkspaceName`…) so an application written against Dify's
+ * tasks can pass the same context. `application_title` is injected by the renderer, never
+ * required from the caller.
+ *
+ * Pure data: importing this module reads no file.
+ */
+import type { Category } from '../message/types.js';
+
+export interface VariableDef {
+  name: string;
+  description: string;
+  required: boolean;
+  /** `url` values must be http(s) URLs (they become link targets); `list` values render as lists. */
+  kind: 'text' | 'url' | 'number' | 'list';
+}
+
+export interface MailTypeDef {
+  /** kebab-case, e.g. `reset-password` */
+  id: string;
+  description: string;
+  category: Category;
+  /** lower is sooner: 1 for mails a person is waiting for (codes, resets, invites), 5 notifications, 9 alerts */
+  priority: number;
+  /** default time-to-live for code types (ms), e.g. 5 min like Dify's token expiry; undefined = no expiry */
+  ttlMs?: number | undefined;
+  variables: VariableDef[];
+  /** so every type renders with no input */
+  sample: Record<string, unknown>;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Dify's RESET_PASSWORD / EMAIL_CODE_LOGIN / CHANGE_EMAIL / OWNER_TRANSFER token expiry: 5 minutes. */
+const CODE_TTL = 5 * MINUTE;
+/** Dify's INVITE_EXPIRY_HOURS default: 72 hours. */
+const INVITE_TTL = 72 * HOUR;
+
+const text = (name: string, description: string, required = true): VariableDef => ({ name, description, required, kind: 'text' });
+const url = (name: string, description: string, required = true): VariableDef => ({ name, description, required, kind: 'url' });
+const num = (name: string, description: string, required = true): VariableDef => ({ name, description, required, kind: 'number' });
+const list = (name: string, description: string, required = true): VariableDef => ({ name, description, required, kind: 'list' });
+
+const code = text('code', 'the one-time verification code (6 digits)');
+
+const triggerLimitVars = (): VariableDef[] => [
+  text('workspaceName', 'the workspace that reached its limit'),
+  text('planName', 'the subscription plan, e.g. Sandbox'),
+  num('planLimit', 'the number of trigger events the plan allows'),
+  text('triggerSources', 'which triggers were paused, e.g. "Schedule, Webhook"'),
+  text('resetDate', 'when the allowance resets, e.g. "December 1, 2026"'),
+  url('upgradeUrl', 'where to upgrade the plan'),
+];
+
+const triggerLimitSample = (plan: string): Record<string, unknown> => ({
+  workspaceName: 'Acme Research',
+  planName: plan,
+  planLimit: plan === 'Sandbox' ? 200 : 5000,
+  triggerSources: 'Schedule, Webhook, Plugin',
+  resetDate: 'January 1, 2027',
+  upgradeUrl: 'https://console.example.com/billing?plan=upgrade',
+});
+
+export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
+  {
+    id: 'reset-password',
+    description: 'Password reset code for an existing account.',
+    category: 'code', priority: 1, ttlMs: CODE_TTL,
+    variables: [code],
+    sample: { code: '492817' },
+  },
+  {
+    id: 'reset-password-account-not-exist',
+    description: 'Someone asked to reset a password for an address with no account; invites them to sign up.',
+    category: 'notification', priority: 1,
+    variables: [url('sign_up_url', 'the sign-up page, e.g. {CONSOLE_WEB_URL}/signup')],
+    sample: { sign_up_url: 'https://console.example.com/signup' },
+  },
+  {
+    id: 'reset-password-account-not-exist-no-register',
+    description: 'Someone asked to reset a password for an address with no account; sign-up is closed.',
+    category: 'notification', priority: 1,
+    variables: [],
+    sample: {},
+  },
+  {
+    id: 'invite-member',
+    description: 'Invitation to join a workspace, with an activation link.',
+    category: 'code', priority: 1, ttlMs: INVITE_TTL,
+    variables: [
+      text('inviter_name', 'who sent the invitation'),
+      text('workspace_name', 'the workspace the recipient is invited to'),
+      url('url', 'the activation link, {CONSOLE_WEB_URL}/activate?token=…'),
+    ],
+    sample: { inviter_name: 'Ana Lima', workspace_name: 'Acme Research', url: 'https://console.example.com/activate?token=7f1c2d9e-0b5a-4c3e-9d21-5e8f6a7b3c40' },
+  },
+  {
+    id: 'email-code-login',
+    description: 'Sign-in code sent by e-mail.',
+    category: 'code', priority: 1, ttlMs: CODE_TTL,
+    variables: [code],
+    sample: { code: '730415' },
+  },
+  {
+    id: 'change-email-old',
+    description: 'Code sent to the current address to confirm an e-mail change.',
+    category: 'code', priority: 1, ttlMs: CODE_TTL,
+    variables: [code],
+    sample: { code: '118204' },
+  },
+  {
+    id: 'change-email-new',
+    description: 'Code sent to the new address to confirm an e-mail change.',
+    category: 'code', priority: 1, ttlMs: CODE_TTL,
+    variables: [code],
+    sample: { code: '560932' },
+  },
+  {
+    id: 'change-email-completed',
+    description: 'Notice that the login e-mail address has been changed.',
+    category: 'notification', priority: 5,
+    variables: [text('email', 'the new login e-mail address')],
+    sample: { email: 'ana.lima@example.com' },
+  },
+  {
+    id: 'owner-transfer-confirm',
+    description: 'Code to confirm the transfer of a workspace to a new owner.',
+    category: 'code', priority: 1, ttlMs: CODE_TTL,
+    variables: [code, text('WorkspaceName', 'the workspace being transferred')],
+    sample: { code: '904571', WorkspaceName: 'Acme Research' },
+  },
+  {
+    id: 'owner-transfer-old-notify',
+    description: 'Notice to the former owner that the workspace has been transferred.',
+    category: 'notification', priority: 5,
+    variables: [text('WorkspaceName', 'the workspace that was transferred'), text('NewOwnerEmail', 'the new owner\'s e-mail address')],
+    sample: { WorkspaceName: 'Acme Research', NewOwnerEmail: 'jun.chen@example.com' },
+  },
+  {
+    id: 'owner-transfer-new-notify',
+    description: 'Notice to the new owner that they now own the workspace.',
+    category: 'notification', priority: 5,
+    variables: [text('WorkspaceName', 'the workspace now owned by the recipient')],
+    sample: { WorkspaceName: 'Acme Research' },
+  },
+  {
+    id: 'account-deletion-success',
+    description: 'Confirmation that an account has been deleted.',
+    category: 'notification', priority: 5,
+    variables: [text('email', 'the address of the deleted account')],
+    sample: { email: 'ana.lima@example.com' },
+  },
+  {
+    id: 'account-deletion-verification',
+    description: 'Code to confirm the deletion of an account.',
+    category: 'code', priority: 1, ttlMs: CODE_TTL,
+    variables: [code],
+    sample: { code: '381926' },
+  },
+  {
+    id: 'queue-monitor-alert',
+    description: 'Operator alert: a task queue has more pending tasks than its threshold.',
+    category: 'alert', priority: 9,
+    variables: [
+      text('queue_name', 'the queue, e.g. dataset'),
+      num('queue_length', 'pending tasks now'),
+      num('threshold', 'the alert threshold'),
+      text('alert_time', 'when the check ran, e.g. 2026-12-01 21:00:00'),
+    ],
+    sample: { queue_name: 'dataset', queue_length: 312, threshold: 200, alert_time: '2026-12-01 21:00:00' },
+  },
+  {
+    id: 'document-clean-notify',
+    description: 'Notice that unused knowledge-base documents were disabled automatically.',
+    category: 'notification', priority: 5,
+    variables: [
+      text('userName', 'who is addressed (the owner\'s e-mail address in the reference)'),
+      list('knowledge_details', 'one line per knowledge base, e.g. "Knowledge base Manuals: 12 documents"'),
+      url('url', 'the knowledge-base list, {CONSOLE_WEB_URL}/datasets'),
+    ],
+    sample: {
+      userName: 'ana.lima@example.com',
+      knowledge_details: ['Knowledge base Manuals: 12 documents', 'Knowledge base Support FAQ: 3 documents'],
+      url: 'https://console.example.com/datasets',
+    },
+  },
+  {
+    id: 'email-register',
+    description: 'Code to confirm a new account registration.',
+    category: 'code', priority: 1, ttlMs: CODE_TTL,
+    variables: [code],
+    sample: { code: '257309' },
+  },
+  {
+    id: 'email-register-account-exist',
+    description: 'Someone tried to register an address that already has an account.',
+    category: 'notification', priority: 1,
+    variables: [
+      text('account_name', 'the existing account\'s name'),
+      url('login_url', 'the sign-in page, {CONSOLE_WEB_URL}/signin'),
+      url('reset_password_url', 'the password reset page, {CONSOLE_WEB_URL}/reset-password'),
+    ],
+    sample: { account_name: 'Ana Lima', login_url: 'https://console.example.com/signin', reset_password_url: 'https://console.example.com/reset-password' },
+  },
+  {
+    id: 'trigger-events-limit-sandbox',
+    description: 'The Sandbox plan\'s trigger-event allowance is used up; triggers are paused.',
+    category: 'notification', priority: 5,
+    variables: triggerLimitVars(),
+    sample: triggerLimitSample('Sandbox'),
+  },
+  {
+    id: 'trigger-events-limit-professional',
+    description: 'The monthly trigger-event allowance is used up; triggers are paused.',
+    category: 'notification', priority: 5,
+    variables: triggerLimitVars(),
+    sample: triggerLimitSample('Professional'),
+  },
+  {
+    id: 'trigger-events-usage-warning-sandbox',
+    description: 'The Sandbox plan\'s trigger-event allowance is nearly used up.',
+    category: 'notification', priority: 5,
+    variables: [text('recipientName', 'who is addressed, e.g. "Acme Research team"'), ...triggerLimitVars(), num('usagePercent', 'share of the allowance used, e.g. 80')],
+    sample: { recipientName: 'Acme Research team', ...triggerLimitSample('Sandbox'), usagePercent: 80 },
+  },
+  {
+    id: 'trigger-events-usage-warning-professional',
+    description: 'The monthly trigger-event allowance is nearly used up.',
+    category: 'notification', priority: 5,
+    variables: [text('recipientName', 'who is addressed, e.g. "Acme Research team"'), ...triggerLimitVars(), num('usagePercent', 'share of the allowance used, e.g. 80')],
+    sample: { recipientName: 'Acme Research team', ...triggerLimitSample('Professional'), usagePercent: 90 },
+  },
+  {
+    id: 'api-rate-limit-limit-sandbox',
+    description: 'The Sandbox plan\'s monthly API rate limit is reached.',
+    category: 'notification', priority: 5,
+    variables: [
+      text('recipientName', 'who is addressed'),
+      text('workspaceName', 'the workspace that reached its limit'),
+      text('planName', 'the subscription plan, e.g. Sandbox'),
+      num('planLimit', 'API calls the plan allows per month'),
+      text('resetDate', 'when the limit resets'),
+      url('upgradeUrl', 'where to upgrade the plan'),
+    ],
+    sample: { recipientName: 'Acme Research team', workspaceName: 'Acme Research', planName: 'Sandbox', planLimit: 5000, resetDate: 'January 1, 2027', upgradeUrl: 'https://console.example.com/apps?pricing=open' },
+  },
+  {
+    id: 'api-rate-limit-warning-sandbox',
+    description: 'The Sandbox plan\'s monthly API rate limit is nearly reached (80%).',
+    category: 'notification', priority: 5,
+    variables: [
+      text('workspaceName', 'the workspace near its limit'),
+      text('planName', 'the subscription plan, e.g. Sandbox'),
+      num('planLimit', 'API calls the plan allows per month'),
+      text('resetDate', 'when the limit resets'),
+      url('upgradeUrl', 'where to upgrade the plan'),
+    ],
+    sample: { workspaceName: 'Acme Research', planName: 'Sandbox', planLimit: 5000, resetDate: 'January 1, 2027', upgradeUrl: 'https://console.example.com/apps?pricing=open' },
+  },
+  {
+    id: 'workflow-comment-mention',
+    description: 'Someone mentioned the recipient in a workflow comment.',
+    category: 'notification', priority: 5,
+    variables: [
+      text('mentioned_name', 'the recipient\'s name'),
+      text('commenter_name', 'who wrote the comment'),
+      text('app_name', 'the app whose workflow has the comment'),
+      text('comment_content', 'the comment text'),
+      url('app_url', 'link to the workflow'),
+    ],
+    sample: {
+      mentioned_name: 'Jun Chen',
+      commenter_name: 'Ana Lima',
+      app_name: 'Support Triage',
+      comment_content: 'Can you check the retry branch before Friday\'s release?',
+      app_url: 'https://console.example.com/app/3f0a/workflow',
+    },
+  },
+  {
+    id: 'custom',
+    description: 'Caller-supplied subject and plain-text body with {{name}} substitutions (the reference\'s enterprise/inner mail), rendered inside the layout; values are escaped, nothing is executed.',
+    category: 'notification', priority: 5,
+    variables: [
+      text('subject', 'the subject line; may contain {{name}} substitutions'),
+      text('body', 'plain text; blank lines separate paragraphs; may contain {{name}} substitutions'),
+    ],
+    sample: {
+      subject: 'Scheduled maintenance for {{workspace}}',
+      body: 'Hello {{name}},\n\n{{workspace}} will be read-only on {{date}} from 02:00 to 03:00 UTC while we upgrade the database.\n\nNo action is needed.',
+      name: 'Ana',
+      workspace: 'Acme Research',
+      date: 'December 5',
+    },
+  },
+];
+
+const BY_ID: ReadonlyMap<string, MailTypeDef> = new Map(MAIL_TYPE_DEFS.map((d) => [d.id, d]));
+
+export function getMailType(id: string): MailTypeDef | undefined {
+  return BY_ID.get(id);
+}
+
+/** Variables the renderer adds to every mail; callers never have to pass them. */
+export const INJECTED_VARIABLES = ['application_title', 'support_email'] as const;

@@ -1,0 +1,322 @@
+/**
+ * Rendering is interpolation: the MJML was compiled at build time (src/templates/build.ts) into
+ * HTML and plain text with `%%kind:name%%` markers; this module fills them with i18next strings
+ * and the caller's variables. Synchronous and cheap; it never imports mjml.
+ *
+ * Markers: `%%t:key%%` / `%%t:ns:key%%` translated string, `%%v:name%%` variable, `%%u:name%%`
+ * link target (http(s) only), `%%list:name%%` list, `%%b:title|logo_url|support_email%%` brand,
+ * `%%s:subject|lang%%` message fields, `%%custom:body%%` the `custom` type's body.
+ */
+import type { Config } from '../config/index.js';
+import { ConfigError, DataError, UsageError } from '../errors.js';
+import type { Category } from '../message/types.js';
+import { getMailType, type MailTypeDef } from './catalog.js';
+import { createTranslator, type Translator } from './i18n.js';
+import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
+import { defaultStore, type TemplateStore, type VariantKey } from './store.js';
+
+export interface Branding {
+  whiteLabel: boolean;
+  applicationTitle?: string | undefined;
+  logoUrl?: string | undefined;
+  supportEmail?: string | undefined;
+}
+
+export interface RenderRequest {
+  type: string;
+  lang?: string | undefined;
+  vars: Record<string, unknown>;
+  branding: Branding;
+  /** preview: fill missing variables (and a missing white-label title) from samples */
+  useSamples?: boolean;
+}
+
+export interface RenderedEmail {
+  type: string;
+  lang: string;
+  subject: string;
+  html: string;
+  text: string;
+  category: Category;
+  priority: number;
+  ttlMs: number | undefined;
+  warnings: string[];
+}
+
+/** The default product, named only when the mail is not white-label. */
+export const DEFAULT_PRODUCT = {
+  title: 'Dify',
+  logoUrl: 'https://assets.dify.ai/images/logo.png',
+} as const;
+
+/** Used by preview (useSamples) when white-label is on but APPLICATION_TITLE is not set. */
+export const SAMPLE_BRAND_TITLE = 'Acme Cloud';
+
+/** BRANDING_ENABLED → whiteLabel, APPLICATION_TITLE, BRANDING_LOGO_URL, BRANDING_SUPPORT_EMAIL */
+export function brandingFromConfig(config: Config): Branding {
+  const v = config.values;
+  return {
+    whiteLabel: v['branding.enabled'] === true,
+    applicationTitle: v['branding.applicationTitle'],
+    logoUrl: v['branding.logoUrl'],
+    supportEmail: v['branding.supportEmail'],
+  };
+}
+
+/**
+ * Synchronous and cheap: precompiled HTML + interpolation; never imports mjml. Throws UsageError (64)
+ * for an unknown type or a --lang that is not a language tag; DataError (65) naming the variable for a
+ * missing required variable or a link variable that is not an http(s) URL. Language fallback → en-US
+ * with a message in `warnings`. useSamples (preview) fills missing vars from samples.
+ */
+export function renderEmail(req: RenderRequest): RenderedEmail {
+  return renderWith(defaultStore(), req);
+}
+
+const MARKER = /%%([a-z]+):([A-Za-z0-9_.:-]+)%%/g;
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The same as {@link renderEmail}, from any store (the live one of `preview --serve`, a test tree). */
+export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEmail {
+  const def = getMailType(req.type);
+  if (!def) {
+    throw new UsageError(`unknown mail type ${JSON.stringify(req.type)}`, { hint: 'run `mailctl templates list` to see every type' }, 'usage.type');
+  }
+  const warnings: string[] = [];
+  const available = store.languages();
+  const { lang, warning } = resolveLanguage(req.lang, available);
+  if (warning) warnings.push(warning);
+
+  const vars = prepareVars(def, req.vars, req.useSamples === true, warnings);
+  const brand = brandValues(req.branding, req.useSamples === true, warnings);
+  const values: Record<string, string> = { ...vars.strings, application_title: brand.title, support_email: brand.supportEmail ?? '' };
+
+  const namespaces = ['common', def.id];
+  const fallbackLang = available.includes(DEFAULT_LANGUAGE) ? DEFAULT_LANGUAGE : lang;
+  const translator = createTranslator(lang, store.resources(lang, namespaces), {
+    lang: fallbackLang,
+    resources: store.resources(fallbackLang, namespaces),
+  });
+
+  const missing = new Set<string>();
+  let subject: string;
+  let customBody: { html: string; text: string } | undefined;
+  if (def.id === 'custom') {
+    const subs = { ...vars.substitutions, application_title: brand.title };
+    subject = substitute(vars.strings.subject ?? '', subs, missing, 'text');
+    customBody = {
+      html: paragraphs(substitute(escapeHtml(vars.strings.body ?? ''), subs, missing, 'html')),
+      text: substitute(vars.strings.body ?? '', subs, missing, 'text'),
+    };
+  } else {
+    subject = translate(translator, def.id, 'subject', values, 'text');
+  }
+
+  const variant = store.template(def.id).variants[variantOf(brand)];
+  const fill = (source: string, mode: 'html' | 'text'): string =>
+    source.replace(MARKER, (_m, kind: string, name: string) => {
+      switch (kind) {
+        case 't': {
+          const colon = name.indexOf(':');
+          const ns = colon > 0 ? name.slice(0, colon) : def.id;
+          return translate(translator, ns, colon > 0 ? name.slice(colon + 1) : name, values, mode);
+        }
+        case 'v':
+        case 'u': {
+          const value = values[name];
+          if (value === undefined) {
+            missing.add(name);
+            return '';
+          }
+          return mode === 'html' ? escapeHtml(value) : value;
+        }
+        case 'list': {
+          const items = vars.lists[name];
+          if (items === undefined) {
+            missing.add(name);
+            return '';
+          }
+          return mode === 'html'
+            ? `<ul style="margin:0;padding:0 0 0 20px;">${items.map((i) => `<li style="margin:0 0 4px 0;">${escapeHtml(i)}</li>`).join('')}</ul>`
+            : items.map((i) => `  - ${i}`).join('\n');
+        }
+        case 'b': {
+          const value = name === 'title' ? brand.title : name === 'logo_url' ? brand.logoUrl ?? '' : name === 'support_email' ? brand.supportEmail ?? '' : undefined;
+          if (value === undefined) throw new Error(`template ${def.id}: unknown brand marker ${name}`);
+          return mode === 'html' ? escapeHtml(value) : value;
+        }
+        case 's':
+          if (name === 'subject') return mode === 'html' ? escapeHtml(subject) : subject;
+          if (name === 'lang') return lang;
+          throw new Error(`template ${def.id}: unknown marker s:${name}`);
+        case 'custom':
+          if (!customBody) throw new Error(`template ${def.id}: %%custom:body%% outside the custom type`);
+          return mode === 'html' ? customBody.html : customBody.text;
+        default:
+          throw new Error(`template ${def.id}: unknown marker kind ${kind}`);
+      }
+    });
+
+  const html = fill(variant.html, 'html');
+  const text = tidyText(fill(variant.text, 'text'));
+  for (const name of translator.missing) missing.add(name);
+  if (missing.size > 0) throw missingError(def, [...missing]);
+
+  return { type: def.id, lang, subject, html, text, category: def.category, priority: def.priority, ttlMs: def.ttlMs, warnings };
+}
+
+function translate(tr: Translator, ns: string, key: string, values: Record<string, string>, mode: 'html' | 'text'): string {
+  if (!tr.has(ns, key)) throw new Error(`locale string ${ns}:${key} is missing; run \`mailctl templates check\``);
+  return tr.t(ns, key, values, mode);
+}
+
+function missingError(def: MailTypeDef, names: string[]): DataError {
+  const list = names.map((n) => JSON.stringify(n)).join(', ');
+  return new DataError(`missing template variable${names.length > 1 ? 's' : ''} ${list} for ${def.id}`, {
+    hint: `pass ${names.map((n) => `--var ${n}=…`).join(' ')} (see \`mailctl templates list\`)`,
+  }, 'data.variable');
+}
+
+interface PreparedVars {
+  /** Every known variable as a string, for interpolation. */
+  strings: Record<string, string>;
+  lists: Record<string, string[]>;
+  /** custom: the caller's substitutions (every variable but subject and body). */
+  substitutions: Record<string, string>;
+}
+
+const isMissing = (v: unknown): boolean => v === undefined || v === null || v === '';
+const show = (v: unknown): string => {
+  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);
+};
+
+function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSamples: boolean, warnings: string[]): PreparedVars {
+  const merged: Record<string, unknown> = useSamples ? { ...def.sample } : {};
+  for (const [k, v] of Object.entries(input)) if (!(useSamples && isMissing(v))) merged[k] = v;
+  const out: PreparedVars = { strings: {}, lists: {}, substitutions: {} };
+  const missing: string[] = [];
+  const known = new Set(def.variables.map((v) => v.name));
+  for (const v of def.variables) {
+    const value = merged[v.name];
+    if (isMissing(value)) {
+      if (v.required) missing.push(v.name);
+      continue;
+    }
+    switch (v.kind) {
+      case 'url': {
+        const s = typeof value === 'string' ? value.trim() : undefined;
+        let ok = false;
+        if (s !== undefined) {
+          try {
+            const u = new URL(s);
+            ok = u.protocol === 'http:' || u.protocol === 'https:';
+          } catch {
+            ok = false;
+          }
+        }
+        if (!ok || s === undefined) throw new DataError(`variable "${v.name}" of ${def.id} must be an http(s) URL, got ${show(value)}`, { hint: `it becomes a link target: ${v.description}` }, 'data.variable');
+        out.strings[v.name] = s;
+        break;
+      }
+      case 'number': {
+        const s = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? value.trim() : undefined;
+        if (s === undefined) throw new DataError(`variable "${v.name}" of ${def.id} must be a number, got ${show(value)}`, undefined, 'data.variable');
+        out.strings[v.name] = s;
+        break;
+      }
+      case 'list': {
+        const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/\r?\n/) : undefined;
+        if (!items || !items.every((i) => typeof i === 'string' || typeof i === 'number')) {
+          throw new DataError(`variable "${v.name}" of ${def.id} must be a list of strings (a JSON array, or one item per line), got ${show(value)}`, undefined, 'data.variable');
+        }
+        const clean = items.map((i) => String(i).trim()).filter((i) => i !== '');
+        if (clean.length === 0 && v.required) {
+          missing.push(v.name);
+          continue;
+        }
+        out.lists[v.name] = clean;
+        out.strings[v.name] = clean.join(', ');
+        break;
+      }
+      case 'text': {
+        if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+          throw new DataError(`variable "${v.name}" of ${def.id} must be text, got ${show(value)}`, undefined, 'data.variable');
+        }
+        out.strings[v.name] = String(value);
+        break;
+      }
+    }
+  }
+  if (missing.length > 0) throw missingError(def, missing);
+  for (const [k, value] of Object.entries(merged)) {
+    if (known.has(k) || k === 'to' || k === 'application_title') continue;
+    if (def.id === 'custom') {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new DataError(`substitution name ${JSON.stringify(k)} of custom must be letters, digits and _`, undefined, 'data.variable');
+      if (value === null || value === undefined) continue;
+      out.substitutions[k] = Array.isArray(value) ? value.map(String).join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    } else {
+      warnings.push(`variable "${k}" is not used by ${def.id} (ignored)`);
+    }
+  }
+  return out;
+}
+
+/** custom: replaces `{{ name }}` once, left to right; values are never re-scanned. */
+function substitute(template: string, values: Record<string, string>, missing: Set<string>, mode: 'html' | 'text'): string {
+  return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_m, name: string) => {
+    const value = values[name];
+    if (value === undefined) {
+      missing.add(name);
+      return '';
+    }
+    return mode === 'html' ? escapeHtml(value) : value;
+  });
+}
+
+/** Plain text → HTML paragraphs: blank lines split paragraphs, single newlines become <br>. */
+function paragraphs(escaped: string): string {
+  return escaped
+    .split(/\r?\n\s*\r?\n/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => `<p style="margin:0 0 12px 0;">${p.replace(/\r?\n/g, '<br>')}</p>`)
+    .join('');
+}
+
+function tidyText(text: string): string {
+  return `${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+}
+
+interface BrandValues {
+  title: string;
+  logoUrl: string | undefined;
+  supportEmail: string | undefined;
+}
+
+function brandValues(b: Branding, useSamples: boolean, warnings: string[]): BrandValues {
+  const supportEmail = b.supportEmail?.trim() || undefined;
+  if (!b.whiteLabel) return { title: DEFAULT_PRODUCT.title, logoUrl: DEFAULT_PRODUCT.logoUrl, supportEmail };
+  let title = b.applicationTitle?.trim();
+  if (!title) {
+    if (!useSamples) {
+      throw new ConfigError('white-label mail (BRANDING_ENABLED) needs APPLICATION_TITLE: the product name shown in subjects and bodies', {
+        hint: 'set APPLICATION_TITLE (branding.applicationTitle), or turn BRANDING_ENABLED off',
+      }, 'config.branding');
+    }
+    title = SAMPLE_BRAND_TITLE;
+    warnings.push(`APPLICATION_TITLE is not set; previewing white-label mail as "${SAMPLE_BRAND_TITLE}"`);
+  }
+  const logoUrl = b.logoUrl?.trim() || undefined;
+  if (logoUrl !== undefined && !/^https?:\/\//i.test(logoUrl)) {
+    throw new ConfigError(`BRANDING_LOGO_URL must be an http(s) URL, got ${show(logoUrl)}`, undefined, 'config.branding');
+  }
+  return { title, logoUrl, supportEmail };
+}
+
+function variantOf(brand: BrandValues): VariantKey {
+  return `${brand.logoUrl ? 'logo' : 'plain'}${brand.supportEmail ? '-support' : ''}` as VariantKey;
+}
