@@ -21,11 +21,15 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
   let probe: ProbeReport | undefined;
   if (opts.connect && errors.length === 0) {
     const { probeProvider } = await import('../providers/probe.js');
-    probe = await probeProvider(config, { clock: ctx.clock, signal: ctx.signal, cwd: ctx.cwd });
+    probe = await probeProvider(config, { clock: ctx.clock, signal: ctx.signal, cwd: ctx.cwd, hostname: ctx.hostname });
   }
 
   const exitCode = errors.length > 0 ? ExitCode.CONFIG : probe && !probe.ok ? probe.exitCode : ExitCode.OK;
   const print = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
+  // The one-sentence error on stderr, as for every failing command; the transcript stays on stdout.
+  if (probe && !probe.ok && probe.error) {
+    ctx.io.err(`${redact(`mailctl: connection check failed: ${probe.error}${probe.hint ? `\nhint: ${probe.hint}` : ''}`, secrets)}\n`);
+  }
 
   if (opts.json) {
     print(JSON.stringify(jsonReport(config, problems, probe, exitCode), null, 2));

@@ -64,4 +64,6 @@ export interface ProbeDeps {
   clock: Clock;
   signal: AbortSignal;
   cwd: string;
+  /** The machine's host name: the EHLO name when SMTP_LOCAL_HOSTNAME is not set. */
+  hostname?: string | undefined;
 }

@@ -1,0 +1,183 @@
+/**
+ * `verify-config --connect` for the HTTP providers: one cheap authenticated GET that proves the
+ * key is accepted (SendGrid: its scopes include `mail.send`; Resend: the sender's domain is
+ * verified in the account). Nothing is sent. The key is never shown: `Bearer ********`.
+ */
+import type { Config } from '../config/index.js';
+import { ExitCode } from '../errors.js';
+import { domainOf, parseMailbox } from '../message/address.js';
+import { ProbeFailure, StageRecorder } from './probe-smtp.js';
+import type { ProbeDeps, ProbeReport } from './types.js';
+
+const MASK = '********';
+
+interface HttpAnswer {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: unknown;
+  /** The body as text, cut short, for messages. */
+  text: string;
+}
+
+/** A GET bounded by `timeoutMs` and the abort signal; network failures become ProbeFailures. */
+interface Service {
+  /** `SendGrid`, `Resend` */
+  name: string;
+  keyName: string;
+  urlKey: string;
+  timeoutKey: string;
+}
+
+const SENDGRID: Service = { name: 'SendGrid', keyName: 'SENDGRID_API_KEY', urlKey: 'SENDGRID_API_BASE_URL', timeoutKey: 'SENDGRID_TIMEOUT' };
+const RESEND: Service = { name: 'Resend', keyName: 'RESEND_API_KEY', urlKey: 'RESEND_API_URL', timeoutKey: 'RESEND_TIMEOUT' };
+
+async function get(url: string, key: string, timeoutMs: number, deps: ProbeDeps, svc: Service): Promise<HttpAnswer> {
+  const { name: service, urlKey } = svc;
+  const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(timeoutMs)]);
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${key}`, accept: 'application/json', 'user-agent': 'mailctl verify-config' }, signal, redirect: 'manual' });
+    text = await res.text();
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (deps.signal.aborted) throw new ProbeFailure(ExitCode.TEMPFAIL, 'interrupted', undefined, 'interrupted');
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+      throw new ProbeFailure(ExitCode.TEMPFAIL, `${service} did not answer within ${timeoutMs} ms`, `the API is slow or a proxy holds the connection; ${svc.timeoutKey} sets the wait`, 'timeout');
+    }
+    const code = e.cause?.code ?? e.name;
+    const host = new URL(url).host;
+    const hint =
+      code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? `${host} does not resolve: check ${urlKey} and this machine's DNS`
+        : code === 'ECONNREFUSED'
+          ? `nothing accepts connections at ${host}: check ${urlKey}`
+          : `check ${urlKey}, and any proxy or firewall between this machine and ${host}`;
+    throw new ProbeFailure(ExitCode.UNAVAILABLE, `cannot reach ${service} at ${host} (${code})`, hint, `${code}${e.cause?.message ? `: ${e.cause.message}` : ''}`);
+  }
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, statusText: res.statusText, headers: res.headers, body, text: text.slice(0, 300) };
+}
+
+/** The provider's own error words: SendGrid `errors[].message`, Resend `message`. */
+function apiMessage(answer: HttpAnswer): string {
+  const b = answer.body as { errors?: { message?: unknown }[]; message?: unknown } | undefined;
+  const words = Array.isArray(b?.errors) ? b.errors.map((e) => String(e.message ?? '')).filter(Boolean).join('; ') : typeof b?.message === 'string' ? b.message : '';
+  return words || answer.text.replace(/\s+/g, ' ').trim();
+}
+
+function statusLine(answer: HttpAnswer): string {
+  const words = answer.status >= 400 ? apiMessage(answer) : '';
+  return `${answer.status} ${answer.statusText}${words ? `: ${words}` : ''}`;
+}
+
+/** The contract's codes for an HTTP status that is not success. */
+function httpFailure(answer: HttpAnswer, svc: Service, authHint: string): ProbeFailure {
+  const { name: service, keyName, urlKey } = svc;
+  const line = statusLine(answer);
+  const { status } = answer;
+  if (status === 401 || status === 403) {
+    return new ProbeFailure(ExitCode.NOPERM, `${service} refused the API key (${status})`, authHint, line);
+  }
+  if (status === 429) {
+    const reset = answer.headers.get('x-ratelimit-reset') ?? answer.headers.get('retry-after');
+    return new ProbeFailure(ExitCode.TEMPFAIL, `${service} is rate-limiting this key (429)`, `try again later${reset ? ` (the API says: ${reset})` : ''}`, line);
+  }
+  if (status >= 500) return new ProbeFailure(ExitCode.TEMPFAIL, `${service} had a server error (${status})`, 'a problem on the provider\'s side; try again later', line);
+  if (status >= 300 && status < 400) {
+    return new ProbeFailure(ExitCode.PROTOCOL, `${service} redirected the request (${status} to ${answer.headers.get('location') ?? '?'})`, `check ${urlKey}: it should be the API's base URL`, line);
+  }
+  if (status === 404) return new ProbeFailure(ExitCode.UNAVAILABLE, `${service} has no such endpoint (404)`, `check ${urlKey}: it should be the API's base URL, without a path`, line);
+  return new ProbeFailure(ExitCode.UNAVAILABLE, `${service} refused the request (${status})`, `check ${keyName} and ${urlKey}`, line);
+}
+
+export async function probeSendgrid(config: Config, deps: ProbeDeps): Promise<ProbeReport> {
+  const v = config.values;
+  const base = v['sendgrid.baseUrl'] ?? 'https://api.sendgrid.com';
+  const key = v['sendgrid.apiKey'] ?? '';
+  const timeout = v['sendgrid.timeout'] ?? 15_000;
+  const url = `${base}/v3/scopes`;
+  const rec = new StageRecorder(() => deps.clock.now());
+  try {
+    const answer = await rec.stage('api', `GET ${url} (Authorization: Bearer ${MASK})`, async (stage) => {
+      const a = await get(url, key, timeout, deps, SENDGRID);
+      stage.reply = statusLine(a);
+      if (a.status < 200 || a.status > 299) {
+        throw httpFailure(a, SENDGRID, 'the key is wrong, revoked or from another account: create one in SendGrid → Settings → API Keys and set SENDGRID_API_KEY');
+      }
+      return a;
+    });
+    await rec.stage('scopes', undefined, async (stage) => {
+      const scopes = (answer.body as { scopes?: unknown } | undefined)?.scopes;
+      if (!Array.isArray(scopes)) {
+        throw new ProbeFailure(ExitCode.PROTOCOL, 'SendGrid answered /v3/scopes without a list of scopes', 'check SENDGRID_API_BASE_URL: it should be https://api.sendgrid.com or https://api.eu.sendgrid.com', answer.text);
+      }
+      const has = scopes.includes('mail.send');
+      stage.reply = `${scopes.length} scope${scopes.length === 1 ? '' : 's'}; mail.send ${has ? 'present' : 'MISSING'}`;
+      if (!has) {
+        throw new ProbeFailure(ExitCode.NOPERM, 'the SendGrid API key lacks the mail.send scope: every send would be refused (403)', 'edit the key in SendGrid → Settings → API Keys and give it Mail Send access (or Full Access)');
+      }
+    });
+    return rec.passed();
+  } catch (err) {
+    return rec.failed(err);
+  }
+}
+
+interface ResendDomain {
+  name?: unknown;
+  status?: unknown;
+}
+
+export async function probeResend(config: Config, deps: ProbeDeps): Promise<ProbeReport> {
+  const v = config.values;
+  const base = v['resend.apiUrl'] ?? 'https://api.resend.com';
+  const key = v['resend.apiKey'] ?? '';
+  const timeout = v['resend.timeout'] ?? 15_000;
+  const url = `${base}/domains`;
+  const from = v.defaultFrom === undefined ? undefined : parseMailbox(v.defaultFrom)?.address;
+  const rec = new StageRecorder(() => deps.clock.now());
+  try {
+    const answer = await rec.stage('api', `GET ${url} (Authorization: Bearer ${MASK})`, async (stage) => {
+      const a = await get(url, key, timeout, deps, RESEND);
+      stage.reply = statusLine(a);
+      // A "sending access" key may send but not list domains: the key is good, the domain unknown.
+      const name = (a.body as { name?: unknown } | undefined)?.name;
+      if ((a.status === 401 || a.status === 403) && name === 'restricted_api_key') {
+        stage.warning = 'this key may only send, so the sender\'s domain could not be checked';
+        return undefined;
+      }
+      if (a.status < 200 || a.status > 299) {
+        throw httpFailure(a, RESEND, 'the key is wrong or revoked: create one in Resend → API Keys and set RESEND_API_KEY');
+      }
+      return a;
+    });
+    if (answer && from) {
+      await rec.stage('domain', domainOf(from), async (stage) => {
+        const data = (answer.body as { data?: unknown } | undefined)?.data;
+        if (!Array.isArray(data)) {
+          throw new ProbeFailure(ExitCode.PROTOCOL, 'Resend answered /domains without a list of domains', 'check RESEND_API_URL: it should be https://api.resend.com', answer.text);
+        }
+        const domain = domainOf(from);
+        const found = (data as ResendDomain[]).find((d) => typeof d.name === 'string' && d.name.toLowerCase() === domain);
+        if (!found) {
+          stage.reply = `not among the account's ${data.length} domain${data.length === 1 ? '' : 's'}`;
+          throw new ProbeFailure(ExitCode.UNAVAILABLE, `the sender's domain ${domain} is not in this Resend account: Resend refuses to send from it`, 'add and verify the domain in Resend → Domains, or set MAIL_DEFAULT_SEND_FROM to an address of a verified domain');
+        }
+        stage.reply = `${domain}: ${String(found.status)}`;
+        if (found.status !== 'verified') {
+          throw new ProbeFailure(ExitCode.UNAVAILABLE, `the sender's domain ${domain} is ${String(found.status)} in Resend, not verified: Resend refuses to send from it`, 'publish the DNS records Resend shows under Domains, then verify the domain');
+        }
+      });
+    }
+    return rec.passed();
+  } catch (err) {
+    return rec.failed(err);
+  }
+}
