@@ -115,7 +115,10 @@ export function classifySmtpError(err: unknown): DeliveryError {
   const at = command ? ` at ${command}` : '';
 
   let v: Verdict | undefined;
-  if (responseCode !== undefined) {
+  if (ncode === 'ETLS') {
+    // STARTTLS refused or not offered, or the handshake failed: never fall back to plaintext.
+    v = classifyNetwork(codes, 'SMTP server', err);
+  } else if (responseCode !== undefined) {
     const isAuth = ncode === 'EAUTH' || (command?.startsWith('AUTH') ?? false);
     if (responseCode === 421) {
       v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the SMTP server is closing the connection (421${at}); it asks to try again later`, hint: 'try again later', retryAfterMs: smtpRetryAfter(response) ?? SMTP_421_RETRY_MS };

@@ -1,0 +1,245 @@
+/**
+ * A real SMTP server for tests: smtp-server on 127.0.0.1, port 0, in any TLS mode, with optional
+ * AUTH, hooks that answer a chosen reply at MAIL FROM / RCPT TO / DATA, a switch that drops the
+ * connection in the middle of DATA, and every accepted message kept as raw bytes.
+ *
+ *   const smtp = await startSmtpServer({ tls: 'starttls', auth: { user: 'u', pass: 'p' } });
+ *   ... SMTP_PORT=String(smtp.port) ...
+ *   smtp.messages[0].raw            // Buffer, parse it with mailparser
+ *   await smtp.close();             // in afterAll
+ *
+ * A hook is a fixed reply or a function of the attempt number (1-based, per hook), so that a
+ * test can refuse the first attempts and accept later ones: `data: (n) => n <= 2 ? { code: 451 } : undefined`.
+ */
+import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
+import { generate } from 'selfsigned';
+
+export type TlsMode = 'plain' | 'starttls' | 'implicit';
+
+export interface Reply {
+  code: number;
+  message?: string;
+}
+
+export interface HookCall {
+  /** 1-based count of calls to this hook on this server. */
+  attempt: number;
+  /** MAIL FROM / RCPT TO address; for DATA the envelope sender. */
+  address: string;
+  session: SMTPServerSession;
+}
+
+export type Hook = Reply | ((call: HookCall) => Reply | undefined);
+
+export interface TestSmtpOptions {
+  /** `plain`: no TLS at all (STARTTLS not offered). `starttls`: offered. `implicit`: TLS from the first byte. @defaultValue 'plain' */
+  tls?: TlsMode;
+  /** When set, AUTH is required and only these credentials pass (535 otherwise). */
+  auth?: { user: string; pass: string };
+  mail?: Hook;
+  rcpt?: Hook;
+  data?: Hook;
+  /** Destroy the socket after the message body has arrived, before answering DATA. */
+  dropDuringData?: boolean;
+  /** Greeting banner text. */
+  banner?: string;
+}
+
+export interface ReceivedMessage {
+  from: string;
+  to: string[];
+  raw: Buffer;
+  /** The EHLO/HELO name the client sent. */
+  clientHostname: string;
+  /** The AUTH user, when the client logged in. */
+  user: string | undefined;
+  /** Whether the session was under TLS when DATA arrived. */
+  secure: boolean;
+}
+
+export interface TestSmtpServer {
+  host: '127.0.0.1';
+  port: number;
+  /** PEM of the self-signed certificate (CN=localhost, SAN localhost and 127.0.0.1). */
+  cert: string;
+  messages: ReceivedMessage[];
+  /** Every EHLO name seen, in order (also for sessions that sent no message). */
+  ehloNames: string[];
+  /** Counts of sessions opened and of hook calls, per hook. */
+  calls: { connect: number; mail: number; rcpt: number; data: number; auth: number };
+  /** Resolves once `n` messages have been accepted. */
+  waitForMessages(n: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
+  close(): Promise<void>;
+}
+
+let certCache: Promise<{ key: string; cert: string }> | undefined;
+
+/** One self-signed certificate per test process (RSA key generation is slow). */
+export function selfSignedCert(): Promise<{ key: string; cert: string }> {
+  certCache ??= generate([{ name: 'commonName', value: 'localhost' }], {
+    keySize: 2048,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+    ],
+  }).then((p) => ({ key: p.private, cert: p.cert }));
+  return certCache;
+}
+
+function smtpError(reply: Reply): Error {
+  const err = new Error(reply.message ?? (reply.code >= 500 ? 'Requested action not taken' : 'Try again later')) as Error & { responseCode: number };
+  err.responseCode = reply.code;
+  return err;
+}
+
+function resolveHook(hook: Hook | undefined, call: HookCall): Reply | undefined {
+  if (!hook) return undefined;
+  return typeof hook === 'function' ? hook(call) : hook;
+}
+
+export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
+  const mode = options.tls ?? 'plain';
+  const { key, cert } = await selfSignedCert();
+  const messages: ReceivedMessage[] = [];
+  const ehloNames: string[] = [];
+  const calls = { connect: 0, mail: 0, rcpt: 0, data: 0, auth: 0 };
+  const waiters: { n: number; resolve: (m: ReceivedMessage[]) => void }[] = [];
+
+  const server: SMTPServer = new SMTPServer({
+    secure: mode === 'implicit',
+    key,
+    cert,
+    logger: false,
+    banner: options.banner ?? 'mailctl test server',
+    disabledCommands: [...(mode === 'plain' ? ['STARTTLS'] : []), ...(options.auth ? [] : ['AUTH'])],
+    authOptional: !options.auth,
+    // The plain mode with AUTH is for the "AUTH without TLS" cases.
+    allowInsecureAuth: mode === 'plain',
+    authMethods: ['PLAIN', 'LOGIN'],
+    onConnect(_session, cb) {
+      calls.connect += 1;
+      cb();
+    },
+    onAuth(auth, _session, cb) {
+      calls.auth += 1;
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) return cb(null, { user: auth.username });
+      const err = smtpError({ code: 535, message: '5.7.8 Authentication credentials invalid' });
+      return cb(err);
+    },
+    onMailFrom(address: SMTPServerAddress, session, cb) {
+      calls.mail += 1;
+      if (session.hostNameAppearsAs && !ehloNames.includes(session.hostNameAppearsAs)) ehloNames.push(session.hostNameAppearsAs);
+      const reply = resolveHook(options.mail, { attempt: calls.mail, address: address.address, session });
+      cb(reply ? smtpError(reply) : null);
+    },
+    onRcptTo(address: SMTPServerAddress, session, cb) {
+      calls.rcpt += 1;
+      const reply = resolveHook(options.rcpt, { attempt: calls.rcpt, address: address.address, session });
+      cb(reply ? smtpError(reply) : null);
+    },
+    onData(stream, session, cb) {
+      calls.data += 1;
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        if (options.dropDuringData) {
+          for (const conn of server.connections) if (conn.id === session.id) conn._socket.destroy();
+          return;
+        }
+        const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
+        const reply = resolveHook(options.data, { attempt: calls.data, address: from, session });
+        if (reply) return cb(smtpError(reply));
+        const msg: ReceivedMessage = {
+          from,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks),
+          clientHostname: session.hostNameAppearsAs,
+          user: typeof session.user === 'string' ? session.user : undefined,
+          secure: session.secure,
+        };
+        messages.push(msg);
+        for (const w of [...waiters]) {
+          if (messages.length >= w.n) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(messages.slice());
+          }
+        }
+        cb(null, 'Ok: queued as TEST' + String(messages.length).padStart(4, '0'));
+      });
+    },
+  });
+  server.on('error', () => {});
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.server.address();
+  if (address === null || typeof address === 'string') throw new Error('smtp test server has no port');
+
+  return {
+    host: '127.0.0.1',
+    port: address.port,
+    cert,
+    messages,
+    ehloNames,
+    calls,
+    waitForMessages(n, timeoutMs = 10_000) {
+      if (messages.length >= n) return Promise.resolve(messages.slice());
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`smtp test server: ${messages.length} of ${n} messages after ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({ n, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const conn of server.connections) conn._socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface SilentServer {
+  port: number;
+  /** Connections accepted so far. */
+  connections: number;
+  close(): Promise<void>;
+}
+
+/** A raw TCP server that accepts connections and never says a word (no greeting): for timeouts. */
+export async function startSilentServer(): Promise<SilentServer> {
+  const { createServer } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const state = { connections: 0 };
+  const server = createServer((socket) => {
+    state.connections += 1;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('silent server has no port');
+  return {
+    port: address.port,
+    get connections() {
+      return state.connections;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port on 127.0.0.1 that refuses connections (bound, then closed). */
+export async function refusedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return address.port;
+}
