@@ -36,6 +36,15 @@ export async function runCli(): Promise<void> {
     pid: process.pid,
     hostname: hostname(),
     signal: controller.signal,
+    isProcessAlive: (pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (err) {
+        // EPERM: it exists but belongs to someone else
+        return (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
   };
 
   let code: number;

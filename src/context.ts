@@ -31,6 +31,8 @@ export interface AppContext {
   signal: AbortSignal;
   /** Opens a path or URL in the user's browser (`preview --open`). */
   openInBrowser?: ((target: string) => Promise<void>) | undefined;
+  /** Whether a process id is alive (`process.kill(pid, 0)`): drain recovers claims of dead ones. */
+  isProcessAlive?: ((pid: number) => boolean) | undefined;
 }
 
 /** Options every command accepts (set on the root program). */
