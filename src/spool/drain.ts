@@ -1,0 +1,360 @@
+/**
+ * The drain loop: claim due jobs in priority order, deliver them through one (pooled) provider
+ * with bounded concurrency and a global rate limit, and settle each one: delivered (removed),
+ * deferred with backoff, dead with a reason, or corrupt. Prints nothing; emits events.
+ *
+ * Guarantees (each has a test): a job is always in exactly one place in the spool until it is
+ * delivered; two drains never deliver the same job (claims are exclusive renames); a retried job
+ * keeps its Message-ID; an expired job is never sent; a corrupt file does not stop the drain.
+ */
+import type { Clock } from '../context.js';
+import { DeliveryError, type FailureKind } from '../errors.js';
+import type { OutgoingMessage } from '../message/types.js';
+import type { Provider } from '../providers/types.js';
+import { nextAttemptAt, type RetryPolicy } from './backoff.js';
+import { HISTORY_LIMIT, idOfName, parseJob, type AttemptRecord, type DeadReason, type Job, type JobError } from './job.js';
+import { createBucket, reserve, type RateLimit, type TokenBucket } from './rate.js';
+import type { Candidate, Claim, Claimer, FileSpool } from './store.js';
+
+export type Outcome = 'delivered' | 'deferred' | 'dead' | 'expired' | 'corrupt' | 'released';
+
+export interface DrainEvent {
+  type: 'scan' | 'settled' | 'pause' | 'recovered';
+  outcome?: Outcome | undefined;
+  id?: string | undefined;
+  /** For `scan`: jobs found; for `recovered`: claims returned. */
+  count?: number | undefined;
+  /** For `pause`: until when (ms). */
+  until?: number | undefined;
+  /** Jobs settled so far and the best estimate of the total. */
+  done: number;
+  total: number;
+}
+
+/** What a drain did: the summary line and `drain --json`. */
+export interface DrainSummary {
+  delivered: number;
+  deferred: number;
+  dead: number;
+  corrupt: number;
+  expired: number;
+  /** Claims left by dead processes and returned to the spool. */
+  recovered: number;
+  /** Unstarted claims put back on shutdown. */
+  released: number;
+  /** Deferrals because the provider asked to slow down (not counted as attempts). */
+  backpressure: number;
+  durationMs: number;
+  /** Set when a one-shot drain stopped because the provider asked for a long pause. */
+  pausedUntil?: string | undefined;
+}
+
+export interface DrainOptions {
+  store: FileSpool;
+  provider: Provider;
+  /** Renders and composes a job's message (the same checks as enqueue). Throws for bad content. */
+  prepare: (job: Job) => OutgoingMessage | Promise<OutgoingMessage>;
+  policy: RetryPolicy;
+  clock: Clock;
+  random: () => number;
+  signal: AbortSignal;
+  claimer: Claimer;
+  /** Whether a process id is alive (`process.kill(pid, 0)`); without it no claim is recovered. */
+  isAlive?: ((pid: number) => boolean) | undefined;
+  /** @defaultValue 5 */
+  concurrency?: number | undefined;
+  /** Sends per second across all workers; undefined = no limit. */
+  ratePerSecond?: number | undefined;
+  /** Also try deferred jobs that are not due yet (postqueue -f). */
+  flush?: boolean | undefined;
+  /** Keep going until `signal` aborts. */
+  watch?: boolean | undefined;
+  /** `watch`: time between periodic scans. @defaultValue 2000 */
+  scanIntervalMs?: number | undefined;
+  /** `watch`: time between recoveries of dead claims. @defaultValue 30000 */
+  recoverIntervalMs?: number | undefined;
+  /** One-shot drain: a provider pause longer than this ends the run. @defaultValue 60000 */
+  maxPauseMs?: number | undefined;
+  onEvent?: ((event: DrainEvent) => void) | undefined;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function errorOf(err: unknown, at: string): JobError & { backpressure: boolean; retryAfterMs: number | undefined } {
+  if (err instanceof DeliveryError) {
+    const code = err.reply.responseCode ?? err.reply.status;
+    const e: JobError & { backpressure: boolean; retryAfterMs: number | undefined } = {
+      at,
+      message: err.message,
+      kind: err.kind,
+      provider: err.reply.provider,
+      backpressure: err.kind === 'transient' && err.retryAfterMs !== undefined && err.retryAfterMs > 0,
+      retryAfterMs: err.retryAfterMs,
+    };
+    if (code !== undefined) e.code = code;
+    if (err.reply.reply !== undefined) e.reply = err.reply.reply;
+    return e;
+  }
+  // Not classified (a network error a provider did not wrap, or a bug): retry rather than lose it.
+  return { at, message: err instanceof Error ? err.message : String(err), kind: 'transient', backpressure: false, retryAfterMs: undefined };
+}
+
+function record(job: Job, entry: AttemptRecord): void {
+  job.history.push(entry);
+  if (job.history.length > HISTORY_LIMIT) job.history.splice(0, job.history.length - HISTORY_LIMIT);
+}
+
+export async function drain(options: DrainOptions): Promise<DrainSummary> {
+  const { store, provider, policy, clock, claimer } = options;
+  const concurrency = Math.max(1, options.concurrency ?? 5);
+  const watch = options.watch === true;
+  const maxPauseMs = options.maxPauseMs ?? 60_000;
+  const scanIntervalMs = options.scanIntervalMs ?? 2_000;
+  const recoverIntervalMs = options.recoverIntervalMs ?? 30_000;
+  const isAlive = options.isAlive;
+  const started = clock.now();
+
+  // Our own stop signal: the caller's (SIGINT/SIGTERM) or a long provider pause in a one-shot run.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  if (options.signal.aborted) stop.abort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
+
+  const summary: DrainSummary = { delivered: 0, deferred: 0, dead: 0, corrupt: 0, expired: 0, recovered: 0, released: 0, backpressure: 0, durationMs: 0 };
+  let done = 0;
+  let inFlight = 0;
+  let list: Candidate[] = [];
+  let index = 0;
+  let lastScanAt = -Infinity;
+  let scanCost = 0;
+  let firstScan = true;
+  let finished = false;
+  let refilling: Promise<boolean> | undefined;
+  let lastRecoverAt = -Infinity;
+  // One-shot runs try each job at most once: a job deferred in this run stays for the next.
+  const triedThisRun = new Set<string>();
+  let pauseUntil = 0;
+  let bucket: TokenBucket | undefined;
+  const rate: RateLimit | undefined = options.ratePerSecond ? { perSecond: options.ratePerSecond, burst: 1 } : undefined;
+  if (rate) bucket = createBucket(rate, clock.now());
+
+  const total = (): number => done + inFlight + Math.max(0, list.length - index);
+  const emit = (e: Omit<DrainEvent, 'done' | 'total'>): void => options.onEvent?.({ ...e, done, total: total() });
+
+  const recoverNow = (): void => {
+    lastRecoverAt = clock.now();
+    if (!isAlive) return;
+    const r = store.recover(claimer, isAlive, clock.now());
+    summary.recovered += r.recovered;
+    summary.corrupt += r.corrupt;
+    if (r.recovered + r.corrupt > 0) emit({ type: 'recovered', count: r.recovered });
+  };
+
+  // Wakes a watching drain: a file arrived in incoming/, or it is time for a periodic scan.
+  let wake: (() => void) | undefined;
+  const closeWatcher = watch ? store.watchIncoming(() => wake?.()) : () => {};
+
+  const scan = (): void => {
+    const t0 = clock.now();
+    const flush = options.flush === true && (firstScan || !watch);
+    firstScan = false;
+    const found = store.scan(t0, flush);
+    list = watch ? found : found.filter((c) => !triedThisRun.has(idOfName(c.name) ?? ''));
+    index = 0;
+    lastScanAt = clock.now();
+    scanCost = lastScanAt - t0;
+    emit({ type: 'scan', count: list.length });
+  };
+
+  const waitForWork = async (): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      const ctl = new AbortController();
+      const onStop = (): void => ctl.abort();
+      stop.signal.addEventListener('abort', onStop, { once: true });
+      wake = () => ctl.abort();
+      void clock.sleep(scanIntervalMs, ctl.signal).then(() => {
+        stop.signal.removeEventListener('abort', onStop);
+        wake = undefined;
+        resolve();
+      });
+    });
+  };
+
+  const refill = async (): Promise<boolean> => {
+    for (;;) {
+      if (stop.signal.aborted) return false;
+      if (watch && clock.now() - lastRecoverAt >= recoverIntervalMs) recoverNow();
+      scan();
+      if (list.length > 0) return true;
+      if (!watch) return false;
+      await waitForWork();
+    }
+  };
+
+  // Re-list during a long pass so that a code queued meanwhile overtakes bulk mail, but spend
+  // at most ~5% of the time listing directories.
+  const rescanDue = (): boolean => index < list.length && clock.now() - lastScanAt >= Math.max(1_000, 20 * scanCost);
+
+  const nextClaim = async (): Promise<{ claim: Claim; id: string | undefined } | undefined> => {
+    for (;;) {
+      if (stop.signal.aborted || finished) return undefined;
+      if (index >= list.length || rescanDue()) {
+        refilling ??= refill().finally(() => (refilling = undefined));
+        const more = await refilling;
+        if (!more) {
+          if (!watch && list.length === 0) finished = true;
+          if (stop.signal.aborted || finished) return undefined;
+          continue;
+        }
+      }
+      const candidate = list[index++];
+      if (!candidate) continue;
+      const id = idOfName(candidate.name);
+      if (!watch && id !== undefined && triedThisRun.has(id)) continue;
+      if (stop.signal.aborted) return undefined;
+      const claim = store.claim(candidate, claimer);
+      if (claim) return { claim, id };
+    }
+  };
+
+  /** Waits for the rate limit and any provider pause; false when stopped meanwhile. */
+  const gate = async (): Promise<boolean> => {
+    if (rate && bucket) {
+      const r = reserve(bucket, rate, clock.now());
+      bucket = r.bucket;
+      if (r.waitMs > 0) await clock.sleep(r.waitMs, stop.signal);
+    }
+    while (!stop.signal.aborted && pauseUntil > clock.now()) await clock.sleep(pauseUntil - clock.now(), stop.signal);
+    return !stop.signal.aborted;
+  };
+
+  const settle = (outcome: Outcome, id: string | undefined): void => {
+    done += 1;
+    if (outcome !== 'released') summary[outcome] += 1;
+    else summary.released += 1;
+    emit({ type: 'settled', outcome, id });
+  };
+
+  const toDead = (claim: Claim, job: Job, reason: DeadReason, error: JobError | undefined): void => {
+    const now = clock.now();
+    job.deadReason = reason;
+    job.diedAt = iso(now);
+    if (error) job.lastError = error;
+    store.settle(claim, job, 'dead');
+    settle(reason === 'expired' ? 'expired' : 'dead', job.id);
+  };
+
+  const handle = async (claim: Claim, nameId: string | undefined): Promise<void> => {
+    let text: string;
+    try {
+      text = store.read(claim);
+    } catch {
+      return; // vanished (an operator removed it): nothing to deliver
+    }
+    const parsed = parseJob(text);
+    if (!parsed.ok) {
+      store.quarantine(claim);
+      settle('corrupt', nameId);
+      return;
+    }
+    const job = parsed.job;
+    if (!watch) triedThisRun.add(job.id);
+    const expired = (): boolean => job.expiresAt !== undefined && clock.now() >= Date.parse(job.expiresAt);
+    const expiredError = (): JobError => ({ at: iso(clock.now()), message: `expired at ${job.expiresAt} before it could be delivered`, kind: 'permanent' });
+    if (expired()) return toDead(claim, job, 'expired', expiredError());
+    if (clock.now() - Date.parse(job.createdAt) > policy.maxLifetimeMs) {
+      return toDead(claim, job, 'max-lifetime', job.lastError ?? { at: iso(clock.now()), message: 'queued longer than MAILCTL_MAX_LIFETIME', kind: 'permanent' });
+    }
+    let message: OutgoingMessage;
+    try {
+      message = await options.prepare(job);
+    } catch (err) {
+      return toDead(claim, job, 'invalid', { at: iso(clock.now()), message: `cannot build the message: ${(err as Error).message}`, kind: 'permanent' });
+    }
+    if (!(await gate())) {
+      store.release(claim);
+      settle('released', job.id);
+      return;
+    }
+    // Waiting for the rate limit or a pause may have outlived the code.
+    if (expired()) return toDead(claim, job, 'expired', expiredError());
+
+    try {
+      await provider.send(message);
+    } catch (err) {
+      const now = clock.now();
+      const error = errorOf(err, iso(now));
+      const { backpressure, retryAfterMs, ...lastError } = error;
+      const entry: AttemptRecord = { at: lastError.at, ok: false, kind: lastError.kind, error: lastError.message };
+      if (lastError.code !== undefined) entry.code = lastError.code;
+      if (lastError.reply !== undefined) entry.reply = lastError.reply;
+      if (backpressure && retryAfterMs !== undefined) {
+        entry.backpressure = true;
+        record(job, entry);
+        job.lastError = lastError;
+        const until = now + retryAfterMs;
+        if (until > pauseUntil) {
+          pauseUntil = until;
+          emit({ type: 'pause', until });
+          if (!watch && retryAfterMs > maxPauseMs) {
+            summary.pausedUntil = iso(until);
+            stop.abort();
+          }
+        }
+        job.nextAttemptAt = iso(until);
+        if (until - Date.parse(job.createdAt) > policy.maxLifetimeMs) return toDead(claim, job, 'max-lifetime', lastError);
+        store.settle(claim, job, 'deferred');
+        summary.backpressure += 1;
+        settle('deferred', job.id);
+        return;
+      }
+      job.attempts += 1;
+      record(job, entry);
+      job.lastError = lastError;
+      if (lastError.kind === ('permanent' satisfies FailureKind)) return toDead(claim, job, 'permanent', lastError);
+      if (job.attempts >= policy.maxAttempts) return toDead(claim, job, 'max-attempts', lastError);
+      const next = nextAttemptAt(job.attempts, policy, now, options.random);
+      if (next - Date.parse(job.createdAt) > policy.maxLifetimeMs) return toDead(claim, job, 'max-lifetime', lastError);
+      job.nextAttemptAt = iso(next);
+      store.settle(claim, job, 'deferred');
+      settle('deferred', job.id);
+      return;
+    }
+    store.complete(claim);
+    settle('delivered', job.id);
+  };
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const next = await nextClaim();
+      if (!next) return;
+      inFlight += 1;
+      try {
+        await handle(next.claim, next.id);
+      } catch (err) {
+        // A bug or a broken disk: put the job back if it is still ours, and stop claiming.
+        try {
+          store.release(next.claim);
+        } catch {
+          // it moved on already
+        }
+        stop.abort();
+        throw err;
+      } finally {
+        inFlight -= 1;
+      }
+    }
+  };
+
+  try {
+    if (isAlive) recoverNow();
+    const results = await Promise.allSettled(Array.from({ length: concurrency }, () => worker()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } finally {
+    closeWatcher();
+    options.signal.removeEventListener('abort', onAbort);
+  }
+  summary.durationMs = clock.now() - started;
+  return summary;
+}

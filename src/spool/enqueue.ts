@@ -1,0 +1,85 @@
+/**
+ * Enqueue: build a job, validate it by rendering and composing it once (unknown type or language
+ * 64, bad address, missing variable or header injection 65: nothing is written), then write it
+ * durably into `incoming/`. Shared by `mailctl enqueue`, `send --queue` and the library export.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../context.js';
+import { UsageError } from '../errors.js';
+import { getMailType } from '../templates/catalog.js';
+import { renderEmail, brandingFromConfig } from '../templates/render.js';
+import { JOB_VERSION, newJobId, type Job } from './job.js';
+import { createPrepare, messageDomain } from './prepare.js';
+import { FileSpool } from './store.js';
+
+export interface EnqueueRequest {
+  type: string;
+  to: string;
+  lang?: string | undefined;
+  vars?: Record<string, unknown> | undefined;
+  from?: string | undefined;
+  /** 0–99, lower is sooner. @defaultValue the type's (codes 1, notifications 5, alerts 9) */
+  priority?: number | undefined;
+  /** Time-to-live in ms. @defaultValue MAILCTL_CODE_TTL for code types, else the type's own */
+  ttlMs?: number | undefined;
+}
+
+export interface EnqueueDeps {
+  config: Config;
+  /** Absolute spool directory. */
+  spoolDir: string;
+  /** The sender when the request names none. */
+  defaultFrom: string;
+  clock: Clock;
+}
+
+export interface EnqueueResult {
+  id: string;
+  path: string;
+  messageId: string;
+  priority: number;
+  expiresAt: string | undefined;
+  job: Job;
+}
+
+export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promise<EnqueueResult> {
+  const def = getMailType(req.type);
+  if (!def) throw new UsageError(`unknown mail type ${JSON.stringify(req.type)}`, { hint: 'run `mailctl templates list` to see every type' }, 'usage.type');
+  if (req.priority !== undefined && (!Number.isInteger(req.priority) || req.priority < 0 || req.priority > 99)) {
+    throw new UsageError(`priority ${req.priority} is out of range`, { hint: 'use a whole number 0–99; lower is sooner' });
+  }
+  // Resolve the language once, so the job records what it will be rendered in.
+  const vars = req.vars ?? {};
+  const rendered = renderEmail({ type: def.id, lang: req.lang, vars, branding: brandingFromConfig(deps.config) });
+
+  const now = deps.clock.now();
+  const id = newJobId(now, randomBytes(10));
+  const from = req.from ?? deps.defaultFrom;
+  const codeTtl = def.category === 'code' ? deps.config.values['retry.codeTtl'] : undefined;
+  const ttlMs = req.ttlMs ?? codeTtl ?? def.ttlMs;
+  const job: Job = {
+    version: JOB_VERSION,
+    id,
+    type: def.id,
+    to: req.to,
+    lang: rendered.lang,
+    vars,
+    priority: req.priority ?? def.priority,
+    createdAt: new Date(now).toISOString(),
+    attempts: 0,
+    nextAttemptAt: new Date(now).toISOString(),
+    history: [],
+    messageId: `<${id.toLowerCase()}@${messageDomain(from)}>`,
+  };
+  if (req.from !== undefined) job.from = req.from;
+  if (ttlMs !== undefined) job.expiresAt = new Date(now + ttlMs).toISOString();
+
+  // Compose once: addresses and every header value are checked here, before anything is written.
+  createPrepare({ config: deps.config, defaultFrom: deps.defaultFrom, clock: deps.clock })(job);
+
+  const store = new FileSpool(deps.spoolDir);
+  store.ensure();
+  const path = await store.add(job);
+  return { id, path, messageId: job.messageId!, priority: job.priority, expiresAt: job.expiresAt, job };
+}

@@ -1,0 +1,213 @@
+/**
+ * Queue management, after postqueue and postsuper: status (from file names only, so it stays
+ * cheap at a million jobs), list, retry, hold, release, purge. Every move is a rename; a job whose
+ * content changes (retry) is claimed first, exactly as drain claims it, so a concurrent drain can
+ * never see two copies.
+ */
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { DataError, TemporaryError } from '../errors.js';
+import { idOfName, parseJob, parseName, STATES, timeOfId, type Job, type JobState } from './job.js';
+import type { Claimer, Entry, FileSpool } from './store.js';
+
+export interface SpoolStatus {
+  incoming: number;
+  active: number;
+  deferred: number;
+  hold: number;
+  dead: number;
+  corrupt: number;
+  /** incoming + active + deferred: what is still to be delivered. */
+  backlog: number;
+  /** Age in seconds of the oldest job still to be delivered (incoming, active, deferred); null when none. */
+  oldestAgeSeconds: number | null;
+  oldestId: string | null;
+  /** Jobs per mail type and state (corrupt files have no type). */
+  byType: Record<string, Partial<Record<JobState, number>>>;
+}
+
+const PENDING: readonly JobState[] = ['incoming', 'active', 'deferred'];
+
+function createdAtOf(entry: Entry): number | undefined {
+  const id = idOfName(entry.name);
+  const t = id ? timeOfId(id) : undefined;
+  if (t !== undefined) return t;
+  try {
+    return statSync(entry.path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
+  const status: SpoolStatus = { incoming: 0, active: 0, deferred: 0, hold: 0, dead: 0, corrupt: 0, backlog: 0, oldestAgeSeconds: null, oldestId: null, byType: {} };
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const state of STATES) {
+    for (const entry of store.entries(state)) {
+      status[state] += 1;
+      if (state === 'corrupt') continue;
+      const type = parseName(entry.name)?.type ?? 'unknown';
+      const counts = (status.byType[type] ??= {});
+      counts[state] = (counts[state] ?? 0) + 1;
+      if (PENDING.includes(state)) {
+        const created = createdAtOf(entry);
+        if (created !== undefined && created < oldest) {
+          oldest = created;
+          status.oldestId = idOfName(entry.name) ?? entry.name;
+        }
+      }
+    }
+  }
+  status.backlog = status.incoming + status.active + status.deferred;
+  if (Number.isFinite(oldest)) status.oldestAgeSeconds = Math.max(0, Math.round((now - oldest) / 1000));
+  return status;
+}
+
+/** The backlog only (incoming + active + deferred), for the monitor. */
+export function backlogOf(store: FileSpool): number {
+  return PENDING.reduce((n, s) => n + store.entries(s).length, 0);
+}
+
+/** One line of `queue list --json` (postqueue -j). Variables are never listed: they carry codes. */
+export interface ListedJob {
+  id: string;
+  state: JobState;
+  type?: string | undefined;
+  priority?: number | undefined;
+  to?: string | undefined;
+  lang?: string | undefined;
+  createdAt?: string | undefined;
+  nextAttemptAt?: string | undefined;
+  expiresAt?: string | undefined;
+  attempts?: number | undefined;
+  messageId?: string | undefined;
+  deadReason?: string | undefined;
+  lastError?: Job['lastError'];
+  /** active: who holds the claim, `PID@HOST` */
+  claimedBy?: string | undefined;
+  /** corrupt, or unreadable: why */
+  problem?: string | undefined;
+  file: string;
+}
+
+export function* listJobs(store: FileSpool, states: readonly JobState[]): Generator<ListedJob> {
+  for (const state of states) {
+    for (const entry of store.entries(state)) {
+      const base: ListedJob = { id: idOfName(entry.name) ?? entry.name, state, file: entry.path };
+      if (state === 'active') base.claimedBy = entry.file.slice(0, entry.file.indexOf('~'));
+      let text: string;
+      try {
+        text = readFileSync(entry.path, 'utf8');
+      } catch {
+        continue; // moved on while we listed
+      }
+      const parsed = parseJob(text);
+      if (!parsed.ok) {
+        yield { ...base, problem: parsed.reason };
+        continue;
+      }
+      const j = parsed.job;
+      const out: ListedJob = { ...base, id: j.id, type: j.type, priority: j.priority, to: j.to, createdAt: j.createdAt, nextAttemptAt: j.nextAttemptAt, attempts: j.attempts };
+      if (j.lang) out.lang = j.lang;
+      if (j.expiresAt) out.expiresAt = j.expiresAt;
+      if (j.messageId) out.messageId = j.messageId;
+      if (j.deadReason) out.deadReason = j.deadReason;
+      if (j.lastError) out.lastError = j.lastError;
+      yield out;
+    }
+  }
+}
+
+function mustFind(store: FileSpool, id: string): Entry {
+  const entry = store.find(id);
+  if (!entry) throw new DataError(`no job ${JSON.stringify(id)} in the spool at ${store.root}`, { hint: 'run `mailctl queue list` to see the job ids' }, 'data.job');
+  return entry;
+}
+
+function busy(id: string, entry: Entry): TemporaryError {
+  return new TemporaryError(`job ${id} is being delivered right now (claimed by ${entry.file.slice(0, entry.file.indexOf('~'))})`, { hint: 'try again when the drain has settled it' });
+}
+
+/** postsuper -h: incoming or deferred → hold. */
+export function holdJob(store: FileSpool, id: string): { id: string; from: JobState; changed: boolean } {
+  for (let tries = 0; tries < 3; tries++) {
+    const entry = mustFind(store, id);
+    if (entry.state === 'hold') return { id, from: 'hold', changed: false };
+    if (entry.state === 'active') throw busy(id, entry);
+    if (entry.state === 'dead' || entry.state === 'corrupt') {
+      throw new DataError(`job ${id} is ${entry.state}; only incoming or deferred jobs can be held`, { hint: entry.state === 'dead' ? 'use `mailctl queue retry ID` to deliver it again' : undefined });
+    }
+    try {
+      store.moveInto(entry.path, store.dirs.hold, entry.name);
+      return { id, from: entry.state, changed: true };
+    } catch {
+      // a drain claimed it between find and rename: look again
+    }
+  }
+  throw new TemporaryError(`job ${id} keeps moving; try again`);
+}
+
+/** postsuper -H: hold → incoming (or deferred, when its next attempt is still ahead). */
+export function releaseJob(store: FileSpool, id: string, now: number): { id: string; to: JobState } {
+  const entry = mustFind(store, id);
+  if (entry.state !== 'hold') throw new DataError(`job ${id} is not on hold (it is ${entry.state})`, { hint: 'run `mailctl queue list --state hold`' });
+  const due = parseName(entry.name)?.dueMs ?? 0;
+  if (due > now) {
+    store.moveInto(entry.path, store.bucketDir(due), entry.name);
+    return { id, to: 'deferred' };
+  }
+  store.moveInto(entry.path, store.dirs.incoming, entry.name);
+  return { id, to: 'incoming' };
+}
+
+/**
+ * postqueue -i / postsuper -r: a deferred or dead job becomes due now. A dead job starts its
+ * attempts again; it keeps its id, Message-ID and history.
+ */
+export function retryJob(store: FileSpool, entry: Entry, claimer: Claimer, now: number): boolean {
+  const claim = store.claim({ dir: entry.dir, name: entry.file }, claimer);
+  if (!claim) return false;
+  const parsed = parseJob(store.read(claim));
+  if (!parsed.ok) {
+    store.quarantine(claim);
+    return false;
+  }
+  const job = parsed.job;
+  job.nextAttemptAt = new Date(now).toISOString();
+  if (entry.state === 'dead') {
+    job.attempts = 0;
+    delete job.deadReason;
+    delete job.diedAt;
+  }
+  store.settle(claim, job, 'incoming');
+  return true;
+}
+
+export function retryById(store: FileSpool, id: string, claimer: Claimer, now: number): void {
+  const entry = mustFind(store, id);
+  if (entry.state === 'active') throw busy(id, entry);
+  if (entry.state !== 'deferred' && entry.state !== 'dead') {
+    throw new DataError(`job ${id} is ${entry.state}; only deferred or dead jobs can be retried`, { hint: entry.state === 'hold' ? 'use `mailctl queue release ID`' : undefined });
+  }
+  if (!retryJob(store, entry, claimer, now)) throw new TemporaryError(`job ${id} moved while it was being retried; try again`);
+}
+
+export function retryAll(store: FileSpool, claimer: Claimer, now: number): number {
+  let n = 0;
+  for (const state of ['deferred', 'dead'] as const) for (const entry of store.entries(state)) if (retryJob(store, entry, claimer, now)) n += 1;
+  return n;
+}
+
+/** postsuper -d: deletes the jobs of a state last written more than `olderThanMs` ago. */
+export function purgeJobs(store: FileSpool, state: JobState, olderThanMs: number, now: number): number {
+  let n = 0;
+  for (const entry of store.entries(state)) {
+    try {
+      if (now - statSync(entry.path).mtimeMs < olderThanMs) continue;
+      unlinkSync(entry.path);
+      n += 1;
+    } catch {
+      // gone already
+    }
+  }
+  return n;
+}

@@ -1,0 +1,45 @@
+/**
+ * A job → the message to send: render (precompiled templates, interpolation only: mjml is never
+ * loaded on this path) and compose (addresses, header safety). The same function validates a job
+ * at enqueue time, so a job that enqueued cleanly renders the same way when it is drained.
+ */
+import type { Config } from '../config/index.js';
+import type { Clock } from '../context.js';
+import { domainOf, parseMailbox } from '../message/address.js';
+import { composeMessage } from '../message/compose.js';
+import type { OutgoingMessage } from '../message/types.js';
+import { brandingFromConfig, renderEmail } from '../templates/render.js';
+import { messageIdOf, type Job } from './job.js';
+
+export interface PrepareDeps {
+  config: Config;
+  /** The sender when a job names none (providers/index.ts `senderFor`). */
+  defaultFrom: string;
+  clock: Clock;
+}
+
+export type Prepare = (job: Job) => OutgoingMessage;
+
+/** The Message-ID domain of a job: its sender's. */
+export function messageDomain(from: string): string {
+  const address = parseMailbox(from)?.address;
+  const domain = address ? domainOf(address) : '';
+  return /^[a-z0-9.-]+$/.test(domain) ? domain : 'mailctl.invalid';
+}
+
+export function createPrepare(deps: PrepareDeps): Prepare {
+  const branding = brandingFromConfig(deps.config);
+  const unsubscribeUrl = deps.config.values.unsubscribeUrl;
+  return (job) => {
+    const rendered = renderEmail({ type: job.type, lang: job.lang, vars: job.vars, branding });
+    const from = job.from ?? deps.defaultFrom;
+    return composeMessage({
+      rendered,
+      to: job.to,
+      from,
+      messageId: messageIdOf(job, messageDomain(from)),
+      date: new Date(deps.clock.now()),
+      unsubscribeUrl,
+    });
+  };
+}
