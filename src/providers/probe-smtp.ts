@@ -288,7 +288,7 @@ export async function probeSmtp(config: Config, deps: ProbeDeps): Promise<ProbeR
   try {
     const addresses = await rec.stage('resolve', s.server, async (stage) => {
       const found = await resolveHost(s.server, s.connectTimeout, signal);
-      stage.reply = found.join(', ');
+      stage.reply = isIP(s.server) ? 'an IP address: no lookup' : found.join(', ');
       return found;
     });
 
