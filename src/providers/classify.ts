@@ -56,6 +56,12 @@ function messageOf(err: unknown): string {
   return typeof err === 'string' ? err : String(err);
 }
 
+/** OpenSSL's `80EC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…` → `wrong version number`. */
+function tlsWords(message: string): string {
+  const m = /error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:]+)/.exec(message);
+  return (m ? m[1]! : message.replace(/^Error initiating TLS - /, '')).trim();
+}
+
 /** A network-level failure (no protocol reply at all), shared by SMTP and HTTP providers. */
 function classifyNetwork(codes: readonly string[], what: string, err: unknown): Verdict | undefined {
   const has = (set: ReadonlySet<string>): string | undefined => codes.find((c) => set.has(c));
@@ -74,7 +80,7 @@ function classifyNetwork(codes: readonly string[], what: string, err: unknown): 
     return {
       exitCode: ExitCode.UNAVAILABLE,
       kind: 'transient',
-      message: `the TLS handshake with the ${what} failed (${tls}): ${messageOf(err).replace(/^Error initiating TLS - /, '')}`,
+      message: `the TLS handshake with the ${what} failed (${tls}): ${tlsWords(messageOf(err))}`,
       hint: 'check the TLS mode against the port (465 implicit TLS, 587 STARTTLS) and the server certificate; SMTP_TLS_VERIFY=false only for a test server',
     };
   }
@@ -115,8 +121,10 @@ export function classifySmtpError(err: unknown): DeliveryError {
   const at = command ? ` at ${command}` : '';
 
   let v: Verdict | undefined;
-  if (ncode === 'ETLS') {
-    // STARTTLS refused or not offered, or the handshake failed: never fall back to plaintext.
+  if (ncode === 'ETLS' && command === 'STARTTLS' && responseCode !== undefined) {
+    v = { exitCode: ExitCode.UNAVAILABLE, kind: 'transient', message: `the SMTP server did not accept STARTTLS (${responseCode}); TLS is required, so nothing was sent in plaintext`, hint: 'this server offers no STARTTLS on this port: use port 465 with implicit TLS (SMTP_OPPORTUNISTIC_TLS=false), or another port' };
+  } else if (ncode === 'ETLS') {
+    // The handshake failed: never fall back to plaintext.
     v = classifyNetwork(codes, 'SMTP server', err);
   } else if (responseCode !== undefined) {
     const isAuth = ncode === 'EAUTH' || (command?.startsWith('AUTH') ?? false);

@@ -4,6 +4,7 @@
  * server does not offer it), plain is `ignoreTLS: true`. Certificates are verified unless
  * SMTP_TLS_VERIFY=false. The message goes out as prebuilt raw bytes (see mime.ts).
  */
+import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
@@ -40,7 +41,8 @@ export function smtpTransportOptions(config: Config, pool = false): SMTPTranspor
     ignoreTLS: mode === 'plain',
     tls: {
       rejectUnauthorized: v['smtp.tlsVerify'] !== false,
-      servername: host,
+      // SNI carries host names only (RFC 6066 §3); the certificate is still checked against an IP.
+      ...(isIP(host) === 0 ? { servername: host } : {}),
       minVersion: 'TLSv1.2',
     },
     connectionTimeout: v['smtp.connectTimeout'],
