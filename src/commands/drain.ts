@@ -1,7 +1,80 @@
-import type { CommandContext } from './shared.js';
-import { notYet } from './not-yet.js';
+/** `mailctl drain`: deliver every due job of the spool; with --watch, keep going until a signal. */
+import { resolve } from 'node:path';
+import { assertUsable, parseRate } from '../config/index.js';
+import { MailctlError, UnavailableError } from '../errors.js';
+import { createDrainReporter, summaryLine } from '../output/progress.js';
+import { createProvider, senderFor } from '../providers/index.js';
+import type { Provider } from '../providers/types.js';
+import { drain } from '../spool/drain.js';
+import { createPrepare } from '../spool/prepare.js';
+import { FileSpool } from '../spool/store.js';
+import { flagsOf, loadCommandConfig, type CommandContext } from './shared.js';
 
-export async function run(..._args: unknown[]): Promise<number> {
-  notYet('drain');
+export interface DrainCommandOptions {
+  spool?: string | undefined;
+  concurrency?: number | undefined;
+  maxAttempts?: number | undefined;
+  rate?: string | undefined;
+  flush?: boolean | undefined;
+  watch?: boolean | undefined;
+  json?: boolean | undefined;
+}
+
+export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promise<number> {
+  const config = assertUsable(
+    await loadCommandConfig(
+      ctx,
+      flagsOf([
+        ['spool.dir', opts.spool, '--spool'],
+        ['drain.concurrency', opts.concurrency, '--concurrency'],
+        ['retry.maxAttempts', opts.maxAttempts, '--max-attempts'],
+        ['drain.rate', opts.rate, '--rate'],
+      ]),
+    ),
+  );
+  const v = config.values;
+  const defaultFrom = senderFor(config);
+  const store = new FileSpool(resolve(ctx.cwd, v['spool.dir'] ?? '.mailctl/spool'));
+  store.ensure();
+
+  let provider: Provider;
+  try {
+    provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock, pool: true });
+  } catch (err) {
+    if (err instanceof MailctlError) throw err;
+    throw new UnavailableError(`cannot create the ${v.mailType ?? 'file'} provider: ${(err as Error).message}`, { cause: err });
+  }
+
+  const reporter = await createDrainReporter(ctx.io);
+  let summary;
+  try {
+    summary = await drain({
+      store,
+      provider,
+      prepare: createPrepare({ config, defaultFrom, clock: ctx.clock }),
+      policy: {
+        maxAttempts: v['retry.maxAttempts'] ?? 8,
+        minBackoffMs: v['retry.minBackoff'] ?? 30_000,
+        maxBackoffMs: v['retry.maxBackoff'] ?? 3_600_000,
+        maxLifetimeMs: v['retry.maxLifetime'] ?? 5 * 86_400_000,
+      },
+      clock: ctx.clock,
+      random: ctx.random,
+      signal: ctx.signal,
+      claimer: { pid: ctx.pid, host: ctx.hostname },
+      isAlive: ctx.isProcessAlive,
+      concurrency: v['drain.concurrency'] ?? 5,
+      ratePerSecond: v['drain.rate'] !== undefined ? parseRate(v['drain.rate']) : undefined,
+      flush: opts.flush === true,
+      watch: opts.watch === true,
+      onEvent: (e) => reporter.onEvent(e),
+    });
+  } finally {
+    // Every cleanup step runs, even if one fails.
+    reporter.stop();
+    await provider.close().catch(() => {});
+  }
+  ctx.io.out(opts.json ? `${JSON.stringify(summary)}\n` : summaryLine(summary));
+  return 0;
 }
 export type { CommandContext };

@@ -1,0 +1,82 @@
+/**
+ * The library API for Node applications: queue a mail from application code, the same job
+ * `mailctl enqueue` writes (validated by rendering and composing it once, written atomically).
+ *
+ *   import { enqueue } from 'mailctl';
+ *   await enqueue({ type: 'reset-password', to: 'user@example.com', vars: { code: '123456' }, env: process.env });
+ *
+ * Like every module below the CLI, this one reads no process globals: pass `env` (to honour
+ * MAILCTL_SPOOL_DIR and the rest) and `cwd` (where a relative spool directory and the config file
+ * are found); without them only the config file and the defaults apply.
+ */
+import { resolve } from 'node:path';
+import { assertUsable, loadConfig } from './config/index.js';
+import { systemClock, type Clock } from './context.js';
+import { parseDuration } from './config/parse.js';
+import { UsageError } from './errors.js';
+import { senderFor } from './providers/index.js';
+import { enqueueJob } from './spool/enqueue.js';
+
+export interface EnqueueOptions {
+  /** Mail type, e.g. `reset-password` (see `mailctl templates list`). */
+  type: string;
+  /** Recipient, `addr` or `Name <addr>`. */
+  to: string;
+  /** BCP 47 tag, e.g. `zh-CN`. @defaultValue en-US */
+  lang?: string | undefined;
+  vars?: Record<string, unknown> | undefined;
+  /** @defaultValue MAIL_DEFAULT_SEND_FROM */
+  from?: string | undefined;
+  /** 0–99, lower is sooner. @defaultValue the type's: codes 1, notifications 5, alerts 9 */
+  priority?: number | undefined;
+  /** Time-to-live: milliseconds or a duration such as `10m`. @defaultValue the type's own for codes */
+  ttl?: number | string | undefined;
+  /** Spool directory. @defaultValue MAILCTL_SPOOL_DIR, else `.mailctl/spool` under `cwd` */
+  spoolDir?: string | undefined;
+  /** Environment to read configuration from (pass `process.env`). @defaultValue `{}` */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Where relative paths and the config file are resolved. @defaultValue the current directory */
+  cwd?: string | undefined;
+  /** `--config PATH` equivalent. */
+  configPath?: string | undefined;
+  clock?: Clock | undefined;
+}
+
+export interface EnqueuedJob {
+  /** The job's ULID. */
+  id: string;
+  /** Where the job file is now (in `incoming/`). */
+  path: string;
+  /** The Message-ID every attempt will carry. */
+  messageId: string;
+  priority: number;
+  expiresAt: string | undefined;
+}
+
+/**
+ * Writes one job into the spool for `mailctl drain`. Throws a MailctlError with `exitCode`
+ * 64 (unknown type or language), 65 (bad address, missing variable, header injection) or 78
+ * (unusable configuration); nothing is written then.
+ */
+export async function enqueue(options: EnqueueOptions): Promise<EnqueuedJob> {
+  const cwd = resolve(options.cwd ?? '.');
+  const flags = options.spoolDir !== undefined ? { 'spool.dir': { value: options.spoolDir, flag: 'spoolDir' } } : undefined;
+  const config = assertUsable(await loadConfig({ cwd, env: options.env ?? {}, configPath: options.configPath, flags }));
+  let ttlMs: number | undefined;
+  if (typeof options.ttl === 'number') ttlMs = options.ttl;
+  else if (options.ttl !== undefined) {
+    const r = parseDuration(options.ttl);
+    if (!r.ok || typeof r.value !== 'number') throw new UsageError(`ttl ${JSON.stringify(options.ttl)} is not a duration`);
+    ttlMs = r.value;
+  }
+  const r = await enqueueJob(
+    { type: options.type, to: options.to, lang: options.lang, vars: options.vars, from: options.from, priority: options.priority, ttlMs },
+    { config, spoolDir: resolve(cwd, config.values['spool.dir'] ?? '.mailctl/spool'), defaultFrom: senderFor(config, options.from), clock: options.clock ?? systemClock() },
+  );
+  return { id: r.id, path: r.path, messageId: r.messageId, priority: r.priority, expiresAt: r.expiresAt };
+}
+
+export { MailctlError, DeliveryError, UsageError, DataError, ConfigError, ExitCode } from './errors.js';
+export type { Job, JobState, AttemptRecord, JobError, DeadReason } from './spool/job.js';
+export type { DrainSummary } from './spool/drain.js';
+export type { SpoolStatus } from './spool/manage.js';
