@@ -19,6 +19,12 @@ function parsePositiveInt(name: string) {
   };
 }
 
+/** A TCP port for listening: 0 (any free port) to 65535. */
+function parseListenPort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('--port takes a port number from 0 (a free one) to 65535.');
+  return Number(value);
+}
+
 function collectVar(value: string, previous: [string, string][] = []): [string, string][] {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError('write it as name=value.');
@@ -91,7 +97,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--no-brand', 'render the white-label variant (no default product brand)')
     .option('--open', 'write the page to a temporary file and open it in the browser ($BROWSER honoured)')
     .option('--serve', 'serve a gallery of every type and language on 127.0.0.1, with live reload')
-    .option('--port <n>', 'port for --serve (default: a free one)', parsePositiveInt('--port'))
+    .option('--port <n>', 'port for --serve (default: a free one)', parseListenPort)
     .addHelpText('after', examples(['mailctl preview reset-password', 'mailctl preview invite-member --lang zh-CN --var inviter_name=Ana --open', 'mailctl preview email-code-login --format text', 'mailctl preview --serve --port 8025']))
     .action(run(async (cmd) => (await import('./commands/preview.js')).run(cmd.args[0], cmd.opts(), ctxOf(cmd))));
 
