@@ -1,7 +1,99 @@
-import type { CommandContext } from './shared.js';
-import { notYet } from './not-yet.js';
+/**
+ * `mailctl preview [TYPE] [--lang] [--var k=v]... [--vars FILE] [--format html|text|eml|json]
+ * [--no-brand] [--open] [--serve [--port N]]`: renders without sending. Results go to stdout
+ * (HTML by default), warnings (language fallback, unknown variables) to stderr.
+ */
+import { ExitCode, UsageError } from '../errors.js';
+import { brandingFromConfig, renderEmail, type Branding, type RenderedEmail } from '../templates/render.js';
+import { loadCommandConfig, readVars, type CommandContext, type MessageOptions } from './shared.js';
 
-export async function run(..._args: unknown[]): Promise<number> {
-  notYet('preview');
+export interface PreviewOptions extends MessageOptions {
+  format?: 'html' | 'text' | 'eml' | 'json' | undefined;
+  /** `--no-brand` sets this to false: render the white-label variant. */
+  brand?: boolean | undefined;
+  open?: boolean | undefined;
+  serve?: boolean | undefined;
+  port?: number | undefined;
 }
-export type { CommandContext };
+
+/** Placeholder addresses for `--format eml`: preview sends nothing. */
+const PREVIEW_FROM = 'mailctl preview <preview@example.com>';
+const PREVIEW_TO = 'recipient@example.com';
+
+export async function run(type: string | undefined, opts: PreviewOptions, ctx: CommandContext): Promise<number> {
+  const { config } = await loadCommandConfig(ctx);
+  const branding: Branding = brandingFromConfig(config);
+  if (opts.brand === false) branding.whiteLabel = true;
+
+  if (opts.serve) return serve(opts, branding, config.values.defaultFrom, ctx);
+  if (opts.port !== undefined) throw new UsageError('--port only goes with --serve', { hint: 'mailctl preview --serve --port 8025' });
+  if (type === undefined) {
+    throw new UsageError('preview needs a mail TYPE (or --serve for the gallery)', { hint: 'run `mailctl templates list` to see every type' });
+  }
+
+  const vars = await readVars(opts, ctx.cwd);
+  const rendered = renderEmail({ type, lang: opts.lang, vars, branding, useSamples: true });
+  for (const w of rendered.warnings) ctx.io.err(`warning: ${w}\n`);
+
+  const format = opts.format ?? 'html';
+  let output: string;
+  switch (format) {
+    case 'html':
+      output = rendered.html;
+      break;
+    case 'text':
+      output = rendered.text;
+      break;
+    case 'json':
+      output = `${JSON.stringify(jsonOf(rendered), null, 2)}\n`;
+      break;
+    case 'eml':
+      output = await eml(rendered, config.values.defaultFrom, ctx);
+      break;
+  }
+
+  if (opts.open) {
+    const { writePreviewFile, launchOpener } = await import('../preview/open.js');
+    const ext = format === 'html' ? 'html' : format === 'text' ? 'txt' : format === 'json' ? 'json' : 'eml';
+    const path = await writePreviewFile(output, `${rendered.type}.${rendered.lang}.${ext}`, ctx.env);
+    ctx.io.out(`${path}\n`);
+    if (ctx.openInBrowser) await ctx.openInBrowser(path);
+    else await launchOpener(path, ctx.env);
+    return ExitCode.OK;
+  }
+  ctx.io.out(output.endsWith('\n') ? output : `${output}\n`);
+  return ExitCode.OK;
+}
+
+function jsonOf(r: RenderedEmail): Record<string, unknown> {
+  return { type: r.type, lang: r.lang, subject: r.subject, html: r.html, text: r.text, category: r.category, priority: r.priority, ttlMs: r.ttlMs ?? null, warnings: r.warnings };
+}
+
+async function eml(rendered: RenderedEmail, defaultFrom: string | undefined, ctx: CommandContext): Promise<string> {
+  const [{ composeMessage }, { buildMime }] = await Promise.all([import('../message/compose.js'), import('../providers/mime.js')]);
+  const message = composeMessage({ rendered, to: PREVIEW_TO, from: defaultFrom ?? PREVIEW_FROM, date: new Date(ctx.clock.now()) });
+  return (await buildMime(message)).toString('utf8');
+}
+
+async function serve(opts: PreviewOptions, branding: Branding, _defaultFrom: string | undefined, ctx: CommandContext): Promise<number> {
+  const [{ startGallery }, { defaultDirs }] = await Promise.all([import('../preview/serve.js'), import('../templates/store.js')]);
+  const { templatesDir, localesDir } = defaultDirs();
+  const gallery = await startGallery({
+    dirs: { templatesDir, localesDir },
+    branding,
+    port: opts.port ?? 0,
+    log: (line) => ctx.io.err(`${line}\n`),
+  });
+  ctx.io.out(`${gallery.url}\n`);
+  ctx.io.err(`preview: serving every type × language × brand on ${gallery.url} (live reload on templates/ and locales/); Ctrl-C to stop\n`);
+  try {
+    if (opts.open) {
+      if (ctx.openInBrowser) await ctx.openInBrowser(gallery.url);
+      else await (await import('../preview/open.js')).launchOpener(gallery.url, ctx.env);
+    }
+    if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  } finally {
+    await gallery.close();
+  }
+  return ExitCode.OK;
+}

@@ -1,0 +1,184 @@
+/**
+ * `mailctl templates check`: everything CI needs to trust the templates.
+ * - every type compiles in every layout variant with strict MJML validation;
+ * - every locale has exactly the keys the templates use (none missing, none unused), as strings,
+ *   and uses only variables the type declares (or the injected ones);
+ * - every type × language × brand renders with its sample variables, with no unrendered marker
+ *   (`%%…%%`, `{{`, `}}`, `{name}`) in subject, HTML or text;
+ * - white-label mails name no default product anywhere.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MAIL_TYPE_DEFS, INJECTED_VARIABLES } from './catalog.js';
+import { LiveStore } from './live.js';
+import { DEFAULT_LANGUAGE } from './lang.js';
+import { renderWith, type Branding } from './render.js';
+import { discoverLanguages, readLocaleFile, VARIANT_KEYS } from './store.js';
+
+export interface TemplateProblem {
+  type?: string | undefined;
+  lang?: string | undefined;
+  brand?: string | undefined;
+  file?: string | undefined;
+  message: string;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  types: number;
+  languages: string[];
+  brands: string[];
+  /** type × language × brand combinations rendered */
+  rendered: number;
+  problems: TemplateProblem[];
+}
+
+/** The brand set-ups every type is rendered in. */
+export const CHECK_BRANDS: readonly { name: string; branding: Branding }[] = [
+  { name: 'default', branding: { whiteLabel: false } },
+  { name: 'white-label', branding: { whiteLabel: true, applicationTitle: 'Acme Cloud', logoUrl: 'https://cdn.example.com/acme/logo.png', supportEmail: 'support@acme.example' } },
+  { name: 'white-label-minimal', branding: { whiteLabel: true, applicationTitle: 'Acme Cloud' } },
+];
+
+/** Words a white-label mail must never contain: the default product, its domain and logo host. */
+export const DEFAULT_PRODUCT_PATTERN = /dify/i;
+
+/** Markers that must never survive rendering. */
+export function unrenderedMarkers(s: string): string[] {
+  return [...new Set(s.match(/%%[^%\s]*%%|\{\{|\}\}|\{[A-Za-z_][A-Za-z0-9_]*\}/g) ?? [])];
+}
+
+/** HTML without <style> blocks and conditional comments, whose CSS braces are not markers. */
+export function visibleHtml(html: string): string {
+  return html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<!--\[if[\s\S]*?<!\[endif\]-->/gi, '');
+}
+
+function flatten(obj: Record<string, unknown>, prefix = ''): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [kk, vv] of flatten(v as Record<string, unknown>, key)) out.set(kk, vv);
+    else out.set(key, v);
+  }
+  return out;
+}
+
+export async function checkTemplates(dirs: { templatesDir: string; localesDir: string }): Promise<CheckResult> {
+  const problems: TemplateProblem[] = [];
+  const languages = discoverLanguages(dirs.localesDir);
+  if (!languages.includes(DEFAULT_LANGUAGE)) problems.push({ file: dirs.localesDir, message: `no ${DEFAULT_LANGUAGE} folder: it is the fallback language and must exist` });
+
+  // 1. Compile everything, strictly; collect which locale keys the templates use.
+  const store = new LiveStore(dirs, true);
+  const used = new Map<string, Set<string>>([['common', new Set()]]);
+  const compiledOk = new Set<string>();
+  for (const def of MAIL_TYPE_DEFS) {
+    used.set(def.id, new Set(def.id === 'custom' ? [] : ['subject']));
+    let compileProblems;
+    try {
+      compileProblems = await store.prepare(def.id);
+    } catch (err) {
+      problems.push({ type: def.id, message: `does not compile: ${(err as Error).message}` });
+      continue;
+    }
+    for (const p of compileProblems) problems.push({ type: def.id, file: p.file, message: `MJML (${p.variant}): ${p.message}` });
+    if (compileProblems.length === 0) compiledOk.add(def.id);
+    const template = store.template(def.id);
+    for (const key of VARIANT_KEYS) {
+      const v = template.variants[key];
+      for (const m of `${v.html}\n${v.text}`.matchAll(/%%t:([A-Za-z0-9_.:-]+)%%/g)) {
+        const name = m[1]!;
+        const colon = name.indexOf(':');
+        const ns = colon > 0 ? name.slice(0, colon) : def.id;
+        const key2 = colon > 0 ? name.slice(colon + 1) : name;
+        if (!used.has(ns)) {
+          problems.push({ type: def.id, message: `uses locale namespace "${ns}", which is neither common nor a type` });
+          continue;
+        }
+        used.get(ns)!.add(key2);
+      }
+    }
+  }
+
+  // 2. Locale keys: none missing, none unused, strings only, declared variables only.
+  const namespaces = [...used.keys()];
+  for (const lang of languages) {
+    const files = readdirSync(join(dirs.localesDir, lang)).filter((f) => f.endsWith('.json'));
+    for (const f of files) {
+      const ns = f.slice(0, -5);
+      if (!used.has(ns)) problems.push({ lang, file: join(dirs.localesDir, lang, f), message: `locale file ${lang}/${f} belongs to no mail type (unused)` });
+    }
+    for (const ns of namespaces) {
+      const file = join(dirs.localesDir, lang, `${ns}.json`);
+      let data: Record<string, unknown> | undefined;
+      try {
+        data = readLocaleFile(dirs.localesDir, lang, ns);
+      } catch (err) {
+        problems.push({ lang, file, message: `${lang}/${ns}.json cannot be read: ${(err as Error).message}` });
+        continue;
+      }
+      const type = ns === 'common' ? undefined : ns;
+      if (!data) {
+        if (ns !== 'custom') problems.push({ lang, type, file, message: `${lang}/${ns}.json is missing` });
+        continue;
+      }
+      const keys = flatten(data);
+      const wanted = used.get(ns)!;
+      for (const k of wanted) if (!keys.has(k)) problems.push({ lang, type, file, message: `missing locale key ${lang}/${ns}:${k}` });
+      const def = MAIL_TYPE_DEFS.find((d) => d.id === ns);
+      const declared = new Set<string>([...INJECTED_VARIABLES, ...(def?.variables.map((v) => v.name) ?? [])]);
+      for (const [k, v] of keys) {
+        if (!wanted.has(k)) problems.push({ lang, type, file, message: `unused locale key ${lang}/${ns}:${k} (no template refers to it)` });
+        if (typeof v !== 'string') {
+          problems.push({ lang, type, file, message: `locale key ${lang}/${ns}:${k} must be a string` });
+          continue;
+        }
+        for (const m of v.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
+          const name = m[1]!;
+          // common strings may only use injected variables; type strings their own too.
+          if (!declared.has(name)) problems.push({ lang, type, file, message: `locale key ${lang}/${ns}:${k} uses {{${name}}}, which ${type ?? 'the layout'} does not declare` });
+        }
+        const python = v.replace(/\{\{[^}]*\}\}/g, '').match(/\{[A-Za-z_][A-Za-z0-9_]*\}/);
+        if (python) problems.push({ lang, type, file, message: `locale key ${lang}/${ns}:${k} has ${python[0]}; write variables as {{name}}` });
+      }
+    }
+  }
+
+  // 3. Render every type × language × brand with samples.
+  let rendered = 0;
+  for (const def of MAIL_TYPE_DEFS) {
+    if (!compiledOk.has(def.id) && !hasTemplate(store, def.id)) continue;
+    for (const lang of languages) {
+      for (const brand of CHECK_BRANDS) {
+        const where = { type: def.id, lang, brand: brand.name };
+        try {
+          const r = renderWith(store, { type: def.id, lang, vars: {}, branding: brand.branding, useSamples: true });
+          rendered += 1;
+          if (r.lang !== lang) problems.push({ ...where, message: `rendered as ${r.lang} instead of ${lang}` });
+          for (const [part, content] of [['subject', r.subject], ['html', visibleHtml(r.html)], ['text', r.text]] as const) {
+            const left = unrenderedMarkers(content);
+            if (left.length > 0) problems.push({ ...where, message: `unrendered marker${left.length > 1 ? 's' : ''} in ${part}: ${left.join(' ')}` });
+            if (brand.branding.whiteLabel) {
+              const hit = content.match(DEFAULT_PRODUCT_PATTERN);
+              if (hit) problems.push({ ...where, message: `white-label ${part} names the default product ("${hit[0]}")` });
+            }
+          }
+          if (r.subject.trim() === '') problems.push({ ...where, message: 'empty subject' });
+        } catch (err) {
+          problems.push({ ...where, message: `does not render: ${(err as Error).message}` });
+        }
+      }
+    }
+  }
+
+  return { ok: problems.length === 0, types: MAIL_TYPE_DEFS.length, languages, brands: CHECK_BRANDS.map((b) => b.name), rendered, problems };
+}
+
+function hasTemplate(store: LiveStore, type: string): boolean {
+  try {
+    store.template(type);
+    return true;
+  } catch {
+    return false;
+  }
+}
