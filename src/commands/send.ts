@@ -1,7 +1,150 @@
-import type { CommandContext } from './shared.js';
-import { notYet } from './not-yet.js';
+/**
+ * `mailctl send TYPE --to ADDR [--lang L] [--var k=v]... [--vars FILE] [--from ADDR] [--dry-run] [--json] [--queue]`
+ *
+ * Renders one mail, composes it (CR/LF refused there, 65) and hands it to the configured provider
+ * now. stdout gets what the provider answered: the .eml path, the SMTP final reply, the HTTP API's
+ * status and id; then the Message-ID. Failures are classified DeliveryErrors (providers/classify.ts)
+ * and leave with the contract's exit code; the provider's own words are printed by cli.ts.
+ */
+import { assertUsable, redact, secretsOf, type Config } from '../config/index.js';
+import { describeTransport } from '../config/describe.js';
+import { DeliveryError, ExitCode, UsageError } from '../errors.js';
+import { composeMessage } from '../message/compose.js';
+import type { OutgoingMessage } from '../message/types.js';
+import type { Delivery } from '../providers/types.js';
+import { loadCommandConfig, readVars, type CommandContext, type MessageOptions } from './shared.js';
 
-export async function run(..._args: unknown[]): Promise<number> {
-  notYet('send');
+export interface SendCommandOptions extends MessageOptions {
+  to: string;
+  from?: string | undefined;
+  dryRun?: boolean | undefined;
+  check?: boolean | undefined;
+  queue?: boolean | undefined;
+  json?: boolean | undefined;
 }
-export type { CommandContext };
+
+export async function run(type: string, opts: SendCommandOptions, ctx: CommandContext): Promise<number> {
+  if (opts.check) {
+    throw new UsageError('--check is not available yet in this build', { hint: 'use `mailctl send TYPE --to ADDR --dry-run` to print the message' }, 'usage.option');
+  }
+  if (opts.queue) {
+    if (opts.dryRun) throw new UsageError('--queue and --dry-run cannot be used together', { hint: 'drop one of them' }, 'usage.option');
+    return (await import('./enqueue.js')).run(type, opts, ctx);
+  }
+
+  const loaded = await loadCommandConfig(ctx);
+  // An explicit --from stands in for MAIL_DEFAULT_SEND_FROM; its syntax is checked where the message is composed (65).
+  const problems = opts.from === undefined ? loaded.problems : loaded.problems.filter((p) => p.key !== 'MAIL_DEFAULT_SEND_FROM');
+  const config = assertUsable({ ...loaded, problems });
+  const secrets = secretsOf(config);
+  const out = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
+  const err = (text: string): void => ctx.io.err(`${redact(text, secrets)}\n`);
+  for (const p of problems.filter((x) => x.severity === 'warning')) err(`mailctl: warning: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`);
+
+  const mailType = config.values.mailType ?? 'file';
+  const vars = await readVars(opts, ctx.cwd);
+  const { renderEmail, brandingFromConfig } = await import('../templates/render.js');
+  // The file provider delivers nothing anywhere, so the quick start works with no --var: missing
+  // variables take the type's sample values (said on stderr). Real providers refuse them (65).
+  const useSamples = mailType === 'file';
+  if (useSamples) for (const w of await sampleWarnings(type, vars)) err(`mailctl: warning: ${w}`);
+  const rendered = renderEmail({ type, lang: opts.lang, vars, branding: brandingFromConfig(config), useSamples });
+  for (const w of rendered.warnings) err(`mailctl: warning: ${w}`);
+
+  const { senderFor, dkimOptionsFrom, createProvider } = await import('../providers/index.js');
+  const message = composeMessage({
+    rendered,
+    to: opts.to,
+    from: senderFor(config, opts.from),
+    date: new Date(ctx.clock.now()),
+    unsubscribeUrl: config.values.unsubscribeUrl,
+  });
+
+  if (opts.dryRun) {
+    const { buildMime } = await import('../providers/mime.js');
+    const raw = await buildMime(message, { dkim: await dkimOptionsFrom(config, ctx.cwd) });
+    if (opts.json) {
+      out(JSON.stringify({ ok: true, dryRun: true, provider: mailType, type: message.type, lang: message.lang, to: message.to.map((m) => m.address), messageId: message.messageId, mime: raw.toString('utf8') }, null, 2));
+    } else {
+      ctx.io.out(redact(raw.toString('utf8'), secrets));
+      err(`mailctl: dry run: nothing was sent (${describeTransport(config)})`);
+    }
+    return ExitCode.OK;
+  }
+
+  const provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock });
+  let delivery: Delivery;
+  try {
+    delivery = await provider.send(message, { signal: ctx.signal });
+  } catch (e) {
+    if (opts.json && e instanceof DeliveryError) out(JSON.stringify(failureJson(mailType, message, e), null, 2));
+    throw e;
+  } finally {
+    await provider.close();
+  }
+
+  if (opts.json) {
+    out(JSON.stringify(successJson(message, delivery), null, 2));
+  } else {
+    out(answerLine(delivery));
+    out(`Message-ID: ${delivery.messageId}`);
+    err(`mailctl: ${delivery.provider === 'file' ? 'wrote' : 'sent'} ${message.type} (${message.lang}) for ${message.to.map((m) => m.address).join(', ')} via ${describeTransport(config)}`);
+  }
+  return ExitCode.OK;
+}
+
+/** One line: what the provider answered. */
+function answerLine(d: Delivery): string {
+  if (d.path !== undefined) return d.path;
+  const parts = [d.response ?? 'accepted'];
+  if (d.providerMessageId) parts.push(`(${d.provider === 'sendgrid' ? 'x-message-id' : 'id'} ${d.providerMessageId})`);
+  if (d.rejected.length > 0) parts.push(`rejected: ${d.rejected.join(', ')}`);
+  return parts.join(' ');
+}
+
+function successJson(message: OutgoingMessage, d: Delivery): Record<string, unknown> {
+  return {
+    ok: true,
+    provider: d.provider,
+    type: message.type,
+    lang: message.lang,
+    to: message.to.map((m) => m.address),
+    from: message.from.address,
+    messageId: d.messageId,
+    providerMessageId: d.providerMessageId ?? null,
+    response: d.response ?? null,
+    path: d.path ?? null,
+    accepted: d.accepted,
+    rejected: d.rejected,
+  };
+}
+
+function failureJson(provider: string, message: OutgoingMessage, e: DeliveryError): Record<string, unknown> {
+  return {
+    ok: false,
+    provider,
+    type: message.type,
+    lang: message.lang,
+    to: message.to.map((m) => m.address),
+    messageId: message.messageId,
+    exitCode: e.exitCode,
+    kind: e.kind,
+    error: e.message,
+    hint: e.hint ?? null,
+    response: e.reply.reply ?? null,
+    reply: e.reply,
+    retryAfterMs: e.retryAfterMs ?? null,
+  };
+}
+
+/** For the file provider: which required variables will be filled from the type's samples. */
+async function sampleWarnings(type: string, vars: Record<string, unknown>): Promise<string[]> {
+  const { getMailType } = await import('../templates/catalog.js');
+  const def = getMailType(type);
+  if (!def) return [];
+  return def.variables
+    .filter((v) => v.required && (vars[v.name] === undefined || vars[v.name] === ''))
+    .map((v) => `--var ${v.name} not given: using the sample value ${JSON.stringify(def.sample[v.name])} (only the file provider does this; smtp, sendgrid and resend refuse with 65)`);
+}
+
+export type { CommandContext, Config };

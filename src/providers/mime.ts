@@ -39,13 +39,15 @@ export async function buildMime(message: OutgoingMessage, options: { dkim?: Dkim
     // RFC 2046 §5.1.4: the last alternative is the preferred one, so text first, HTML last.
     text: { content: message.text, contentType: 'text/plain; charset=utf-8' },
     html: { content: message.html, contentType: 'text/html; charset=utf-8' },
-    headers: { ...message.headers },
     newline: 'windows',
     // Content never points at files or URLs: a template variable must not read local files.
     disableFileAccess: true,
     disableUrlAccess: true,
   });
-  const raw = await composer.compile().build();
+  const root = composer.compile();
+  // After compile: our headers follow From/To/Subject/Message-ID/Date instead of leading them.
+  for (const [name, value] of Object.entries(message.headers)) root.addHeader(name, value);
+  const raw = await root.build();
   if (!options.dkim) return raw;
   return signDkim(raw, options.dkim);
 }
