@@ -32,7 +32,10 @@ export async function compileMjml(source: string, options: { strict: boolean; fi
     const errors = (err as { errors?: { line: number; tagName: string; message: string }[] }).errors;
     if (Array.isArray(errors) && errors.length > 0) {
       const problems = errors.map((e) => ({ line: e.line, tag: e.tagName, message: e.message }));
-      return { html: '', problems };
+      // Keep the problems, but still produce the HTML (soft) so that a preview can show it and
+      // the locale-key check does not report every key of the type as unused.
+      const soft = await compileMjml(source, { ...options, strict: false });
+      return { html: soft.html, problems };
     }
     throw new DataError(`MJML could not be compiled${options.filePath ? ` (${options.filePath})` : ''}: ${(err as Error).message}`, { cause: err }, 'data.mjml');
   }

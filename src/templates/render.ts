@@ -92,7 +92,8 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
 
   const vars = prepareVars(def, req.vars, req.useSamples === true, warnings);
   const brand = brandValues(req.branding, req.useSamples === true, warnings);
-  const values: Record<string, string> = { ...vars.strings, application_title: brand.title, support_email: brand.supportEmail ?? '' };
+  // Null-prototype maps: a name such as `constructor` or `__proto__` is missing, not Object's own.
+  const values: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, vars.strings, { application_title: brand.title, support_email: brand.supportEmail ?? '' });
 
   const namespaces = ['common', def.id];
   const fallbackLang = available.includes(DEFAULT_LANGUAGE) ? DEFAULT_LANGUAGE : lang;
@@ -105,7 +106,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   let subject: string;
   let customBody: { html: string; text: string } | undefined;
   if (def.id === 'custom') {
-    const subs = { ...vars.substitutions, application_title: brand.title };
+    const subs: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, vars.substitutions, { application_title: brand.title });
     subject = substitute(vars.strings.subject ?? '', subs, missing, 'text');
     customBody = {
       html: paragraphs(substitute(escapeHtml(vars.strings.body ?? ''), subs, missing, 'html')),
@@ -126,7 +127,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
         }
         case 'v':
         case 'u': {
-          const value = values[name];
+          const value = Object.hasOwn(values, name) ? values[name] : undefined;
           if (value === undefined) {
             missing.add(name);
             return '';
@@ -134,7 +135,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
           return mode === 'html' ? escapeHtml(value) : value;
         }
         case 'list': {
-          const items = vars.lists[name];
+          const items = Object.hasOwn(vars.lists, name) ? vars.lists[name] : undefined;
           if (items === undefined) {
             missing.add(name);
             return '';
@@ -195,9 +196,10 @@ const show = (v: unknown): string => {
 };
 
 function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSamples: boolean, warnings: string[]): PreparedVars {
-  const merged: Record<string, unknown> = useSamples ? { ...def.sample } : {};
+  const merged: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, useSamples ? def.sample : {});
   for (const [k, v] of Object.entries(input)) if (!(useSamples && isMissing(v))) merged[k] = v;
-  const out: PreparedVars = { strings: {}, lists: {}, substitutions: {} };
+  const nullMap = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+  const out: PreparedVars = { strings: nullMap(), lists: nullMap(), substitutions: nullMap() };
   const missing: string[] = [];
   const known = new Set(def.variables.map((v) => v.name));
   for (const v of def.variables) {
@@ -268,7 +270,7 @@ function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSample
 /** custom: replaces `{{ name }}` once, left to right; values are never re-scanned. */
 function substitute(template: string, values: Record<string, string>, missing: Set<string>, mode: 'html' | 'text'): string {
   return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_m, name: string) => {
-    const value = values[name];
+    const value = Object.hasOwn(values, name) ? values[name] : undefined;
     if (value === undefined) {
       missing.add(name);
       return '';

@@ -1,0 +1,199 @@
+// Renders from dist/compiled (run `npm run build` first; `npm test` does).
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../../src/config/index.js';
+import { ConfigError, DataError, ExitCode, UsageError } from '../../../src/errors.js';
+import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
+import { CHECK_BRANDS, DEFAULT_PRODUCT_PATTERN, unrenderedMarkers, visibleHtml } from '../../../src/templates/check.js';
+import { brandingFromConfig, renderEmail, type Branding, type RenderRequest } from '../../../src/templates/render.js';
+
+const DEFAULT: Branding = { whiteLabel: false };
+const WHITE: Branding = { whiteLabel: true, applicationTitle: 'Acme Cloud', logoUrl: 'https://cdn.example.com/acme.png', supportEmail: 'help@acme.example' };
+const LANGS = ['en-US', 'zh-CN'];
+
+function thrown(fn: () => unknown): Error & { exitCode?: number } {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error & { exitCode?: number };
+  }
+  throw new Error('expected an error');
+}
+
+const sample = (type: string): Record<string, unknown> => ({ ...MAIL_TYPE_DEFS.find((d) => d.id === type)!.sample });
+const render = (req: Partial<RenderRequest> & { type: string }) => renderEmail({ vars: sample(req.type), branding: DEFAULT, ...req });
+
+describe('every type × language × brand', () => {
+  const cases = MAIL_TYPE_DEFS.flatMap((d) => LANGS.flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)));
+  it.each(cases)('%s %s %s renders completely', (type, lang, brandName, branding) => {
+    const r = renderEmail({ type, lang, vars: {}, branding, useSamples: true });
+    expect(r.lang).toBe(lang);
+    expect(r.warnings).toEqual([]);
+    expect(r.subject.trim()).not.toBe('');
+    for (const part of [r.subject, visibleHtml(r.html), r.text]) expect(unrenderedMarkers(part)).toEqual([]);
+    expect(r.html).toMatch(/^<!doctype html>/i);
+    expect(r.html).toContain(`lang="${lang}"`);
+    if (lang === 'zh-CN' && type !== 'custom') expect(r.text).toMatch(/[\u4e00-\u9fff]/);
+    if (branding.whiteLabel) {
+      // The white-label promise: no default product name, domain or logo anywhere.
+      for (const part of [r.subject, r.html, r.text]) expect(part).not.toMatch(DEFAULT_PRODUCT_PATTERN);
+      expect(r.html).toContain('Acme Cloud');
+    } else {
+      expect(r.html).toContain('https://assets.dify.ai/images/logo.png');
+    }
+    if (brandName === 'white-label') {
+      expect(r.html).toContain('https://cdn.example.com/acme/logo.png');
+      expect(r.text).toContain('support@acme.example');
+    }
+  });
+});
+
+describe('subjects keep the reference meaning and variables', () => {
+  it.each([
+    ['reset-password', 'en-US', DEFAULT, 'Set Your Dify Password'],
+    ['reset-password', 'zh-CN', DEFAULT, '设置您的 Dify 密码'],
+    ['reset-password', 'zh-CN', WHITE, '设置您的 Acme Cloud 密码'],
+    ['invite-member', 'en-US', WHITE, 'Join Acme Cloud Workspace Now'],
+    ['email-code-login', 'zh-CN', DEFAULT, 'Dify 登录验证码'],
+    ['owner-transfer-new-notify', 'en-US', DEFAULT, 'You are now the owner of Acme Research'],
+    ['owner-transfer-new-notify', 'zh-CN', DEFAULT, '您现在是 Acme Research 的所有者'],
+    ['account-deletion-success', 'en-US', WHITE, 'Your Acme Cloud Account Has Been Successfully Deleted'],
+    ['queue-monitor-alert', 'zh-CN', DEFAULT, '警报：数据集队列待处理任务超过限制'],
+    ['trigger-events-limit-sandbox', 'en-US', DEFAULT, 'You’ve reached your Sandbox Trigger Events limit'],
+    ['api-rate-limit-warning-sandbox', 'zh-CN', DEFAULT, '您的 API 速率额度接近上限'],
+    ['custom', 'en-US', DEFAULT, 'Scheduled maintenance for Acme Research'],
+  ] as const)('%s %s', (type, lang, branding, subject) => {
+    expect(renderEmail({ type, lang, vars: sample(type), branding }).subject).toBe(subject);
+  });
+});
+
+describe('escaping', () => {
+  const evil = `<script>alert("x")</script> & 'quotes' "double"`;
+
+  it('HTML-escapes variables in bodies, titles and attributes; text keeps them as typed', () => {
+    const r = render({ type: 'workflow-comment-mention', vars: { ...sample('workflow-comment-mention'), commenter_name: evil, comment_content: evil, app_url: 'https://x.example/a?b=1&c="2"' } });
+    expect(r.html).not.toContain('<script>');
+    expect(r.html).not.toContain('"double"');
+    expect(r.html).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;quotes&#39;');
+    expect(r.html).toContain('href="https://x.example/a?b=1&#38;c=&#34;2&#34;"');
+    expect(r.subject).toBe(`${evil} mentioned you in Support Triage`);
+    expect(r.html).toContain(`<title>&#60;script&#62;`);
+    expect(r.text).toContain(evil);
+  });
+
+  it('never re-interprets a value as a template (no nesting, no markers)', () => {
+    const tricky = '$t(common:code_expiry) {{code}} %%v:code%% {application_title}';
+    const r = render({ type: 'invite-member', vars: { ...sample('invite-member'), inviter_name: tricky } });
+    expect(r.text).toContain(tricky);
+    expect(r.text).not.toContain('5 minutes');
+  });
+
+  it('custom: substitutions are escaped and single-pass; nothing is executed', () => {
+    const r = render({ type: 'custom', vars: { subject: 'Hi {{name}}', body: 'Line one {{name}}\nline two\n\n<b>{{x}}</b>', name: '<img src=x onerror=alert(1)>', x: '{{name}}' } });
+    expect(r.subject).toBe('Hi <img src=x onerror=alert(1)>');
+    expect(r.html).toContain('<p style="margin:0 0 12px 0;">Line one &#60;img src=x onerror=alert(1)&#62;<br>line two</p>');
+    expect(r.html).toContain('&#60;b&#62;{{name}}&#60;/b&#62;');
+    expect(r.html).not.toContain('<img src=x');
+    expect(r.text).toContain('<b>{{name}}</b>');
+  });
+
+  it.each(['constructor', '__proto__', 'toString'])('custom: {{%s}} is a missing substitution, not an object property', (name) => {
+    const err = thrown(() => render({ type: 'custom', vars: { subject: 's', body: `{{${name}}}` } }));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toContain(`"${name}"`);
+  });
+});
+
+describe('variables', () => {
+  it('a missing required variable is a DataError (65) naming it', () => {
+    const err = thrown(() => renderEmail({ type: 'reset-password', vars: {}, branding: DEFAULT }));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.exitCode).toBe(ExitCode.DATAERR);
+    expect(err.message).toBe('missing template variable "code" for reset-password');
+  });
+
+  it('names every missing variable at once, in subjects too', () => {
+    const err = thrown(() => renderEmail({ type: 'owner-transfer-new-notify', vars: {}, branding: DEFAULT }));
+    expect(err.message).toContain('"WorkspaceName"');
+    const err2 = thrown(() => renderEmail({ type: 'invite-member', vars: { url: 'https://a.example' }, branding: DEFAULT }));
+    expect(err2.message).toMatch(/"inviter_name", "workspace_name"/);
+  });
+
+  it('samples fill in only with useSamples; --var values override them', () => {
+    const r = renderEmail({ type: 'reset-password', vars: { code: '000111' }, branding: DEFAULT, useSamples: true });
+    expect(r.text).toContain('000111');
+    expect(r.text).not.toContain('492817');
+  });
+
+  it.each(['javascript:alert(1)', 'data:text/html,x', 'ftp://files.example/x', '/relative', 'not a url', 42])('a link variable %j that is not http(s) is refused (65)', (url) => {
+    const err = thrown(() => render({ type: 'invite-member', vars: { ...sample('invite-member'), url } }));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toMatch(/^variable "url" of invite-member must be an http\(s\) URL/);
+  });
+
+  it('numbers are checked; lists render as lists in HTML and text', () => {
+    expect(thrown(() => render({ type: 'queue-monitor-alert', vars: { ...sample('queue-monitor-alert'), queue_length: 'many' } })).message).toMatch(/"queue_length".*must be a number/);
+    const r = render({ type: 'document-clean-notify', vars: { ...sample('document-clean-notify'), knowledge_details: 'KB one: 2 documents\nKB <two>: 5 documents' } });
+    expect(r.html).toMatch(/<ul[^>]*><li[^>]*>KB one: 2 documents<\/li><li[^>]*>KB &#60;two&#62;: 5 documents<\/li><\/ul>/);
+    expect(r.text).toContain('  - KB one: 2 documents\n  - KB <two>: 5 documents');
+  });
+
+  it('warns about variables the type does not use; an i18next option name cannot switch the language', () => {
+    const r = render({ type: 'reset-password', vars: { code: '1', lng: 'zh-CN', count: 3 } });
+    expect(r.lang).toBe('en-US');
+    expect(r.subject).toBe('Set Your Dify Password');
+    expect(r.warnings).toEqual(['variable "lng" is not used by reset-password (ignored)', 'variable "count" is not used by reset-password (ignored)']);
+  });
+
+  it('plain text writes links out as URLs', () => {
+    const r = render({ type: 'email-register-account-exist' });
+    expect(r.text).toContain('Sign in <https://console.example.com/signin>');
+    expect(r.text).toContain('Reset password <https://console.example.com/reset-password>');
+  });
+});
+
+describe('languages, types and branding', () => {
+  it('falls back to en-US with a warning; aliases are silent', () => {
+    const r = render({ type: 'reset-password', lang: 'de-DE' });
+    expect(r.lang).toBe('en-US');
+    expect(r.warnings).toEqual(['no de-DE translation (available: en-US, zh-CN); using en-US']);
+    expect(render({ type: 'reset-password', lang: 'zh-Hans' })).toMatchObject({ lang: 'zh-CN', warnings: [] });
+  });
+
+  it('unknown type and a non-tag language are usage errors (64)', () => {
+    expect(thrown(() => renderEmail({ type: 'reset-passwd', vars: {}, branding: DEFAULT }))).toBeInstanceOf(UsageError);
+    const err = thrown(() => renderEmail({ type: 'reset-password', lang: '../../etc/passwd', vars: { code: '1' }, branding: DEFAULT }));
+    expect(err.exitCode).toBe(ExitCode.USAGE);
+  });
+
+  it('white-label without APPLICATION_TITLE: 78 when sending, a sample title with a warning in preview', () => {
+    expect(thrown(() => render({ type: 'reset-password', branding: { whiteLabel: true } }))).toBeInstanceOf(ConfigError);
+    const r = renderEmail({ type: 'reset-password', vars: {}, branding: { whiteLabel: true }, useSamples: true });
+    expect(r.subject).toBe('Set Your Acme Cloud Password');
+    expect(r.warnings[0]).toMatch(/APPLICATION_TITLE is not set/);
+  });
+
+  it('carries category, priority and ttl from the catalog', () => {
+    expect(render({ type: 'email-code-login' })).toMatchObject({ category: 'code', priority: 1, ttlMs: 300_000 });
+    expect(render({ type: 'queue-monitor-alert' })).toMatchObject({ category: 'alert', priority: 9, ttlMs: undefined });
+  });
+
+  it('brandingFromConfig maps the branding keys', () => {
+    const config = { values: { 'branding.enabled': true, 'branding.applicationTitle': 'Acme', 'branding.logoUrl': 'https://cdn.example.com/l.png', 'branding.supportEmail': 'help@acme.example' }, sources: {}, filePath: undefined } as unknown as Config;
+    expect(brandingFromConfig(config)).toEqual({ whiteLabel: true, applicationTitle: 'Acme', logoUrl: 'https://cdn.example.com/l.png', supportEmail: 'help@acme.example' });
+  });
+});
+
+describe('cached i18next instances are side-effect free', () => {
+  it('interleaved renders in different languages and with different values do not see each other', () => {
+    const a1 = render({ type: 'invite-member', lang: 'zh-CN', vars: { ...sample('invite-member'), inviter_name: 'First' } });
+    const b = render({ type: 'invite-member', lang: 'en-US', vars: { ...sample('invite-member'), inviter_name: 'Second' } });
+    const a2 = render({ type: 'invite-member', lang: 'zh-CN', vars: { ...sample('invite-member'), inviter_name: 'Third' } });
+    expect(a1.text).toContain('First');
+    expect(b.text).toContain('Second');
+    expect(b.text).not.toMatch(/First|[\u4e00-\u9fff]/);
+    expect(a2.text).toBe(a1.text.replace('First', 'Third'));
+    // A missing variable is still caught after complete renders used the same instance.
+    expect(thrown(() => renderEmail({ type: 'invite-member', lang: 'zh-CN', vars: { url: 'https://a.example', inviter_name: 'x' }, branding: DEFAULT }))).toBeInstanceOf(DataError);
+    expect(render({ type: 'invite-member', lang: 'zh-CN', vars: { ...sample('invite-member'), inviter_name: 'First' } }).html).toBe(a1.html);
+  });
+});
