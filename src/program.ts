@@ -108,6 +108,9 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--dry-run', 'render, validate and print the MIME message; send nothing')
     .option('--check', 'with --dry-run: lint the message as `mailctl check` does')
     .option('--queue', 'put it into the spool instead of sending (as `enqueue`)')
+    .option('--priority <n>', 'with --queue: lower is sooner (as `enqueue`)', parsePositiveInt('--priority'))
+    .option('--ttl <duration>', 'with --queue: give up if not delivered within this time, e.g. 10m')
+    .option('--spool <dir>', 'with --queue: spool directory (MAILCTL_SPOOL_DIR)')
     .option('--json', 'print the provider\'s answer as JSON')
     .addHelpText('after', examples(['mailctl send reset-password --lang zh-CN --to ops@example.com', 'mailctl send invite-member --to new@example.com --var inviter_name=Ana --dry-run', 'MAIL_TYPE=smtp mailctl send email-code-login --to me@example.com --json']))
     .action(run(async (cmd) => (await import('./commands/send.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
