@@ -189,6 +189,53 @@ describe('sendgrid', () => {
   });
 });
 
+describe('resend', () => {
+  let api: TestHttpServer;
+  beforeAll(async () => {
+    api = await startHttpServer();
+    servers.push(api);
+  });
+  const env = () => ({ MAIL_TYPE: 'resend', RESEND_API_KEY: 're_e2e_secret_key', RESEND_API_URL: api.url, MAIL_DEFAULT_SEND_FROM: 'no-reply@example.com' });
+
+  it('200 → prints the status and Resend\'s id', async () => {
+    api.respond(() => ({ status: 200, body: { id: 'rs-123' } }));
+    const r = await runCli(['send', 'email-code-login', '--to', 'me@example.com', '--var', 'code=123456', '--json'], { cwd: cwd(), env: env() });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, provider: 'resend', providerMessageId: 'rs-123', response: '200 OK' });
+    expect(api.requests.at(-1)?.headers['idempotency-key']).toMatch(/@example\.com$/);
+  });
+
+  it('401 → 77 with Resend\'s words', async () => {
+    api.respond(() => ({ status: 401, body: { statusCode: 401, message: 'API key is invalid', name: 'validation_error' } }));
+    const r = await runCli(['send', 'email-code-login', '--to', 'me@example.com', '--var', 'code=123456'], { cwd: cwd(), env: env() });
+    expect(r.exitCode).toBe(77);
+    expect(r.stderr).toContain('resend said: API key is invalid (validation_error)');
+    expect(r.stderr).toMatch(/hint: check RESEND_API_KEY/);
+    expect(r.stderr).not.toContain('re_e2e_secret_key');
+  });
+});
+
+describe('file provider options', () => {
+  it('--json gives the path; DKIM signs the .eml; MAIL_UNSUBSCRIBE_URL lands on notifications only', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const env = { DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), MAIL_UNSUBSCRIBE_URL: 'https://example.com/unsub', MAIL_DEFAULT_SEND_FROM: 'no-reply@example.com' };
+    const dir = cwd();
+    const notify = await runCli(['send', 'owner-transfer-new-notify', '--to', 'ops@example.com', '--var', 'WorkspaceName=Acme', '--json'], { cwd: dir, env });
+    expect(notify.exitCode).toBe(0);
+    const json = JSON.parse(notify.stdout) as { path: string; provider: string };
+    expect(json.provider).toBe('file');
+    const eml = readFileSync(json.path, 'latin1');
+    expect(eml).toMatch(/^DKIM-Signature: .*d=example\.com/m);
+    expect(eml).toMatch(/^List-Unsubscribe: <https:\/\/example\.com\/unsub>\r$/m);
+    expect(notify.stdout + notify.stderr).not.toContain('PRIVATE KEY');
+
+    const code = await runCli(['send', 'email-code-login', '--to', 'ops@example.com', '--var', 'code=123456', '--json'], { cwd: dir, env });
+    expect(code.exitCode).toBe(0);
+    expect(readFileSync((JSON.parse(code.stdout) as { path: string }).path, 'latin1')).not.toMatch(/^List-Unsubscribe/m);
+  });
+});
+
 describe('bad input and configuration', () => {
   const cases: [string, string[], Record<string, string>, number, RegExp][] = [
     ['an invalid --to', ['send', 'reset-password', '--to', 'not-an-address'], {}, 65, /recipient "not-an-address" is not a valid address/],
