@@ -3,6 +3,7 @@ import { redact, secretsOf, type Config, type Problem } from '../config/index.js
 import { describeTransport } from '../config/describe.js';
 import { ExitCode } from '../errors.js';
 import type { ProbeReport } from '../providers/types.js';
+import type { DnsReport } from '../dns/check-domain.js';
 import { countLine, formatProblems } from '../output/problems.js';
 import { createChalk } from '../output/style.js';
 import { loadCommandConfig, type CommandContext } from './shared.js';
@@ -24,28 +25,45 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
     probe = await probeProvider(config, { clock: ctx.clock, signal: ctx.signal, cwd: ctx.cwd, hostname: ctx.hostname });
   }
 
-  const exitCode = errors.length > 0 ? ExitCode.CONFIG : probe && !probe.ok ? probe.exitCode : ExitCode.OK;
+  let dns: DnsReport | undefined;
+  if (opts.dns && errors.length === 0) {
+    const { checkDns } = await import('../dns/check-domain.js');
+    dns = await checkDns(config, { cwd: ctx.cwd, clock: ctx.clock });
+  }
+
+  const exitCode = errors.length > 0 ? ExitCode.CONFIG : probe && !probe.ok ? probe.exitCode : dns && !dns.ok ? dns.exitCode : ExitCode.OK;
   const print = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
   // The one-sentence error on stderr, as for every failing command; the transcript stays on stdout.
   if (probe && !probe.ok && probe.error) {
     ctx.io.err(`${redact(`mailctl: connection check failed: ${probe.error}${probe.hint ? `\nhint: ${probe.hint}` : ''}`, secrets)}\n`);
   }
+  const dnsErrors = dns?.findings.filter((f) => f.severity === 'error') ?? [];
+  if (dnsErrors[0]) {
+    const more = dnsErrors.length > 1 ? ` (and ${dnsErrors.length - 1} more)` : '';
+    ctx.io.err(`${redact(`mailctl: DNS check failed: ${dnsErrors[0].message}${more}${dnsErrors[0].fix ? `\nhint: ${dnsErrors[0].fix}` : ''}`, secrets)}\n`);
+  }
+  // --debug: every DNS query and its answers, on stderr (stdout carries the report).
+  if (dns && ctx.debug && !opts.json) {
+    for (const q of dns.queries) ctx.io.err(`${redact(`dns: ${q.type} ${q.name} @ ${dns.servers.join(', ')} (${q.ms} ms) -> ${q.error ?? (q.answers ?? []).join(', ')}`, secrets)}\n`);
+  }
 
   if (opts.json) {
-    print(JSON.stringify(jsonReport(config, problems, probe, exitCode), null, 2));
+    print(JSON.stringify(jsonReport(config, problems, probe, exitCode, dns, ctx.debug), null, 2));
     return exitCode;
   }
   const chalk = createChalk(ctx.env, ctx.io.outIsTTY);
   print(`${chalk.bold('mailctl verify-config')}: ${describeTransport(config)}${config.filePath ? chalk.dim(` (config: ${config.filePath})`) : ''}`);
   if (problems.length > 0) print(formatProblems(problems, chalk));
   if (opts.connect && errors.length > 0) print(chalk.dim('  --connect skipped: fix the errors above first'));
+  if (opts.dns && errors.length > 0) print(chalk.dim('  --dns skipped: fix the errors above first'));
   if (probe) print(formatProbe(probe, chalk));
+  if (dns) print(formatDns(dns, chalk));
   const verdict = exitCode === ExitCode.OK ? chalk.green('ok') : chalk.red('failed');
-  print(`${verdict}: ${countLine(problems)}${probe ? `, connection ${probe.ok ? 'ok' : 'failed'}` : ''}`);
+  print(`${verdict}: ${countLine(problems)}${probe ? `, connection ${probe.ok ? 'ok' : 'failed'}` : ''}${dns ? `, DNS ${dnsSummary(dns)}` : ''}`);
   return exitCode;
 }
 
-function jsonReport(config: Config, problems: readonly Problem[], probe: ProbeReport | undefined, exitCode: number): object {
+function jsonReport(config: Config, problems: readonly Problem[], probe: ProbeReport | undefined, exitCode: number, dns: DnsReport | undefined, debug: boolean): object {
   return {
     ok: exitCode === ExitCode.OK,
     exitCode,
@@ -54,6 +72,7 @@ function jsonReport(config: Config, problems: readonly Problem[], probe: ProbeRe
     configFile: config.filePath ?? null,
     problems: problems.map((p) => ({ key: p.key, severity: p.severity, message: p.message, source: p.source, ...(p.hint ? { hint: p.hint } : {}) })),
     ...(probe ? { connect: probe } : {}),
+    ...(dns ? { dns: debug ? dns : { ...dns, queries: undefined } } : {}),
   };
 }
 
@@ -70,5 +89,24 @@ function formatProbe(probe: ProbeReport, chalk: ReturnType<typeof createChalk>):
   });
   if (probe.error) lines.push(`  ${chalk.red('error:')} ${probe.error}`);
   if (probe.hint) lines.push(`  ${chalk.dim('hint:')} ${probe.hint}`);
+  return lines.join('\n');
+}
+
+function dnsSummary(dns: DnsReport): string {
+  const count = (sev: string): number => dns.findings.filter((f) => f.severity === sev).length;
+  if (dns.exitCode === ExitCode.UNAVAILABLE) return 'unreachable';
+  const e = count('error');
+  const w = count('warning');
+  return `${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`;
+}
+
+function formatDns(dns: DnsReport, chalk: ReturnType<typeof createChalk>): string {
+  const mark = { ok: chalk.green('ok     '), info: chalk.dim('info   '), warning: chalk.yellow('warning'), error: chalk.red('error  ') } as const;
+  const lines = [`  ${chalk.bold('dns')} ${dns.domain ?? '(no sender domain)'} ${chalk.dim(`(servers: ${dns.servers.join(', ')})`)}`];
+  for (const f of dns.findings) {
+    lines.push(`  ${mark[f.severity]} ${f.check.toUpperCase().padEnd(5)} ${f.message}`);
+    if (f.record && f.severity !== 'ok' && f.severity !== 'info') lines.push(`                ${chalk.dim(`record: ${f.record}`)}`);
+    if (f.fix && f.severity !== 'ok') lines.push(`                ${chalk.dim('fix:')} ${f.fix}`);
+  }
   return lines.join('\n');
 }
