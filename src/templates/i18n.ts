@@ -12,6 +12,7 @@
  * interleaved renders do not see each other.
  */
 import i18next, { type i18n } from 'i18next';
+import { escapeHtml } from './escape.js';
 
 export type Resources = Record<string, Record<string, unknown>>;
 
@@ -51,6 +52,8 @@ function makeInstance(lang: string, store: Record<string, Resources>, namespaces
     nsSeparator: ':',
     interpolation: {
       escapeValue: escape,
+      // The same escaping as the renderer's own markers, so that every value looks alike.
+      escape: escapeHtml,
       // A value is never re-scanned for {{…}} or $t(…): substitutions cannot inject templates.
       skipOnVariables: true,
     },

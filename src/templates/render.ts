@@ -11,6 +11,7 @@ import type { Config } from '../config/index.js';
 import { ConfigError, DataError, UsageError } from '../errors.js';
 import type { Category } from '../message/types.js';
 import { getMailType, type MailTypeDef } from './catalog.js';
+import { escapeHtml } from './escape.js';
 import { createTranslator, type Translator } from './i18n.js';
 import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
 import { defaultStore, type TemplateStore, type VariantKey } from './store.js';
@@ -73,11 +74,10 @@ export function renderEmail(req: RenderRequest): RenderedEmail {
   return renderWith(defaultStore(), req);
 }
 
+export { escapeHtml };
+
 const MARKER = /%%([a-z]+):([A-Za-z0-9_.:-]+)%%/g;
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** The same as {@link renderEmail}, from any store (the live one of `preview --serve`, a test tree). */
 export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEmail {
