@@ -243,3 +243,52 @@ export async function refusedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return address.port;
 }
+
+export interface ScriptedServer {
+  port: number;
+  /** Every command line the client sent, in order. */
+  received: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A raw TCP server that speaks exact bytes: the greeting, then one reply per command verb (`EHLO`,
+ * `MAIL`, `RCPT`, `DATA`, `QUIT`…; unknown verbs get `250 OK`). For protocol-error cases where the
+ * reply must be something smtp-server would never send.
+ */
+export async function startScriptedServer(script: { greeting: string; replies?: Record<string, string> }): Promise<ScriptedServer> {
+  const { createServer } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const received: string[] = [];
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    socket.write(`${script.greeting}\r\n`);
+    let buffer = '';
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      let nl: number;
+      while ((nl = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        received.push(line);
+        const verb = line.split(/[ :]/)[0]!.toUpperCase();
+        socket.write(`${script.replies?.[verb] ?? (verb === 'QUIT' ? '221 Bye' : '250 OK')}\r\n`);
+        if (verb === 'QUIT') socket.end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('scripted server has no port');
+  return {
+    port: address.port,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -10,7 +10,7 @@ import { DeliveryError } from '../../../src/errors.js';
 import { composeMessage } from '../../../src/message/compose.js';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import { createSmtpProvider } from '../../../src/providers/smtp.js';
-import { refusedPort, startSilentServer, startSmtpServer, type SilentServer, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp.js';
+import { refusedPort, startScriptedServer, startSilentServer, startSmtpServer, type SilentServer, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp.js';
 
 const AUTH = { user: 'mailer', pass: 's3cret-pass' };
 
@@ -247,6 +247,48 @@ describe('smtp provider: refusals and failures', () => {
     await provider.close();
     expect(err).toMatchObject({ exitCode: 69, kind: 'transient' });
     expect(err.reply.errno).toBe('ECONNREFUSED');
+  });
+});
+
+describe('smtp provider: protocol errors (exact bytes)', () => {
+  it('a 3xx where a 2xx is due (334 to MAIL FROM) → 76, the reply kept', async () => {
+    const server = await startScriptedServer({ greeting: '220 odd.example ESMTP', replies: { EHLO: '250 odd.example', MAIL: '334 VXNlcm5hbWU6' } });
+    servers.push(server);
+    const provider = createSmtpProvider(configFor(server.port));
+    const err = await failure(provider.send(message()));
+    await provider.close();
+    expect(err).toMatchObject({ exitCode: 76, kind: 'transient' });
+    expect(err.reply).toMatchObject({ responseCode: 334, command: 'MAIL FROM', reply: '334 VXNlcm5hbWU6' });
+    expect(server.received.some((l) => l.startsWith('MAIL FROM:'))).toBe(true);
+  });
+
+  it('a greeting that is not SMTP → 76', async () => {
+    const server = await startScriptedServer({ greeting: 'HTTP/1.1 400 Bad Request' });
+    servers.push(server);
+    const provider = createSmtpProvider(configFor(server.port));
+    const err = await failure(provider.send(message()));
+    await provider.close();
+    expect(err.exitCode).toBe(76);
+  });
+
+  it('a 554 greeting (no service) → 69, permanent', async () => {
+    const server = await startScriptedServer({ greeting: '554 5.3.2 No SMTP service here' });
+    servers.push(server);
+    const provider = createSmtpProvider(configFor(server.port));
+    const err = await failure(provider.send(message()));
+    await provider.close();
+    expect(err).toMatchObject({ exitCode: 69 });
+    expect(err.reply.reply).toBe('554 5.3.2 No SMTP service here');
+  });
+});
+
+describe('smtp provider: AUTH without TLS', () => {
+  it('plain mode logs in when the server allows it', async () => {
+    const server = await smtp({ tls: 'plain', auth: AUTH });
+    const provider = createSmtpProvider(configFor(server.port, { SMTP_USERNAME: AUTH.user, SMTP_PASSWORD: AUTH.pass }));
+    await provider.send(message());
+    await provider.close();
+    expect(server.messages[0]).toMatchObject({ secure: false, user: AUTH.user });
   });
 });
 
