@@ -102,7 +102,7 @@ export const GALLERY_SCRIPT = `(() => {
       if (!res.ok) throw new Error(body.error || res.statusText);
       $('error').style.display = 'none';
       $('subject').textContent = body.subject;
-      $('info').textContent = body.type + ' · ' + body.lang + ' · ' + state.brand + ' · ' + body.category + (body.ttlMs ? ' · ttl ' + Math.round(body.ttlMs / 60000) + ' min' : '');
+      $('info').textContent = body.type + ' · ' + body.lang + ' · ' + state.brand + ' · ' + body.category + (body.ttlMs ? ' · ttl ' + (body.ttlMs % 3600000 === 0 ? body.ttlMs / 3600000 + ' h' : Math.round(body.ttlMs / 60000) + ' min') : '');
       $('warnings').textContent = (body.warnings || []).join(' · ');
       $('frame').srcdoc = body.html;
       $('text').textContent = body.text;

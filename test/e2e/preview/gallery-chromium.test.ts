@@ -1,0 +1,119 @@
+// A real headless Chromium (playwright-core, Debian's /usr/bin/chromium) on the `preview --serve`
+// gallery of the built CLI: switch to zh-CN, check the Chinese subject and text, save a screenshot
+// (test-results/, gitignored) and prove it is not blank.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, tempDir } from '../../helpers/cli.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test-results');
+
+let child: ChildProcess | undefined;
+let exited: Promise<number | null> | undefined;
+let url = '';
+let browser: Browser | undefined;
+let cwd = '';
+
+beforeAll(async () => {
+  cwd = tempDir('mailctl-gallery-');
+  child = spawn(process.execPath, [BIN, 'preview', '--serve', '--port', '0'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  exited = new Promise((resolve) => child!.on('exit', (code) => resolve(code)));
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 15_000);
+    child!.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /^(http:\/\/127\.0\.0\.1:\d+\/)\n/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (child && child.exitCode === null) child.kill('SIGTERM');
+  // SIGTERM: the server closes and the command returns 0.
+  expect(await exited).toBe(0);
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))('gallery in headless Chromium', () => {
+  it('switches to zh-CN and shows the Chinese subject, HTML and text; the screenshot is not blank', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    // Nothing leaves 127.0.0.1: the default brand's remote logo is refused.
+    await context.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' || route.request().url().startsWith('data:') ? route.continue() : route.abort()));
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForSelector('body[data-rendered="reset-password/en-US/default"]');
+    await expect.poll(() => page.textContent('#subject')).toBe('Set Your Dify Password');
+
+    await page.selectOption('#lang', 'zh-CN');
+    await page.waitForSelector('body[data-rendered="reset-password/zh-CN/default"]');
+    expect(await page.textContent('#subject')).toBe('设置您的 Dify 密码');
+    const frameText = await page.frameLocator('#frame').locator('body').innerText();
+    expect(frameText).toContain('请使用以下验证码为您的 Dify 账户设置新密码');
+    expect(frameText).toContain('492817');
+
+    await page.click('#format button[data-format="text"]');
+    expect(await page.isVisible('#text')).toBe(true);
+    expect(await page.isVisible('#frame')).toBe(false);
+    expect(await page.textContent('#text')).toContain('验证码 5 分钟内有效');
+
+    // Another type in the white-label brand, then back to HTML at mobile width for the screenshot.
+    await page.click('button.type[data-type="invite-member"]');
+    await page.selectOption('#brand', 'white-label');
+    await page.waitForSelector('body[data-rendered="invite-member/zh-CN/white-label"]');
+    expect(await page.textContent('#text')).toContain('Ana Lima 邀请您加入');
+    await page.click('#format button[data-format="html"]');
+    await page.click('#format button[data-format="text"]');
+    await page.click('#format button[data-format="html"]');
+    await page.click('#width button[data-width="mobile"]');
+    expect(await page.getAttribute('#frame', 'class')).toContain('mobile');
+    expect(await page.frameLocator('#frame').locator('body').innerText()).toContain('接受邀请');
+
+    mkdirSync(SHOTS, { recursive: true });
+    const path = join(SHOTS, 'gallery-zh-CN.png');
+    const png = await page.screenshot({ path, fullPage: false });
+    expect(statSync(path).size).toBeGreaterThan(20_000);
+
+    // Decode the PNG in a blank page and measure: a blank screenshot has (almost) no variance.
+    const blank = await context.newPage();
+    const stats = await blank.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const g = canvas.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const { data } = g.getImageData(0, 0, img.width, img.height);
+      let sum = 0;
+      let sq = 0;
+      const colours = new Set<number>();
+      const n = data.length / 4;
+      for (let i = 0; i < data.length; i += 4) {
+        const lum = 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+        sum += lum;
+        sq += lum * lum;
+        if (colours.size < 5000) colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+      }
+      const mean = sum / n;
+      return { width: img.width, height: img.height, variance: sq / n - mean * mean, colours: colours.size };
+    }, png.toString('base64'));
+    expect(stats.width).toBe(1280);
+    expect(stats.variance).toBeGreaterThan(100);
+    expect(stats.colours).toBeGreaterThan(50);
+    await context.close();
+  });
+});
