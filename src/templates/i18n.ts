@@ -30,6 +30,8 @@ export interface Translator {
 
 interface Entry {
   deps: unknown[];
+  /** `exists()` answers, per `ns:key`: resources of an entry never change (a change makes a new entry). */
+  known: Map<string, boolean>;
   html: i18n;
   text: i18n;
   collector: { missing: Set<string> | undefined };
@@ -78,21 +80,31 @@ export function createTranslator(lang: string, resources: Resources, fallback: {
     const collector: Entry['collector'] = { missing: undefined };
     entry = {
       deps,
+      known: new Map(),
       collector,
       html: makeInstance(lang, store, namespaces, fallbackLang, true, collector),
       text: makeInstance(lang, store, namespaces, fallbackLang, false, collector),
     };
     cache.set(key, entry);
   }
-  const { html, text, collector } = entry;
+  const { html, text, collector, known } = entry;
   const missing = new Set<string>();
   return {
     missing,
-    has: (ns, k) => html.exists(k, { ns }),
+    has(ns, k) {
+      const id = `${ns}:${k}`;
+      let yes = known.get(id);
+      if (yes === undefined) {
+        yes = html.exists(k, { ns });
+        known.set(id, yes);
+      }
+      return yes;
+    },
     t(ns, k, values, mode) {
       collector.missing = missing;
       try {
-        return (mode === 'html' ? html : text).t(k, { ns, replace: values }) as string;
+        // nest: false: locale strings never use $t(…) nesting; no value or string can pull in another key.
+        return (mode === 'html' ? html : text).t(k, { ns, replace: values, nest: false }) as string;
       } finally {
         collector.missing = undefined;
       }
