@@ -6,7 +6,7 @@
  * status and id; then the Message-ID. Failures are classified DeliveryErrors (providers/classify.ts)
  * and leave with the contract's exit code; the provider's own words are printed by cli.ts.
  */
-import { assertUsable, redact, secretsOf, type Config } from '../config/index.js';
+import { assertUsable, redact, secretsOf } from '../config/index.js';
 import { describeTransport } from '../config/describe.js';
 import { DeliveryError, ExitCode, UsageError } from '../errors.js';
 import { composeMessage } from '../message/compose.js';
@@ -147,4 +147,4 @@ async function sampleWarnings(type: string, vars: Record<string, unknown>): Prom
     .map((v) => `--var ${v.name} not given: using the sample value ${JSON.stringify(def.sample[v.name])} (only the file provider does this; smtp, sendgrid and resend refuse with 65)`);
 }
 
-export type { CommandContext, Config };
+export type { CommandContext };
