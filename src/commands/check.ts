@@ -1,7 +1,58 @@
-import type { CommandContext } from './shared.js';
-import { notYet } from './not-yet.js';
+/** `mailctl check FILE.eml [--json]`: lint one message (exit 0, or 65 when it has errors). */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { redact, secretsOf } from '../config/index.js';
+import { UsageError } from '../errors.js';
+import type { MessageReport } from '../dns/check-message.js';
+import { createChalk } from '../output/style.js';
+import { loadCommandConfig, type CommandContext } from './shared.js';
 
-export async function run(..._args: unknown[]): Promise<number> {
-  notYet('check');
+export interface CheckOptions {
+  json?: boolean;
 }
-export type { CommandContext };
+
+export async function run(file: string, opts: CheckOptions, ctx: CommandContext): Promise<number> {
+  const path = resolve(ctx.cwd, file);
+  let raw: Buffer;
+  try {
+    raw = await readFile(path);
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'give the path of an .eml file (e.g. from the outbox, or `mailctl send --dry-run`)', cause: err });
+  }
+  // Only MAILCTL_DNS_SERVERS and the DKIM key matter here; other config problems do not stop a lint.
+  const { config } = await loadCommandConfig(ctx);
+  const { checkMessage, messageCheckDeps } = await import('../dns/check-message.js');
+  const report = await checkMessage(raw, await messageCheckDeps(config, ctx.cwd, ctx.clock));
+  const secrets = secretsOf(config);
+  const print = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
+
+  if (ctx.debug) {
+    for (const q of report.queries) ctx.io.err(`dns: ${q.type} ${q.name} (${q.ms} ms) -> ${q.error ?? (q.answers ?? []).join(', ')}\n`);
+  }
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  if (errors[0]) {
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+    ctx.io.err(`${redact(`mailctl: ${file}: ${errors[0].message}${more}${errors[0].fix ? `\nhint: ${errors[0].fix}` : ''}`, secrets)}\n`);
+  }
+  if (opts.json) {
+    const { queries, ...rest } = report;
+    print(JSON.stringify({ file: path, ...rest, ...(ctx.debug ? { queries } : {}) }, null, 2));
+    return report.exitCode;
+  }
+  print(formatReport(file, report, createChalk(ctx.env, ctx.io.outIsTTY)));
+  return report.exitCode;
+}
+
+function formatReport(file: string, report: MessageReport, chalk: ReturnType<typeof createChalk>): string {
+  const mark = { ok: chalk.green('ok     '), info: chalk.dim('info   '), warning: chalk.yellow('warning'), error: chalk.red('error  ') } as const;
+  const lines = [`${chalk.bold('mailctl check')}: ${file}${report.subject ? ` ${JSON.stringify(report.subject)}` : ''}`];
+  for (const f of report.findings) {
+    lines.push(`  ${mark[f.severity]} ${f.check.padEnd(11)} ${f.message}`);
+    if (f.fix && (f.severity === 'error' || f.severity === 'warning')) lines.push(`                      ${chalk.dim('fix:')} ${f.fix}`);
+  }
+  const count = (s: string): number => report.findings.filter((f) => f.severity === s).length;
+  const e = count('error');
+  const w = count('warning');
+  lines.push(`${report.ok ? chalk.green('ok') : chalk.red('failed')}: ${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,86 @@
+/** `mailctl check FILE.eml` end to end: the built binary, a clean env, a dns2 server for DKIM keys. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OutgoingMessage } from '../../../src/message/types.js';
+import { buildMime } from '../../../src/providers/mime.js';
+import { runCli, tempDir } from '../../helpers/cli.js';
+import { startDns, type DnsHandle } from '../../integration/dns/dns-server.js';
+import { KEY, ZONE } from '../../integration/dns/zone.js';
+
+let dns: DnsHandle;
+const cwd = tempDir('mailctl-check-');
+const keyBody = KEY.privatePem.split('\n')[1]!;
+
+const msg: OutgoingMessage = {
+  from: { name: 'Example', address: 'no-reply@good.example' },
+  to: [{ address: 'ops@example.net' }],
+  subject: 'Reset your password',
+  html: '<p>Reset: <a href="https://app.good.example/reset?t=1">reset</a></p>',
+  text: 'Reset: https://app.good.example/reset?t=1\n',
+  messageId: '<reset-1@good.example>',
+  date: new Date('2026-12-01T21:00:00Z'),
+  headers: { 'Auto-Submitted': 'auto-generated' },
+  type: 'reset-password',
+  category: 'code',
+  lang: 'en-US',
+};
+
+beforeAll(async () => {
+  dns = await startDns(ZONE);
+  writeFileSync(join(cwd, 'good.eml'), await buildMime(msg, { dkim: { domainName: 'good.example', keySelector: 'mail', privateKey: KEY.privatePem } }));
+  writeFileSync(join(cwd, 'bad.eml'), await buildMime({ ...msg, subject: 'Hello {{name}}', html: '<p><a href="http://localhost:3000/reset">reset</a></p>' }));
+  writeFileSync(join(cwd, 'dkim.pem'), KEY.privatePem);
+});
+afterAll(async () => {
+  await dns.close();
+});
+
+const env = (): Record<string, string> => ({ MAILCTL_DNS_SERVERS: dns.server, DKIM_DOMAIN: 'good.example', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_PATH: 'dkim.pem', MAIL_DEFAULT_SEND_FROM: 'no-reply@good.example' });
+
+describe('mailctl check', () => {
+  it('a good signed message: exit 0, a line per finding, nothing on stderr', async () => {
+    const r = await runCli(['check', 'good.eml'], { cwd, env: env() });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0]).toBe('mailctl check: good.eml "Reset your password"');
+    expect(r.stdout).toMatch(/^  ok +structure +multipart\/alternative with text\/plain and text\/html$/m);
+    expect(r.stdout).toMatch(/^  ok +dkim +DKIM signature d=good\.example s=mail verifies against DNS$/m);
+    expect(r.stdout).toMatch(/^  ok +dkim +DKIM signature d=good\.example s=mail verifies against the configured key \(offline\)$/m);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('ok: 0 errors, 0 warnings');
+    expect(r.stdout + r.stderr).not.toContain(keyBody);
+  });
+
+  it('a bad message: exit 65, findings with fixes, the first error on stderr', async () => {
+    const r = await runCli(['check', 'bad.eml'], { cwd, env: env() });
+    expect(r.exitCode).toBe(65);
+    expect(r.stdout).toMatch(/^  error +template +the subject has an unrendered template marker "\{\{name\}\}"$/m);
+    expect(r.stdout).toMatch(/^  error +dkim +not DKIM-signed, though DKIM is configured/m);
+    expect(r.stdout).toMatch(/^  warning links +link is not https: http:\/\/localhost:3000\/reset$/m);
+    expect(r.stdout).toMatch(/^ +fix: /m);
+    expect(r.stderr).toMatch(/^mailctl: bad\.eml: .* \(and \d+ more\)\nhint: /);
+  });
+
+  it('--json: {file, ok, exitCode, size, subject, findings}', async () => {
+    const r = await runCli(['check', 'good.eml', '--json'], { cwd, env: env() });
+    expect(r.exitCode).toBe(0);
+    const json = JSON.parse(r.stdout) as { file: string; ok: boolean; exitCode: number; size: number; subject: string; findings: { check: string; severity: string; message: string }[]; queries?: unknown };
+    expect(json).toMatchObject({ file: join(cwd, 'good.eml'), ok: true, exitCode: 0, subject: 'Reset your password' });
+    expect(json.size).toBeGreaterThan(500);
+    expect(json.queries).toBeUndefined();
+    expect(new Set(json.findings.map((f) => f.check))).toEqual(new Set(['structure', 'headers', 'subject', 'size', 'dkim', 'unsubscribe', 'template', 'links']));
+  });
+
+  it('--debug shows the DKIM key query on stderr', async () => {
+    const r = await runCli(['--debug', 'check', 'good.eml'], { cwd, env: env() });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^dns: TXT mail\._domainkey\.good\.example \(\d+ ms\) -> "v=DKIM1; k=rsa; p=MII/m);
+  });
+
+  it('a missing file is a usage error (64) with one sentence', async () => {
+    const r = await runCli(['check', 'nope.eml'], { cwd, env: env() });
+    expect(r.exitCode).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^mailctl: cannot read nope\.eml: ENOENT\nhint: /);
+  });
+});
