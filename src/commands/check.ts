@@ -39,11 +39,12 @@ export async function run(file: string, opts: CheckOptions, ctx: CommandContext)
     print(JSON.stringify({ file: path, ...rest, ...(ctx.debug ? { queries } : {}) }, null, 2));
     return report.exitCode;
   }
-  print(formatReport(file, report, createChalk(ctx.env, ctx.io.outIsTTY)));
+  print(formatMessageReport(file, report, createChalk(ctx.env, ctx.io.outIsTTY)));
   return report.exitCode;
 }
 
-function formatReport(file: string, report: MessageReport, chalk: ReturnType<typeof createChalk>): string {
+/** The text report; `send --dry-run --check` prints it too (to stderr, as the MIME goes to stdout). */
+export function formatMessageReport(file: string, report: MessageReport, chalk: ReturnType<typeof createChalk>): string {
   const mark = { ok: chalk.green('ok     '), info: chalk.dim('info   '), warning: chalk.yellow('warning'), error: chalk.red('error  ') } as const;
   const lines = [`${chalk.bold('mailctl check')}: ${file}${report.subject ? ` ${JSON.stringify(report.subject)}` : ''}`];
   for (const f of report.findings) {
