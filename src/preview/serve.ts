@@ -9,6 +9,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { UnavailableError } from '../errors.js';
 import { MAIL_TYPE_DEFS, getMailType } from '../templates/catalog.js';
 import { LiveStore } from '../templates/live.js';
 import { renderWith, type Branding } from '../templates/render.js';
@@ -104,9 +105,15 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(new UnavailableError(`cannot listen on 127.0.0.1:${opts.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`, {
+        hint: 'choose another --port, or --port 0 for a free one',
+        cause: err,
+      }, 'unavailable.listen'));
+    };
+    server.once('error', onError);
     server.listen(opts.port, '127.0.0.1', () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });

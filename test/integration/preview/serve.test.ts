@@ -81,6 +81,14 @@ describe('preview --serve gallery', () => {
     expect(r.body).toBe('not found\n');
   });
 
+  it('a port in use is refused with 69 and a hint, not a crash', async () => {
+    const { port } = new URL(gallery.url);
+    const err = await startGallery({ dirs: { templatesDir: join(dir, 'templates'), localesDir: join(dir, 'locales') }, branding: { whiteLabel: false }, port: Number(port), watch: false }).catch((e: unknown) => e as Error & { exitCode?: number; hint?: string });
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: the port is in use`);
+    expect((err as { exitCode?: number }).exitCode).toBe(69);
+  });
+
   it('pushes a reload event and serves the new text when a locale file changes', async () => {
     const { port } = new URL(gallery.url);
     const events: string[] = [];
