@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,5 +68,22 @@ describe('mailctl templates', () => {
     const j = JSON.parse((await runCopy(pkg, ['templates', 'check', '--json'])).stdout) as { ok: boolean; problems: { message: string }[] };
     expect(j.ok).toBe(false);
     expect(j.problems.map((p) => p.message)).toContain('missing locale key zh-CN/invite-member:button');
+  });
+
+  it('a language is added by dropping in a locales folder: listed, resolved by its short tag, checked', async () => {
+    const pkg = copyPackage();
+    made.push(pkg);
+    cpSync(join(pkg, 'locales', 'en-US'), join(pkg, 'locales', 'ja-JP'), { recursive: true });
+    const file = join(pkg, 'locales', 'ja-JP', 'reset-password.json');
+    const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    data.subject = '{{application_title}} のパスワードを設定';
+    writeFileSync(file, JSON.stringify(data));
+    expect((await runCopy(pkg, ['templates', 'list'])).stdout).toContain('languages: en-US, ja-JP, zh-CN');
+    const r = await runCopy(pkg, ['preview', 'reset-password', '--lang', 'ja', '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ lang: 'ja-JP', subject: 'Dify のパスワードを設定' });
+    const check = await runCopy(pkg, ['templates', 'check']);
+    expect(check.stdout).toContain('25 types × 3 languages (en-US, ja-JP, zh-CN) × 3 brands: 225 rendered');
+    expect(check.exitCode).toBe(0);
   });
 });
