@@ -25,7 +25,7 @@ export async function run(type: string | undefined, opts: PreviewOptions, ctx: C
   const branding: Branding = brandingFromConfig(config);
   if (opts.brand === false) branding.whiteLabel = true;
 
-  if (opts.serve) return serve(opts, branding, config.values.defaultFrom, ctx);
+  if (opts.serve) return serve(type, opts, branding, ctx);
   if (opts.port !== undefined) throw new UsageError('--port only goes with --serve', { hint: 'mailctl preview --serve --port 8025' });
   if (type === undefined) {
     throw new UsageError('preview needs a mail TYPE (or --serve for the gallery)', { hint: 'run `mailctl templates list` to see every type' });
@@ -75,21 +75,30 @@ async function eml(rendered: RenderedEmail, defaultFrom: string | undefined, ctx
   return (await buildMime(message)).toString('utf8');
 }
 
-async function serve(opts: PreviewOptions, branding: Branding, _defaultFrom: string | undefined, ctx: CommandContext): Promise<number> {
-  const [{ startGallery }, { defaultDirs }] = await Promise.all([import('../preview/serve.js'), import('../templates/store.js')]);
+async function serve(type: string | undefined, opts: PreviewOptions, branding: Branding, ctx: CommandContext): Promise<number> {
+  const [{ startGallery }, { defaultDirs, discoverLanguages }, { getMailType }, { resolveLanguage }] = await Promise.all([
+    import('../preview/serve.js'), import('../templates/store.js'), import('../templates/catalog.js'), import('../templates/lang.js'),
+  ]);
+  if (type !== undefined && !getMailType(type)) {
+    throw new UsageError(`unknown mail type ${JSON.stringify(type)}`, { hint: 'run `mailctl templates list` to see every type' }, 'usage.type');
+  }
   const { templatesDir, localesDir } = defaultDirs();
+  const lang = opts.lang === undefined ? undefined : resolveLanguage(opts.lang, discoverLanguages(localesDir)).lang;
   const gallery = await startGallery({
     dirs: { templatesDir, localesDir },
     branding,
     port: opts.port ?? 0,
     log: (line) => ctx.io.err(`${line}\n`),
   });
+  // stdout: the bare URL, for scripts; a deep link to TYPE goes with the human lines on stderr.
+  const deep = type === undefined ? gallery.url : `${gallery.url}#type=${type}${lang ? `&lang=${lang}` : ''}${opts.brand === false ? '&brand=white-label' : ''}`;
   ctx.io.out(`${gallery.url}\n`);
   ctx.io.err(`preview: serving every type × language × brand on ${gallery.url} (live reload on templates/ and locales/); Ctrl-C to stop\n`);
+  if (deep !== gallery.url) ctx.io.err(`preview: ${deep}\n`);
   try {
     if (opts.open) {
-      if (ctx.openInBrowser) await ctx.openInBrowser(gallery.url);
-      else await (await import('../preview/open.js')).launchOpener(gallery.url, ctx.env);
+      if (ctx.openInBrowser) await ctx.openInBrowser(deep);
+      else await (await import('../preview/open.js')).launchOpener(deep, ctx.env);
     }
     if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {

@@ -92,6 +92,8 @@ describe('mailctl preview', () => {
     [['preview', 'reset-password', '--lang', '123'], 64, 'mailctl: --lang "123" is not a language tag'],
     [['preview'], 64, 'mailctl: preview needs a mail TYPE (or --serve for the gallery)'],
     [['preview', 'reset-password', '--port', '8025'], 64, 'mailctl: --port only goes with --serve'],
+    [['preview', 'nope', '--serve'], 64, 'mailctl: unknown mail type "nope"'],
+    [['preview', '--serve', '--port', '70000'], 64, '--port takes a port number from 0 (a free one) to 65535.'],
     [['preview', 'reset-password', '--format', 'pdf'], 64, 'pdf'],
   ])('%j exits %i with one clear line', async (args, code, first) => {
     const r = await runCli(args);
