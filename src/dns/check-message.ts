@@ -234,15 +234,22 @@ export async function checkMessage(raw: Buffer, deps: MessageCheckDeps): Promise
     const results = deps.offline ? undefined : await dkimVerify(raw, { resolver: dns.resolve as never, curTime: now }).catch((err: unknown) => err as Error);
     let offline: Awaited<ReturnType<typeof dkimVerify>> | undefined;
     const key = deps.dkim;
+    let offlineError: string | undefined;
     if (key) {
-      const mine = publicOfPrivate(key.privateKey);
-      const name = `${key.keySelector}._domainkey.${key.domainName}`.toLowerCase();
-      // The resolver answers only the configured selector, with the configured key's public half.
-      const resolver = async (n: string, rr: string): Promise<string[][]> => {
-        if (rr.toUpperCase() === 'TXT' && n.toLowerCase() === name) return [[mine.record]];
-        throw Object.assign(new Error(`${n}: not the configured selector`), { code: 'ENOTFOUND' });
-      };
-      offline = await dkimVerify(raw, { resolver: resolver as never, curTime: now });
+      try {
+        const mine = publicOfPrivate(key.privateKey);
+        const name = `${key.keySelector}._domainkey.${key.domainName}`.toLowerCase();
+        // The resolver answers only the configured selector, with the configured key's public half.
+        const resolver = async (n: string, rr: string): Promise<string[][]> => {
+          if (rr.toUpperCase() === 'TXT' && n.toLowerCase() === name) return [[mine.record]];
+          throw Object.assign(new Error(`${n}: not the configured selector`), { code: 'ENOTFOUND' });
+        };
+        offline = await dkimVerify(raw, { resolver: resolver as never, curTime: now });
+      } catch (err) {
+        // Only the first line: key parsers may quote input, and the input here is a private key.
+        offlineError = (err as Error).message.split('\n')[0];
+        add('dkim', 'error', `the configured DKIM key cannot be used to verify offline (${offlineError})`, 'give a PEM private key (RSA 2048, or Ed25519)');
+      }
     }
     signatures.forEach((sig, i) => {
       const d = (sig.get('d') ?? '?').toLowerCase();
@@ -261,7 +268,7 @@ export async function checkMessage(raw: Buffer, deps: MessageCheckDeps): Promise
         const temp = status === 'temperror';
         add('dkim', temp ? 'warning' : 'error', `${label} does not verify against DNS: ${status}${why}`, temp ? `publish the key at ${s}._domainkey.${d}, or check MAILCTL_DNS_SERVERS` : `the body or signed headers changed after signing, or ${s}._domainkey.${d} holds another key: run mailctl verify-config --dns`);
       }
-      if (key && d === key.domainName.toLowerCase() && s.toLowerCase() === key.keySelector.toLowerCase()) {
+      if (key && offlineError === undefined && d === key.domainName.toLowerCase() && s.toLowerCase() === key.keySelector.toLowerCase()) {
         const o = offline?.results[i]?.status;
         if (o?.result === 'pass') add('dkim', 'ok', `${label} verifies against the configured key (offline)`);
         else add('dkim', 'error', `${label} does not verify against the configured key (offline): ${o?.result ?? 'none'}${o?.comment ? ` (${o.comment})` : ''}`, 'the message changed after signing, or it was signed with another key');

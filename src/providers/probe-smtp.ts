@@ -699,7 +699,7 @@ async function ehlo(rec: StageRecorder, w: SmtpWire, s: SmtpSettings, signal: Ab
   const ext = await rec.stage(name, line, async (stage) => {
     const reply = await w.command(line, s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'EHLO', s));
     stage.reply = ehloSummary(reply);
-    if (!isFqdn(s.ehloName)) {
+    if (!isFqdn(s.ehloName) && !rec.stages.some((x) => x.name === 'ehlo' && x !== stage && x.warning?.startsWith('EHLO name'))) {
       stage.warning = `EHLO name "${s.ehloName}" is not a fully-qualified domain name${s.ehloNameConfigured ? '' : ' (the machine\'s host name)'}; relays that check it refuse it: set SMTP_LOCAL_HOSTNAME`;
     }
     if (reply.code === 250) return ehloExtensions(reply);

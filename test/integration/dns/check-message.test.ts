@@ -92,6 +92,14 @@ describe('checkMessage: problems', () => {
     expect(r.queries).toEqual([]);
   });
 
+  it('a configured DKIM key that is not a key: an error finding, and no key material in it', async () => {
+    const bogus = '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWJ1dC1ub3QtYS1rZXk=\n-----END PRIVATE KEY-----\n';
+    const raw = await buildMime(message('good.example'), sign('good.example'));
+    const r = await checkMessage(raw, deps({ dkim: { domainName: 'good.example', keySelector: 'mail', privateKey: bogus } }));
+    expect(of(r, 'dkim', 'error')[0]?.message).toMatch(/^the configured DKIM key cannot be used to verify offline/);
+    expect(JSON.stringify(r)).not.toContain('c2VjcmV0LWJ1dC1ub3QtYS1rZXk');
+  });
+
   it('DKIM configured but the message is not signed: error', async () => {
     const raw = await buildMime(message('good.example'));
     const r = await checkMessage(raw, deps({ dkim: sign('good.example').dkim }));

@@ -223,6 +223,13 @@ describe('smtp probe: STARTTLS (required by the server)', () => {
     expectNoSecret(r);
   });
 
+  it('warns about a non-FQDN EHLO name once, though EHLO is sent twice', async () => {
+    const { SMTP_LOCAL_HOSTNAME: _unused, ...rest } = env();
+    const r = await probe({ ...rest, SMTP_TLS_VERIFY: 'false' }, undefined, 'buildbox');
+    expect(r.ok).toBe(true);
+    expect(r.stages.filter((x) => x.name === 'ehlo').map((x) => x.warning)).toEqual([expect.stringMatching(/^EHLO name "buildbox" is not a fully-qualified/), undefined]);
+  });
+
   it('plain SMTP with AUTH against it: 77, "server offers AUTH only after STARTTLS"', async () => {
     const r = await probe({ SMTP_PORT: String(starttls.port), SMTP_USERNAME: USER, SMTP_PASSWORD: PASSWORD });
     expect(r).toMatchObject({ ok: false, exitCode: 77 });
