@@ -32,9 +32,10 @@ let starttls: SmtpHandle;
 let implicit: SmtpHandle;
 let api: HttpHandle;
 let silentPort: number;
+let cert: Awaited<ReturnType<typeof selfSignedCert>>;
 
 beforeAll(async () => {
-  const cert = await selfSignedCert();
+  cert = await selfSignedCert();
   plain = await startSmtp({ mode: 'plain' });
   starttls = await startSmtp({ mode: 'starttls', cert, auth: true });
   implicit = await startSmtp({ mode: 'implicit', cert, auth: true });
@@ -154,6 +155,31 @@ describe('mailctl verify-config --connect (smtp)', () => {
     expect(r.exitCode).toBe(78);
     expect(r.stdout).toContain('--connect skipped: fix the errors above first');
     expect(plain.forbidden).toEqual([]);
+  });
+});
+
+describe('mailctl verify-config --connect (trusted certificates)', () => {
+  it('verification on passes for a certificate the operator trusts (NODE_EXTRA_CA_CERTS) that names the host', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'ca.pem'), cert.cert);
+    const r = await runCli(['verify-config', '--connect'], { cwd, env: { ...startTlsEnv(), SMTP_SERVER: 'localhost', NODE_EXTRA_CA_CERTS: join(cwd, 'ca.pem') } });
+    outputs.push(r);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^  ok   tls .*certificate CN=localhost, DNS:localhost, IP Address:127\.0\.0\.1 \(issuer itself, valid until [^)]+\), verified$/m);
+    expect(r.stdout).not.toMatch(/warning: certificate/);
+  });
+
+  it('a trusted certificate for another name is 69: "does not name" the server', async () => {
+    const other = await selfSignedCert('mx.other.example', null);
+    const server = await startSmtp({ mode: 'implicit', cert: other });
+    servers.push(server);
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'ca.pem'), other.cert);
+    const r = await runCli(['verify-config', '--connect'], { cwd, env: { ...smtp(server.port, { SMTP_USE_TLS: 'true' }), NODE_EXTRA_CA_CERTS: join(cwd, 'ca.pem') } });
+    outputs.push(r);
+    expect(r.exitCode).toBe(69);
+    expect(r.stdout).toMatch(/^  FAIL tls .*ERR_TLS_CERT_ALTNAME_INVALID/m);
+    expect(r.stderr).toMatch(/the server's TLS certificate does not name 127\.0\.0\.1\nhint: set SMTP_SERVER to a name the certificate lists/);
   });
 });
 

@@ -21,13 +21,14 @@ export interface Cert {
 }
 
 /** A self-signed certificate for localhost and 127.0.0.1, made fresh for each test run. */
-export async function selfSignedCert(): Promise<Cert> {
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+/** `ip: null` leaves the IP address out of the certificate's names. */
+export async function selfSignedCert(name = 'localhost', ip: string | null = '127.0.0.1'): Promise<Cert> {
+  const pems = await generate([{ name: 'commonName', value: name }], {
     keySize: 2048,
     algorithm: 'sha256',
     extensions: [
       { name: 'basicConstraints', cA: false },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: name }, ...(ip ? [{ type: 7 as const, ip }] : [])] },
     ],
   });
   return { key: pems.private, cert: pems.cert };
