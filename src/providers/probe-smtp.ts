@@ -786,7 +786,9 @@ function authRefusal(reply: SmtpReply, s: SmtpSettings, secure: boolean, ext: Ma
   const said = `${s.server} refused AUTH for ${s.username ?? '?'}: ${text}`;
   const { code } = reply;
   if (code >= 400 && code < 500) return new ProbeFailure(ExitCode.TEMPFAIL, said, 'a temporary refusal (454: the server\'s auth backend is down); try again later', text);
-  if (code === 538 || code === 523 || (!secure && ext.has('STARTTLS') && code >= 500)) {
+  // 538 (RFC 4954 §6) and replies that name TLS: the server wants encryption first. A 535 stays a
+  // wrong password even on a plain connection to a server that also offers STARTTLS.
+  if (code === 538 || code === 523 || (!secure && code !== 535 && /\b(STARTTLS|TLS|encrypt)/i.test(text))) {
     return new ProbeFailure(ExitCode.NOPERM, said, 'the server offers AUTH only after STARTTLS: set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true (usually port 587)', text);
   }
   if (code >= 500 && code < 600) {

@@ -186,6 +186,16 @@ describe('smtp probe: timeouts and odd servers', () => {
     expect(r.hint).toMatch(/set SMTP_LOCAL_HOSTNAME .*it sent "3f2a9c1b7d4e"/);
   });
 
+  it('a 535 on a plain connection to a server that also offers STARTTLS is still "wrong password"', async () => {
+    const server = await startScripted('220 mx.example.com\r\n', ['250-mx.example.com\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n', '535 5.7.8 Authentication credentials invalid\r\n']);
+    servers.push(server);
+    const r = await probe({ SMTP_PORT: String(server.port), SMTP_USERNAME: USER, SMTP_PASSWORD: PASSWORD });
+    expect(r).toMatchObject({ ok: false, exitCode: 77 });
+    expect(r.hint).toMatch(/^check SMTP_USERNAME and SMTP_PASSWORD/);
+    expect(server.received[1]).toMatch(/^AUTH PLAIN /);
+    expectNoSecret(r);
+  });
+
   it('an unexpected reply code (e.g. 354 to MAIL FROM) is 76', async () => {
     const server = await startScripted('220 odd.example.com\r\n', ['250 odd.example.com\r\n', '354 go ahead\r\n']);
     servers.push(server);
