@@ -28,7 +28,7 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
   let dns: DnsReport | undefined;
   if (opts.dns && errors.length === 0) {
     const { checkDns } = await import('../dns/check-domain.js');
-    dns = await checkDns(config, { cwd: ctx.cwd, clock: ctx.clock });
+    dns = await checkDns(config, { cwd: ctx.cwd, clock: ctx.clock, signal: ctx.signal });
   }
 
   const exitCode = errors.length > 0 ? ExitCode.CONFIG : probe && !probe.ok ? probe.exitCode : dns && !dns.ok ? dns.exitCode : ExitCode.OK;

@@ -43,6 +43,8 @@ export interface DnsCheckDeps {
   clock: Clock;
   /** Per-try timeout. @defaultValue 1500 */
   timeoutMs?: number | undefined;
+  /** Aborted on SIGINT/SIGTERM: pending queries are cancelled. */
+  signal?: AbortSignal | undefined;
 }
 
 const PRIVATE = new BlockList();
@@ -86,9 +88,11 @@ export async function checkDns(config: Config, deps: DnsCheckDeps): Promise<DnsR
   if (!from || bad.length > 0) return done(from ? domainOf(from.address) : undefined, servers, []);
 
   const domain = domainOf(from.address);
-  const dns = createDnsClient({ servers, clock: deps.clock, timeoutMs: deps.timeoutMs });
+  const dns = createDnsClient({ servers, clock: deps.clock, timeoutMs: deps.timeoutMs, signal: deps.signal });
   let unreachable = false;
   const guard = async (check: Finding['check'], body: () => Promise<void>): Promise<void> => {
+    // One unreachable resolver is enough: do not wait out the same timeout for every check.
+    if (unreachable) return;
     try {
       await body();
     } catch (err) {

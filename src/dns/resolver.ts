@@ -55,6 +55,8 @@ export interface DnsClientOptions {
   timeoutMs?: number | undefined;
   /** @defaultValue 2 */
   tries?: number | undefined;
+  /** Cancels pending queries when aborted (they fail with ECANCELLED). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Checks MAILCTL_DNS_SERVERS entries: returns the ones that are not `IP` or `IP:port`. */
@@ -80,6 +82,7 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
   const resolver = new Resolver({ timeout: options.timeoutMs ?? 1500, tries: options.tries ?? 2 });
   const configured = options.servers && options.servers.length > 0 ? [...options.servers] : undefined;
   if (configured) resolver.setServers(configured);
+  options.signal?.addEventListener('abort', () => resolver.cancel(), { once: true });
   const servers = configured ?? [`system (${resolver.getServers().join(', ') || 'none'})`];
   const log: DnsQuery[] = [];
 

@@ -2,6 +2,7 @@
  * `verify-config --dns` checks against a real DNS server on 127.0.0.1 (dns2): SPF, DMARC, DKIM
  * and MX of good and broken domains, each finding with severity and fix.
  */
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { systemClock } from '../../../src/context.js';
@@ -134,6 +135,25 @@ describe('verify-config --dns: the resolver', () => {
     expect(r).toMatchObject({ ok: false, exitCode: 69 });
     expect(r.findings[0]).toMatchObject({ check: 'spf', severity: 'error' });
     expect(r.findings[0]?.message).toMatch(/the DNS query TXT good\.example failed \((ECONNREFUSED|ETIMEOUT)\) at 127\.0\.0\.1:\d+/);
+    // the other checks are not tried against a resolver that is known to be down
+    expect(r.findings).toHaveLength(1);
+    expect(r.queries).toHaveLength(1);
+  });
+
+  it('an abort (SIGINT) cancels pending queries: 69 with ECANCELLED', async () => {
+    const silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const { config } = await loadConfig({ cwd, env: envFor('good.example', { MAILCTL_DNS_SERVERS: `127.0.0.1:${port}` }) });
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 100);
+      const r = await checkDns(config, { cwd, clock: systemClock(), timeoutMs: 30_000, signal: ac.signal });
+      expect(r.exitCode).toBe(69);
+      expect(r.findings[0]?.message).toMatch(/\(ECANCELLED\)/);
+    } finally {
+      silent.close();
+    }
   });
 
   it('MAILCTL_DNS_SERVERS that is not an address is a config error (78) and nothing is queried', async () => {
