@@ -11,7 +11,7 @@ import { assertCustomHeader, assertHeaderValue, MESSAGE_ID } from './headers.js'
 import type { Category, OutgoingMessage } from './types.js';
 
 export interface ComposeInput {
-  rendered: { type: string; lang: string; subject: string; html: string; text: string; category: Category };
+  rendered: { type: string; lang: string; subject: string; html: string; text: string; category: Category; unsubscribable?: boolean | undefined };
   /** Parsed with parseMailbox; invalid → DataError 65. */
   to: string | string[];
   /** `Name <addr>` or `addr`; invalid → 65. */
@@ -71,7 +71,8 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
     'Auto-Submitted': 'auto-generated',
     'X-Auto-Response-Suppress': 'OOF, AutoReply',
   };
-  if (rendered.category === 'notification' && input.unsubscribeUrl !== undefined) {
+  // Never on codes, alerts or security notices (renderEmail sets unsubscribable from the catalog).
+  if (rendered.category === 'notification' && rendered.unsubscribable !== false && input.unsubscribeUrl !== undefined) {
     const url = input.unsubscribeUrl;
     assertHeaderValue('unsubscribe URL', url);
     let parsed: URL | undefined;

@@ -27,6 +27,11 @@ export interface MailTypeDef {
   priority: number;
   /** default time-to-live for code types (ms), e.g. 5 min like Dify's token expiry; undefined = no expiry */
   ttlMs?: number | undefined;
+  /**
+   * Security and account notices (password, e-mail, ownership, deletion): a person cannot opt out
+   * of being told their account changed, so they never carry List-Unsubscribe.
+   */
+  security?: boolean | undefined;
   variables: VariableDef[];
   /** so every type renders with no input */
   sample: Record<string, unknown>;
@@ -75,14 +80,14 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
   {
     id: 'reset-password-account-not-exist',
     description: 'Someone asked to reset a password for an address with no account; invites them to sign up.',
-    category: 'notification', priority: 1,
+    category: 'notification', priority: 1, security: true,
     variables: [url('sign_up_url', 'the sign-up page, e.g. {CONSOLE_WEB_URL}/signup')],
     sample: { sign_up_url: 'https://console.example.com/signup' },
   },
   {
     id: 'reset-password-account-not-exist-no-register',
     description: 'Someone asked to reset a password for an address with no account; sign-up is closed.',
-    category: 'notification', priority: 1,
+    category: 'notification', priority: 1, security: true,
     variables: [],
     sample: {},
   },
@@ -121,7 +126,7 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
   {
     id: 'change-email-completed',
     description: 'Notice that the login e-mail address has been changed.',
-    category: 'notification', priority: 5,
+    category: 'notification', priority: 5, security: true,
     variables: [text('email', 'the new login e-mail address')],
     sample: { email: 'ana.lima@example.com' },
   },
@@ -135,21 +140,21 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
   {
     id: 'owner-transfer-old-notify',
     description: 'Notice to the former owner that the workspace has been transferred.',
-    category: 'notification', priority: 5,
+    category: 'notification', priority: 5, security: true,
     variables: [text('WorkspaceName', 'the workspace that was transferred'), text('NewOwnerEmail', 'the new owner\'s e-mail address')],
     sample: { WorkspaceName: 'Acme Research', NewOwnerEmail: 'jun.chen@example.com' },
   },
   {
     id: 'owner-transfer-new-notify',
     description: 'Notice to the new owner that they now own the workspace.',
-    category: 'notification', priority: 5,
+    category: 'notification', priority: 5, security: true,
     variables: [text('WorkspaceName', 'the workspace now owned by the recipient')],
     sample: { WorkspaceName: 'Acme Research' },
   },
   {
     id: 'account-deletion-success',
     description: 'Confirmation that an account has been deleted.',
-    category: 'notification', priority: 5,
+    category: 'notification', priority: 5, security: true,
     variables: [text('email', 'the address of the deleted account')],
     sample: { email: 'ana.lima@example.com' },
   },
@@ -197,7 +202,7 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
   {
     id: 'email-register-account-exist',
     description: 'Someone tried to register an address that already has an account.',
-    category: 'notification', priority: 1,
+    category: 'notification', priority: 1, security: true,
     variables: [
       text('account_name', 'the existing account\'s name'),
       url('login_url', 'the sign-in page, {CONSOLE_WEB_URL}/signin'),

@@ -41,6 +41,8 @@ export interface RenderedEmail {
   category: Category;
   priority: number;
   ttlMs: number | undefined;
+  /** Whether List-Unsubscribe may be added: notifications that are not security notices. */
+  unsubscribable: boolean;
   warnings: string[];
 }
 
@@ -166,7 +168,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   for (const name of translator.missing) missing.add(name);
   if (missing.size > 0) throw missingError(def, [...missing]);
 
-  return { type: def.id, lang, subject, html, text, category: def.category, priority: def.priority, ttlMs: def.ttlMs, warnings };
+  return { type: def.id, lang, subject, html, text, category: def.category, priority: def.priority, ttlMs: def.ttlMs, unsubscribable: def.category === 'notification' && def.security !== true, warnings };
 }
 
 function translate(tr: Translator, ns: string, key: string, values: Record<string, string>, mode: 'html' | 'text'): string {

@@ -221,7 +221,7 @@ describe('file provider options', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const env = { DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), MAIL_UNSUBSCRIBE_URL: 'https://example.com/unsub', MAIL_DEFAULT_SEND_FROM: 'no-reply@example.com' };
     const dir = cwd();
-    const notify = await runCli(['send', 'owner-transfer-new-notify', '--to', 'ops@example.com', '--var', 'WorkspaceName=Acme', '--json'], { cwd: dir, env });
+    const notify = await runCli(['send', 'workflow-comment-mention', '--to', 'ops@example.com', '--json'], { cwd: dir, env });
     expect(notify.exitCode).toBe(0);
     const json = JSON.parse(notify.stdout) as { path: string; provider: string };
     expect(json.provider).toBe('file');
@@ -233,6 +233,11 @@ describe('file provider options', () => {
     const code = await runCli(['send', 'email-code-login', '--to', 'ops@example.com', '--var', 'code=123456', '--json'], { cwd: dir, env });
     expect(code.exitCode).toBe(0);
     expect(readFileSync((JSON.parse(code.stdout) as { path: string }).path, 'latin1')).not.toMatch(/^List-Unsubscribe/m);
+
+    // A security notice is a notification a person cannot opt out of: no List-Unsubscribe either.
+    const security = await runCli(['send', 'owner-transfer-new-notify', '--to', 'ops@example.com', '--var', 'WorkspaceName=Acme', '--json'], { cwd: dir, env });
+    expect(security.exitCode).toBe(0);
+    expect(readFileSync((JSON.parse(security.stdout) as { path: string }).path, 'latin1')).not.toMatch(/^List-Unsubscribe/m);
   });
 });
 
