@@ -1,0 +1,97 @@
+/**
+ * Secrets stay secret: no password, API key or DKIM key value — nor its base64 form, as SMTP AUTH
+ * would send it — ever appears in stdout or stderr of any command, with or without --debug, or in
+ * anything written to the spool or the outbox.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const SMTP_PASSWORD = 'pw-9f8e7d6c5b4a-secret';
+const SENDGRID_API_KEY = 'SG.key-0123456789abcdef-secret';
+const RESEND_API_KEY = 're_key-fedcba9876543210-secret';
+const DKIM_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const DKIM_BODY = DKIM_PRIVATE_KEY.split('\n')[1]!;
+
+const SECRETS = [SMTP_PASSWORD, SENDGRID_API_KEY, RESEND_API_KEY, DKIM_BODY];
+const forms = (s: string): string[] => [s, Buffer.from(s).toString('base64'), Buffer.from(`\0user@example.com\0${s}`).toString('base64')];
+
+function expectClean(text: string, where: string): void {
+  for (const secret of SECRETS) for (const form of forms(secret)) expect(text.includes(form), `${where} contains a secret`).toBe(false);
+}
+
+function filesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? filesUnder(path) : [path];
+    });
+  } catch {
+    return [];
+  }
+}
+
+const base = {
+  SMTP_SERVER: '127.0.0.1',
+  SMTP_PORT: '1',
+  SMTP_USERNAME: 'user@example.com',
+  SMTP_PASSWORD,
+  SMTP_USE_TLS: 'false',
+  SMTP_CONNECT_TIMEOUT: '2s',
+  SENDGRID_API_KEY,
+  SENDGRID_API_BASE_URL: 'http://127.0.0.1:1',
+  RESEND_API_KEY,
+  RESEND_API_URL: 'http://127.0.0.1:1',
+  DKIM_DOMAIN: 'example.com',
+  DKIM_SELECTOR: 's1',
+  DKIM_PRIVATE_KEY,
+  MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>',
+};
+
+describe('no secret in any output', () => {
+  const cases: [string, string[], Record<string, string>][] = [];
+  for (const mailType of ['file', 'smtp', 'sendgrid', 'resend']) {
+    for (const debug of [[], ['--debug']]) {
+      const env = { ...base, MAIL_TYPE: mailType };
+      cases.push(
+        [`${mailType} verify-config ${debug.join(' ')}`, [...debug, 'verify-config'], env],
+        [`${mailType} verify-config --json ${debug.join(' ')}`, [...debug, 'verify-config', '--json'], env],
+        [`${mailType} verify-config --connect ${debug.join(' ')}`, [...debug, 'verify-config', '--connect', '--json'], env],
+        [`${mailType} send ${debug.join(' ')}`, [...debug, 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'], env],
+        [`${mailType} send --json ${debug.join(' ')}`, [...debug, 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456', '--json'], env],
+        [`${mailType} send --dry-run ${debug.join(' ')}`, [...debug, 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456', '--dry-run'], env],
+      );
+    }
+  }
+
+  it.each(cases)('%s', async (_name, args, env) => {
+    const r = await runCli(args, { env });
+    expect(r.exitCode, r.stderr).not.toBe(70);
+    expectClean(r.stdout, 'stdout');
+    expectClean(r.stderr, 'stderr');
+  });
+
+  it('spool, drain, queue and outbox never hold or print a secret', async () => {
+    const cwd = tempDir();
+    const env = { ...base, MAIL_TYPE: 'file' };
+    const steps = [
+      ['enqueue', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'],
+      ['send', 'invite-member', '--to', 'ops@example.com', '--queue', '--var', 'inviter_name=Ana', '--var', 'workspace_name=Acme', '--var', 'url=https://example.com/a'],
+      ['--debug', 'drain', '--json'],
+      ['queue', 'status', '--json'],
+      ['queue', 'list', '--json'],
+      ['preview', 'reset-password', '--format', 'eml'],
+      ['templates', 'list', '--json'],
+    ];
+    for (const args of steps) {
+      const r = await runCli(args, { cwd, env });
+      expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expectClean(r.stdout + r.stderr, args.join(' '));
+    }
+    const written = filesUnder(join(cwd, '.mailctl'));
+    expect(written.length).toBeGreaterThan(1);
+    for (const file of written) expectClean(readFileSync(file, 'latin1'), file);
+  });
+});
