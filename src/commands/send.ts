@@ -12,6 +12,7 @@ import { DeliveryError, ExitCode, UsageError } from '../errors.js';
 import { composeMessage } from '../message/compose.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { Delivery } from '../providers/types.js';
+import { createChalk } from '../output/style.js';
 import { loadCommandConfig, readVars, type CommandContext, type MessageOptions } from './shared.js';
 
 export interface SendCommandOptions extends MessageOptions {
@@ -24,8 +25,8 @@ export interface SendCommandOptions extends MessageOptions {
 }
 
 export async function run(type: string, opts: SendCommandOptions, ctx: CommandContext): Promise<number> {
-  if (opts.check) {
-    throw new UsageError('--check is not available yet in this build', { hint: 'use `mailctl send TYPE --to ADDR --dry-run` to print the message' }, 'usage.option');
+  if (opts.check && !opts.dryRun) {
+    throw new UsageError('--check goes with --dry-run', { hint: 'use `mailctl send TYPE --to ADDR --dry-run --check`' }, 'usage.option');
   }
   if (opts.queue) {
     if (opts.dryRun) throw new UsageError('--queue and --dry-run cannot be used together', { hint: 'drop one of them' }, 'usage.option');
@@ -69,7 +70,14 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
       ctx.io.out(redact(raw.toString('utf8'), secrets));
       err(`mailctl: dry run: nothing was sent (${describeTransport(config)})`);
     }
-    return ExitCode.OK;
+    if (!opts.check) return ExitCode.OK;
+    // The lint of `mailctl check`, on the message as it would leave; the report goes to stderr.
+    const { checkMessage, messageCheckDeps } = await import('../dns/check-message.js');
+    const deps = await messageCheckDeps(config, ctx.cwd, ctx.clock);
+    const report = await checkMessage(raw, { ...deps, category: message.category, unsubscribable: rendered.unsubscribable });
+    const { formatMessageReport } = await import('./check.js');
+    err(formatMessageReport('(dry run)', report, createChalk(ctx.env, ctx.io.errIsTTY)));
+    return report.exitCode;
   }
 
   const provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock });

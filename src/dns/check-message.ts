@@ -50,6 +50,8 @@ export interface MessageCheckDeps {
   dkim?: OfflineDkimKey | undefined;
   /** The mail's category when known (send knows it; a bare .eml file does not). */
   category?: Category | undefined;
+  /** False for security notices, which never carry List-Unsubscribe (see the catalog). */
+  unsubscribable?: boolean | undefined;
   /** Per DNS try. @defaultValue 1500 */
   dnsTimeoutMs?: number | undefined;
   /** Skip the DNS half of the DKIM check (offline use). */
@@ -294,10 +296,10 @@ export async function checkMessage(raw: Buffer, deps: MessageCheckDeps): Promise
     });
     if (!covered) add('unsubscribe', 'error', 'List-Unsubscribe and List-Unsubscribe-Post are not covered by a DKIM signature; RFC 8058 §4 requires it, and Gmail ignores unsigned ones', 'sign both headers (mailctl\'s signer does when DKIM is configured)');
     else if (https && lup[0]?.trim() === 'List-Unsubscribe=One-Click') add('unsubscribe', 'ok', 'one-click List-Unsubscribe (RFC 8058), signed');
-  } else if (deps.category === 'notification') {
+  } else if (deps.category === 'notification' && deps.unsubscribable !== false) {
     add('unsubscribe', 'warning', 'a notification without List-Unsubscribe: Gmail and Yahoo expect one-click unsubscribe on mail people can opt out of', 'set MAIL_UNSUBSCRIBE_URL');
   } else {
-    add('unsubscribe', 'info', `no List-Unsubscribe${deps.category ? ` (right for ${deps.category} mail)` : ': right for codes and security mail; notifications need one'}`);
+    add('unsubscribe', 'info', `no List-Unsubscribe${deps.category ? ` (right for ${deps.category === 'notification' && deps.unsubscribable === false ? 'a security notice' : `${deps.category} mail`})` : ': right for codes and security mail; notifications need one'}`);
   }
 
   // Leftover template markers.

@@ -249,7 +249,7 @@ describe('bad input and configuration', () => {
     ['a CR/LF in a variable that lands in the subject', ['send', 'owner-transfer-new-notify', '--to', 'ops@example.com', '--var', 'WorkspaceName=Acme\r\nBcc: victim@example.com'], {}, 65, /subject contains a line break/],
     ['a CR/LF in APPLICATION_TITLE', ['send', 'reset-password', '--to', 'ops@example.com'], { BRANDING_ENABLED: 'true', APPLICATION_TITLE: 'Acme\nBcc: victim@example.com' }, 65, /subject contains a line break/],
     ['an unknown type', ['send', 'no-such-type', '--to', 'ops@example.com'], {}, 64, /unknown mail type "no-such-type"/],
-    ['--check (a later issue)', ['send', 'reset-password', '--to', 'ops@example.com', '--dry-run', '--check'], {}, 64, /--check is not available yet/],
+    ['--check without --dry-run', ['send', 'reset-password', '--to', 'ops@example.com', '--check'], {}, 64, /--check goes with --dry-run/],
     ['--queue with --dry-run', ['send', 'reset-password', '--to', 'ops@example.com', '--queue', '--dry-run'], {}, 64, /--queue and --dry-run cannot be used together/],
     ['a missing --to', ['send', 'reset-password'], {}, 64, /--to/],
     ['smtp without a server', ['send', 'reset-password', '--to', 'ops@example.com'], { MAIL_TYPE: 'smtp', MAIL_DEFAULT_SEND_FROM: 'a@example.com' }, 78, /configuration error: SMTP_SERVER is required/],
