@@ -80,6 +80,9 @@ export interface DrainOptions {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** Most candidates kept from one listing: memory stays flat however large the spool is. */
+export const MAX_BATCH = 10_000;
+
 function errorOf(err: unknown, at: string): JobError & { backpressure: boolean; retryAfterMs: number | undefined } {
   if (err instanceof DeliveryError) {
     const code = err.reply.responseCode ?? err.reply.status;
@@ -131,8 +134,14 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
   let finished = false;
   let refilling: Promise<boolean> | undefined;
   let lastRecoverAt = -Infinity;
-  // One-shot runs try each job at most once: a job deferred in this run stays for the next.
+  // One-shot runs try each job at most once: a job deferred in this run stays for the next (with
+  // --flush it would otherwise be claimable again at once). Delivered and dead jobs leave the
+  // claimable directories, so only deferred ones are remembered: memory stays flat in N.
   const triedThisRun = new Set<string>();
+  const deferredNow = (claim: Claim, job: Job): void => {
+    store.settle(claim, job, 'deferred');
+    if (!watch) triedThisRun.add(job.id);
+  };
   let pauseUntil = 0;
   let bucket: TokenBucket | undefined;
   const rate: RateLimit | undefined = options.ratePerSecond ? { perSecond: options.ratePerSecond, burst: 1 } : undefined;
@@ -159,7 +168,8 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     const flush = options.flush === true && (firstScan || !watch);
     firstScan = false;
     const found = store.scan(t0, flush);
-    list = watch ? found : found.filter((c) => !triedThisRun.has(idOfName(c.name) ?? ''));
+    const eligible = watch ? found : found.filter((c) => !triedThisRun.has(idOfName(c.name) ?? ''));
+    list = eligible.length > MAX_BATCH ? eligible.slice(0, MAX_BATCH) : eligible;
     index = 0;
     lastScanAt = clock.now();
     scanCost = lastScanAt - t0;
@@ -258,7 +268,6 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       return;
     }
     const job = parsed.job;
-    if (!watch) triedThisRun.add(job.id);
     const expired = (): boolean => job.expiresAt !== undefined && clock.now() >= Date.parse(job.expiresAt);
     const expiredError = (): JobError => ({ at: iso(clock.now()), message: `expired at ${job.expiresAt} before it could be delivered`, kind: 'permanent' });
     if (expired()) return toDead(claim, job, 'expired', expiredError());
@@ -273,6 +282,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     }
     if (!(await gate())) {
       store.release(claim);
+      if (!watch) triedThisRun.add(job.id);
       settle('released', job.id);
       return;
     }
@@ -303,7 +313,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
         }
         job.nextAttemptAt = iso(until);
         if (until - Date.parse(job.createdAt) > policy.maxLifetimeMs) return toDead(claim, job, 'max-lifetime', lastError);
-        store.settle(claim, job, 'deferred');
+        deferredNow(claim, job);
         summary.backpressure += 1;
         settle('deferred', job.id);
         return;
@@ -316,7 +326,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       const next = nextAttemptAt(job.attempts, policy, now, options.random);
       if (next - Date.parse(job.createdAt) > policy.maxLifetimeMs) return toDead(claim, job, 'max-lifetime', lastError);
       job.nextAttemptAt = iso(next);
-      store.settle(claim, job, 'deferred');
+      deferredNow(claim, job);
       settle('deferred', job.id);
       return;
     }
@@ -354,6 +364,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
   } finally {
     closeWatcher();
     options.signal.removeEventListener('abort', onAbort);
+    await store.settled();
   }
   summary.durationMs = clock.now() - started;
   return summary;
