@@ -1,5 +1,6 @@
 /** `mailctl verify-config [--connect] [--dns] [--json]` */
-import { redact, secretsOf, type Config, type Problem } from '../config/index.js';
+import { describeSource, redact, secretsOf, type Config, type KeyPath, type Problem } from '../config/index.js';
+import { configRows } from '../config/redact.js';
 import { describeTransport } from '../config/describe.js';
 import { ExitCode } from '../errors.js';
 import type { ProbeReport } from '../providers/types.js';
@@ -41,6 +42,13 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
   if (dnsErrors[0]) {
     const more = dnsErrors.length > 1 ? ` (and ${dnsErrors.length - 1} more)` : '';
     ctx.io.err(`${redact(`mailctl: DNS check failed: ${dnsErrors[0].message}${more}${dnsErrors[0].fix ? `\nhint: ${dnsErrors[0].fix}` : ''}`, secrets)}\n`);
+  }
+  // --debug: the resolved configuration with each value's source, secrets masked, on stderr.
+  if (ctx.debug) {
+    for (const row of configRows(config)) {
+      if (row.value === undefined) continue;
+      ctx.io.err(`${redact(`config: ${row.env}=${JSON.stringify(row.value)} [${describeSource(config.sources[row.key as KeyPath])}]`, secrets)}\n`);
+    }
   }
   // --debug: every DNS query and its answers, on stderr (stdout carries the report).
   if (dns && ctx.debug && !opts.json) {

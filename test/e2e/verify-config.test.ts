@@ -50,6 +50,15 @@ describe('mailctl verify-config (static)', () => {
     expect(r.stdout).not.toContain(GOOD_SMTP.SMTP_PASSWORD);
   });
 
+  it('--debug prints the resolved configuration with sources on stderr, secrets masked', async () => {
+    const r = await runCli(['--debug', 'verify-config'], { env: GOOD_SMTP });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('config: SMTP_PORT=587 [env SMTP_PORT]');
+    expect(r.stderr).toContain('config: SMTP_PASSWORD="********" [env SMTP_PASSWORD]');
+    expect(r.stderr).toContain('config: MAILCTL_SPOOL_DIR=".mailctl/spool" [default]');
+    expect(r.stdout + r.stderr).not.toContain(GOOD_SMTP.SMTP_PASSWORD);
+  });
+
   it('--json with errors: ok false and exit 78', async () => {
     const r = await runCli(['verify-config', '--json'], { env: { MAIL_TYPE: 'mailgun' } });
     expect(r.exitCode).toBe(78);
