@@ -8,7 +8,7 @@
  * keeps its Message-ID; an expired job is never sent; a corrupt file does not stop the drain.
  */
 import type { Clock } from '../context.js';
-import { DeliveryError, type FailureKind } from '../errors.js';
+import { DeliveryError, ExitCode, type FailureKind } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { Provider } from '../providers/types.js';
 import { nextAttemptAt, type RetryPolicy } from './backoff.js';
@@ -86,12 +86,15 @@ export const MAX_BATCH = 10_000;
 function errorOf(err: unknown, at: string): JobError & { backpressure: boolean; retryAfterMs: number | undefined } {
   if (err instanceof DeliveryError) {
     const code = err.reply.responseCode ?? err.reply.status;
+    // A refused login (535, HTTP 401/403) is the configuration's fault, not the job's: retry it
+    // once the operator has fixed the credentials instead of sending every job to dead.
+    const kind: FailureKind = err.exitCode === ExitCode.NOPERM ? 'transient' : err.kind;
     const e: JobError & { backpressure: boolean; retryAfterMs: number | undefined } = {
       at,
       message: err.message,
-      kind: err.kind,
+      kind,
       provider: err.reply.provider,
-      backpressure: err.kind === 'transient' && err.retryAfterMs !== undefined && err.retryAfterMs > 0,
+      backpressure: kind === 'transient' && err.retryAfterMs !== undefined && err.retryAfterMs > 0,
       retryAfterMs: err.retryAfterMs,
     };
     if (code !== undefined) e.code = code;

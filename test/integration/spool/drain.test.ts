@@ -72,6 +72,17 @@ describe('drain', () => {
     expect(smtp.messages).toHaveLength(0);
   });
 
+  it('a refused login defers the job (the credentials are at fault, not the mail)', async () => {
+    const smtp = await startSmtpServer({ auth: { user: 'u', pass: 'right' } });
+    servers.push(smtp);
+    const h = await harness(smtp.port, { env: { SMTP_USERNAME: 'u', SMTP_PASSWORD: 'wrong' } });
+    harnesses.push(h);
+    await enqueue(h.store, h.config, h.clock);
+    expect(await h.run()).toMatchObject({ deferred: 1, dead: 0 });
+    expect(jobsIn(h.store, 'deferred')[0]).toMatchObject({ attempts: 1, lastError: { kind: 'transient', code: 535 } });
+    expect(JSON.stringify(jobsIn(h.store, 'deferred'))).not.toContain('wrong'); // no secret in the spool
+  });
+
   it('a job that exhausts its attempts goes to dead (max-attempts)', async () => {
     const { h } = await setup({ data: { code: 451 } });
     await enqueue(h.store, h.config, h.clock);
