@@ -8,7 +8,7 @@
  * keeps its Message-ID; an expired job is never sent; a corrupt file does not stop the drain.
  */
 import type { Clock } from '../context.js';
-import { DeliveryError, ExitCode, type FailureKind } from '../errors.js';
+import { DeliveryError, ExitCode, MailctlError, type FailureKind } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { Provider } from '../providers/types.js';
 import { nextAttemptAt, type RetryPolicy } from './backoff.js';
@@ -281,6 +281,9 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     try {
       message = await options.prepare(job);
     } catch (err) {
+      // A configuration problem (e.g. white-label without APPLICATION_TITLE) is not the job's
+      // fault: stop the drain (the claim is put back) instead of sending every job to dead.
+      if (err instanceof MailctlError && err.exitCode === ExitCode.CONFIG) throw err;
       return toDead(claim, job, 'invalid', { at: iso(clock.now()), message: `cannot build the message: ${(err as Error).message}`, kind: 'permanent' });
     }
     if (!(await gate())) {

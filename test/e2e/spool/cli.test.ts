@@ -138,6 +138,17 @@ describe('mailctl drain and queue (file provider)', () => {
     expect(r.stderr).toMatch(/^mailctl: configuration error: /);
   });
 
+  it('a configuration problem found while rendering stops the drain (78) and leaves the jobs queued', async () => {
+    const cwd = tempDir();
+    expect((await runCli(['enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=1'], { cwd })).exitCode).toBe(0);
+    const r = await runCli(['drain'], { cwd, env: { BRANDING_ENABLED: 'true' } });
+    expect(r.exitCode).toBe(78);
+    expect(r.stderr).toMatch(/APPLICATION_TITLE/);
+    expect(files(join(cwd, '.mailctl/spool/incoming'))).toHaveLength(1);
+    expect(files(join(cwd, '.mailctl/spool/dead'))).toEqual([]);
+    expect(files(join(cwd, '.mailctl/spool/active'))).toEqual([]);
+  });
+
   it('queue status on a spool that does not exist yet shows zeros', async () => {
     const r = await runCli(['queue', 'status', '--json', '--spool', 'nowhere']);
     expect(r.exitCode).toBe(0);
