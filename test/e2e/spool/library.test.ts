@@ -1,0 +1,49 @@
+/**
+ * The library export, as a Node application imports it: `import { enqueue } from 'mailctl'`
+ * resolves through package.json "exports" to the built dist/index.js, writes the same job as
+ * `mailctl enqueue`, and refuses bad input with the contract's exit code and nothing written.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from '../../helpers/cli.js';
+
+function runNode(code: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 20_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("import { enqueue } from 'mailctl'", () => {
+  it('writes a job that drain delivers', async () => {
+    const cwd = tempDir();
+    const spool = join(cwd, 'spool');
+    const r = runNode(`
+      import { enqueue } from 'mailctl';
+      const job = await enqueue({ type: 'invite-member', to: 'new@example.com', lang: 'zh-CN',
+        vars: { inviter_name: 'Ana', workspace_name: 'Acme', url: 'https://console.example.com/activate?token=t' },
+        env: { MAILCTL_SPOOL_DIR: ${JSON.stringify(spool)} } });
+      console.log(JSON.stringify(job));`);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const job = JSON.parse(r.stdout) as { id: string; path: string; messageId: string; priority: number; expiresAt: string };
+    expect(job).toMatchObject({ priority: 1, messageId: `<${job.id.toLowerCase()}@localhost>` });
+    expect(job.path).toBe(join(spool, 'incoming', readdirSync(join(spool, 'incoming'))[0]!));
+
+    const d = await runCli(['drain', '--spool', spool, '--json'], { cwd });
+    expect(JSON.parse(d.stdout)).toMatchObject({ delivered: 1 });
+  });
+
+  it('throws a MailctlError with the exit code, and writes nothing', () => {
+    const cwd = tempDir();
+    const r = runNode(`
+      import { enqueue, MailctlError } from 'mailctl';
+      for (const bad of [{ type: 'nope', to: 'a@example.com' }, { type: 'reset-password', to: 'not an address', vars: { code: '1' } }, { type: 'reset-password', to: 'a@example.com' }]) {
+        try { await enqueue({ ...bad, cwd: ${JSON.stringify(cwd)} }); console.log('written'); }
+        catch (e) { console.log(e instanceof MailctlError, e.exitCode); }
+      }`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['true 64', 'true 65', 'true 65']);
+    expect(existsSync(join(cwd, '.mailctl/spool/incoming')) ? readdirSync(join(cwd, '.mailctl/spool/incoming')) : []).toEqual([]);
+  });
+});
