@@ -91,7 +91,8 @@ export function summaryLine(s: DrainSummary): string {
   if (s.recovered) extra.push(`${s.recovered} recovered from dead drains`);
   if (s.released) extra.push(`${s.released} put back`);
   if (s.backpressure) extra.push(`${s.backpressure} paused by the provider`);
-  if (s.pausedUntil) extra.push(`stopped: the provider asked to wait until ${s.pausedUntil}`);
+  if (s.stopped === 'backpressure') extra.push(`stopped: the provider asked to wait until ${s.pausedUntil}`);
+  if (s.stopped === 'unreachable') extra.push('stopped: the provider cannot be reached; the rest stays queued');
   const tail = extra.length ? `; ${extra.join(', ')}` : '';
   return `drain: ${s.delivered} delivered, ${s.deferred} deferred, ${s.dead} dead, ${s.corrupt} corrupt, ${s.expired} expired (${seconds(s.durationMs)})${tail}\n`;
 }

@@ -47,6 +47,8 @@ export interface DrainSummary {
   durationMs: number;
   /** Set when a one-shot drain stopped because the provider asked for a long pause. */
   pausedUntil?: string | undefined;
+  /** Why a one-shot drain stopped before the spool was empty. */
+  stopped?: 'backpressure' | 'unreachable' | undefined;
 }
 
 export interface DrainOptions {
@@ -241,6 +243,29 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     return !stop.signal.aborted;
   };
 
+  // The provider cannot be reached at all (refused, timed out, no answer): after a few such
+  // failures in a row, trying every other job would only burn its attempts and fsync a deferral
+  // each (Postfix marks the destination dead the same way). A one-shot drain stops and leaves the
+  // rest queued; a watching drain pauses for the minimum backoff.
+  let unreachableRun = 0;
+  const noteFailure = (err: unknown, now: number): void => {
+    const unreachable = err instanceof DeliveryError ? err.reply.responseCode === undefined && err.reply.status === undefined && err.kind === 'transient' : true;
+    if (!unreachable) {
+      unreachableRun = 0;
+      return;
+    }
+    unreachableRun += 1;
+    if (unreachableRun < Math.max(3, concurrency)) return;
+    unreachableRun = 0;
+    if (!watch) {
+      summary.stopped = 'unreachable';
+      stop.abort();
+    } else if (now + policy.minBackoffMs > pauseUntil) {
+      pauseUntil = now + policy.minBackoffMs;
+      emit({ type: 'pause', until: pauseUntil });
+    }
+  };
+
   const settle = (outcome: Outcome, id: string | undefined): void => {
     done += 1;
     if (outcome !== 'released') summary[outcome] += 1;
@@ -314,6 +339,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
           emit({ type: 'pause', until });
           if (!watch && retryAfterMs > maxPauseMs) {
             summary.pausedUntil = iso(until);
+            summary.stopped = 'backpressure';
             stop.abort();
           }
         }
@@ -327,6 +353,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       job.attempts += 1;
       record(job, entry);
       job.lastError = lastError;
+      noteFailure(err, now);
       if (lastError.kind === ('permanent' satisfies FailureKind)) return toDead(claim, job, 'permanent', lastError);
       if (job.attempts >= policy.maxAttempts) return toDead(claim, job, 'max-attempts', lastError);
       const next = nextAttemptAt(job.attempts, policy, now, options.random);
@@ -336,6 +363,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       settle('deferred', job.id);
       return;
     }
+    unreachableRun = 0;
     store.complete(claim);
     settle('delivered', job.id);
   };

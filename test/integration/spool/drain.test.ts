@@ -10,7 +10,7 @@ import type { OutgoingMessage } from '../../../src/message/types.js';
 import type { Provider } from '../../../src/providers/types.js';
 import { holdJob, releaseJob } from '../../../src/spool/manage.js';
 import { nameOf, serializeJob, type Job } from '../../../src/spool/job.js';
-import { startSmtpServer, type Hook, type TestSmtpServer } from '../../helpers/smtp.js';
+import { refusedPort, startSmtpServer, type Hook, type TestSmtpServer } from '../../helpers/smtp.js';
 import { countFiles, enqueue, fakeClock, harness, jobsIn, messageIdOfRaw, type Harness } from './helpers.js';
 
 const servers: TestSmtpServer[] = [];
@@ -118,10 +118,21 @@ describe('drain', () => {
     for (let i = 0; i < 3; i++) await enqueue(h.store, h.config, h.clock, { to: `u${i}@example.com` });
     const s = await h.run({ concurrency: 1 });
     expect(s.deferred).toBe(1);
-    expect(s.pausedUntil).toBeDefined();
+    expect(s).toMatchObject({ stopped: 'backpressure', pausedUntil: expect.any(String) });
     expect(countFiles(h.store.dirs.incoming)).toBe(2);
     expect(countFiles(h.store.dirs.active)).toBe(0);
     expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('stops a one-shot run when the provider cannot be reached, instead of burning every job\'s attempts', async () => {
+    const h = await harness(await refusedPort());
+    harnesses.push(h);
+    for (let i = 0; i < 8; i++) await enqueue(h.store, h.config, h.clock, { to: `u${i}@example.com` });
+    const s = await h.run({ concurrency: 1 });
+    expect(s).toMatchObject({ deferred: 3, delivered: 0, stopped: 'unreachable' });
+    expect(countFiles(h.store.dirs.incoming)).toBe(5);
+    expect(countFiles(h.store.dirs.active)).toBe(0);
+    expect(jobsIn(h.store, 'deferred')[0]!.lastError).toMatchObject({ kind: 'transient' });
   });
 
   it('an expired code is never sent: dead with reason expired', async () => {
