@@ -15,6 +15,7 @@ import { systemClock, type Clock } from './context.js';
 import { parseDuration } from './config/parse.js';
 import { UsageError } from './errors.js';
 import { senderFor } from './providers/index.js';
+import { openSpool } from './spool/backend.js';
 import { enqueueJob } from './spool/enqueue.js';
 
 export interface EnqueueOptions {
@@ -45,7 +46,7 @@ export interface EnqueueOptions {
 export interface EnqueuedJob {
   /** The job's ULID. */
   id: string;
-  /** Where the job file is now (in `incoming/`). */
+  /** Where the job is now: its file in `incoming/`, or `redis://…#QUEUE/ID` on the Redis spool. */
   path: string;
   /** The Message-ID every attempt will carry. */
   messageId: string;
@@ -69,10 +70,17 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueuedJob> {
     if (!r.ok || typeof r.value !== 'number') throw new UsageError(`ttl ${JSON.stringify(options.ttl)} is not a duration`);
     ttlMs = r.value;
   }
-  const r = await enqueueJob(
-    { type: options.type, to: options.to, lang: options.lang, vars: options.vars, from: options.from, priority: options.priority, ttlMs },
-    { config, spoolDir: resolve(cwd, config.values['spool.dir'] ?? '.mailctl/spool'), defaultFrom: senderFor(config, options.from), clock: options.clock ?? systemClock() },
-  );
+  // MAILCTL_SPOOL_URL (in `env` or the config file) picks the backend, as for the CLI.
+  const backend = await openSpool(config, cwd);
+  let r;
+  try {
+    r = await enqueueJob(
+      { type: options.type, to: options.to, lang: options.lang, vars: options.vars, from: options.from, priority: options.priority, ttlMs },
+      { config, spoolDir: resolve(cwd, config.values['spool.dir'] ?? '.mailctl/spool'), backend, defaultFrom: senderFor(config, options.from), clock: options.clock ?? systemClock() },
+    );
+  } finally {
+    await backend.close();
+  }
   return { id: r.id, path: r.path, messageId: r.messageId, priority: r.priority, expiresAt: r.expiresAt };
 }
 

@@ -1,13 +1,11 @@
 /** `mailctl drain`: deliver every due job of the spool; with --watch, keep going until a signal. */
-import { resolve } from 'node:path';
 import { assertUsable, parseRate } from '../config/index.js';
 import { MailctlError, UnavailableError } from '../errors.js';
 import { createDrainReporter, summaryLine } from '../output/progress.js';
 import { createProvider, senderFor } from '../providers/index.js';
 import type { Provider } from '../providers/types.js';
-import { drain } from '../spool/drain.js';
+import { openSpool } from '../spool/backend.js';
 import { createPrepare } from '../spool/prepare.js';
-import { FileSpool } from '../spool/store.js';
 import { flagsOf, loadCommandConfig, type CommandContext } from './shared.js';
 
 export interface DrainCommandOptions {
@@ -34,13 +32,13 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   );
   const v = config.values;
   const defaultFrom = senderFor(config);
-  const store = new FileSpool(resolve(ctx.cwd, v['spool.dir'] ?? '.mailctl/spool'));
-  store.ensure();
+  const backend = await openSpool(config, ctx.cwd);
 
   let provider: Provider;
   try {
     provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock, pool: true });
   } catch (err) {
+    await backend.close();
     if (err instanceof MailctlError) throw err;
     throw new UnavailableError(`cannot create the ${v.mailType ?? 'file'} provider: ${(err as Error).message}`, { cause: err });
   }
@@ -48,8 +46,7 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   const reporter = await createDrainReporter(ctx.io);
   let summary;
   try {
-    summary = await drain({
-      store,
+    summary = await backend.drain({
       provider,
       prepare: createPrepare({ config, defaultFrom, clock: ctx.clock }),
       policy: {
@@ -73,6 +70,7 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
     // Every cleanup step runs, even if one fails.
     reporter.stop();
     await provider.close().catch(() => {});
+    await backend.close().catch(() => {});
   }
   ctx.io.out(opts.json ? `${JSON.stringify(summary)}\n` : summaryLine(summary));
   return 0;

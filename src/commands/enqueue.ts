@@ -4,6 +4,7 @@ import { assertUsable } from '../config/index.js';
 import { parseDuration } from '../config/parse.js';
 import { UsageError } from '../errors.js';
 import { senderFor } from '../providers/index.js';
+import { openSpool } from '../spool/backend.js';
 import { enqueueJob } from '../spool/enqueue.js';
 import { flagsOf, loadCommandConfig, readVars, type CommandContext, type MessageOptions } from './shared.js';
 
@@ -29,10 +30,16 @@ export async function run(type: string, opts: EnqueueOptions, ctx: CommandContex
   const config = assertUsable(await loadCommandConfig(ctx, flagsOf([['spool.dir', opts.spool, '--spool']])));
   const vars = await readVars(opts, ctx.cwd);
   const spoolDir = resolve(ctx.cwd, config.values['spool.dir'] ?? '.mailctl/spool');
-  const result = await enqueueJob(
-    { type, to: opts.to, lang: opts.lang, vars, from: opts.from, priority: opts.priority, ttlMs },
-    { config, spoolDir, defaultFrom: senderFor(config, opts.from), clock: ctx.clock },
-  );
+  const backend = await openSpool(config, ctx.cwd);
+  let result;
+  try {
+    result = await enqueueJob(
+      { type, to: opts.to, lang: opts.lang, vars, from: opts.from, priority: opts.priority, ttlMs },
+      { config, spoolDir, backend, defaultFrom: senderFor(config, opts.from), clock: ctx.clock },
+    );
+  } finally {
+    await backend.close();
+  }
   if (opts.json) {
     ctx.io.out(`${JSON.stringify({ id: result.id, path: result.path, state: 'incoming', type: result.job.type, priority: result.priority, expiresAt: result.expiresAt ?? null, messageId: result.messageId })}\n`);
   } else {

@@ -1,26 +1,31 @@
 /** `mailctl queue status|list|retry|hold|release|purge|monitor`: the spool, as postqueue and postsuper show it. */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { assertUsable, type Config } from '../config/index.js';
 import { parseDuration } from '../config/parse.js';
 import { MailctlError, UnavailableError, UsageError } from '../errors.js';
 import { createProvider, senderFor } from '../providers/index.js';
 import type { Provider } from '../providers/types.js';
 import { isState, JOB_VERSION, newJobId, STATES, type Job, type JobState } from '../spool/job.js';
-import { backlogOf, holdJob, listJobs, purgeJobs, releaseJob, retryAll, retryById, spoolStatus, type SpoolStatus } from '../spool/manage.js';
+import { openSpool, type SpoolBackend } from '../spool/backend.js';
+import type { SpoolStatus } from '../spool/manage.js';
 import { alertTime, decideMonitor, MONITOR_STATE_FILE, nextMonitorState, parseMonitorState } from '../spool/monitor.js';
 import { createPrepare } from '../spool/prepare.js';
-import { FileSpool } from '../spool/store.js';
 import { flagsOf, loadCommandConfig, type CommandContext } from './shared.js';
 
 interface SpoolOption {
   spool?: string | undefined;
 }
 
-async function openSpool(opts: SpoolOption, ctx: CommandContext): Promise<{ store: FileSpool; config: Config }> {
+/** Opens the configured backend, runs `fn`, and closes it whatever happens. */
+async function withSpool<T>(opts: SpoolOption, ctx: CommandContext, fn: (store: SpoolBackend, config: Config) => Promise<T>): Promise<T> {
   const loaded = await loadCommandConfig(ctx, flagsOf([['spool.dir', opts.spool, '--spool']]));
   const config = loaded.config;
-  return { store: new FileSpool(resolve(ctx.cwd, config.values['spool.dir'] ?? '.mailctl/spool')), config };
+  const store = await openSpool(config, ctx.cwd);
+  try {
+    return await fn(store, config);
+  } finally {
+    await store.close().catch(() => {});
+  }
 }
 
 function stateOption(value: string | undefined): JobState | undefined {
@@ -67,15 +72,14 @@ export function prometheusText(s: SpoolStatus): string {
 }
 
 export async function status(opts: SpoolOption & { json?: boolean; format?: 'text' | 'json' | 'prometheus' }, ctx: CommandContext): Promise<number> {
-  const { store } = await openSpool(opts, ctx);
-  const s = spoolStatus(store, ctx.clock.now());
+  const { s, where } = await withSpool(opts, ctx, async (store) => ({ s: await store.status(ctx.clock.now()), where: store.location }));
   const format = opts.format ?? (opts.json ? 'json' : 'text');
   if (format === 'json') {
-    ctx.io.out(`${JSON.stringify({ spool: store.root, ...s })}\n`);
+    ctx.io.out(`${JSON.stringify({ spool: where, ...s })}\n`);
   } else if (format === 'prometheus') {
     ctx.io.out(prometheusText(s));
   } else {
-    const lines = [`spool     ${store.root}`, ...STATES.map((state) => `${state.padEnd(9)} ${s[state]}`)];
+    const lines = [`spool     ${where}`, ...STATES.map((state) => `${state.padEnd(9)} ${s[state]}`)];
     lines.push(`oldest    ${s.oldestAgeSeconds === null ? '-' : `${age(s.oldestAgeSeconds)} (${s.oldestId})`}`);
     const types = Object.entries(s.byType)
       .sort()
@@ -88,9 +92,9 @@ export async function status(opts: SpoolOption & { json?: boolean; format?: 'tex
 
 export async function list(opts: SpoolOption & { state?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
   const only = stateOption(opts.state);
-  const { store } = await openSpool(opts, ctx);
+  return withSpool(opts, ctx, async (store) => {
   let n = 0;
-  for (const job of listJobs(store, only ? [only] : STATES)) {
+  for await (const job of store.list(only ? [only] : STATES)) {
     n += 1;
     if (opts.json) {
       ctx.io.out(`${JSON.stringify(job)}\n`);
@@ -107,8 +111,9 @@ export async function list(opts: SpoolOption & { state?: string; json?: boolean 
             : `queued ${job.createdAt}`;
     ctx.io.out(`${job.id}  ${job.state.padEnd(8)}  ${String(job.priority ?? '-').padStart(2)}  ${job.type ?? '-'}  ${job.to ?? '-'}  ${info}\n`);
   }
-  if (!opts.json && n === 0) ctx.io.err(`mailctl: no jobs${only ? ` in ${only}` : ''} in ${store.root}\n`);
+  if (!opts.json && n === 0) ctx.io.err(`mailctl: no jobs${only ? ` in ${only}` : ''} in ${store.location}\n`);
   return 0;
+  });
 }
 
 const claimerOf = (ctx: CommandContext) => ({ pid: ctx.pid, host: ctx.hostname });
@@ -116,27 +121,26 @@ const claimerOf = (ctx: CommandContext) => ({ pid: ctx.pid, host: ctx.hostname }
 export async function retry(id: string | undefined, opts: SpoolOption & { all?: boolean }, ctx: CommandContext): Promise<number> {
   if (id === undefined && !opts.all) throw new UsageError('name a job id or pass --all', { hint: 'run `mailctl queue list --state deferred` to see the ids' });
   if (id !== undefined && opts.all) throw new UsageError('give either a job id or --all, not both');
-  const { store } = await openSpool(opts, ctx);
-  if (opts.all) {
-    const n = retryAll(store, claimerOf(ctx), ctx.clock.now());
-    ctx.io.out(`requeued ${n} job(s)\n`);
-  } else {
-    retryById(store, id!, claimerOf(ctx), ctx.clock.now());
-    ctx.io.out(`requeued ${id}\n`);
-  }
-  return 0;
+  return withSpool(opts, ctx, async (store) => {
+    if (opts.all) {
+      const n = await store.retryAll(claimerOf(ctx), ctx.clock.now());
+      ctx.io.out(`requeued ${n} job(s)\n`);
+    } else {
+      await store.retry(id!, claimerOf(ctx), ctx.clock.now());
+      ctx.io.out(`requeued ${id}\n`);
+    }
+    return 0;
+  });
 }
 
 export async function hold(id: string, opts: SpoolOption, ctx: CommandContext): Promise<number> {
-  const { store } = await openSpool(opts, ctx);
-  const r = holdJob(store, id);
+  const r = await withSpool(opts, ctx, (store) => store.hold(id));
   ctx.io.out(r.changed ? `held ${id} (was ${r.from})\n` : `${id} is already on hold\n`);
   return 0;
 }
 
 export async function release(id: string, opts: SpoolOption, ctx: CommandContext): Promise<number> {
-  const { store } = await openSpool(opts, ctx);
-  const r = releaseJob(store, id, ctx.clock.now());
+  const r = await withSpool(opts, ctx, (store) => store.release(id, ctx.clock.now()));
   ctx.io.out(`released ${id} to ${r.to}\n`);
   return 0;
 }
@@ -145,8 +149,7 @@ export async function purge(opts: SpoolOption & { state: string; olderThan?: str
   const state = stateOption(opts.state)!;
   if (state === 'active') throw new UsageError('active jobs are being delivered and cannot be purged', { hint: 'stop the drain first; its claims are recovered by the next one' });
   const olderThan = durationOption('--older-than', opts.olderThan) ?? 0;
-  const { store } = await openSpool(opts, ctx);
-  const n = purgeJobs(store, state, olderThan, ctx.clock.now());
+  const n = await withSpool(opts, ctx, (store) => store.purge(state, olderThan, ctx.clock.now()));
   ctx.io.out(opts.json ? `${JSON.stringify({ state, purged: n })}\n` : `purged ${n} job(s) from ${state}\n`);
   return 0;
 }
@@ -176,19 +179,22 @@ export async function monitor(opts: MonitorOptions, ctx: CommandContext): Promis
   if (recipients.length === 0) throw new UsageError('no alert recipients', { hint: 'pass --alert-to a@example.com,b@example.com or set QUEUE_MONITOR_ALERT_EMAILS' });
   const threshold = v['monitor.threshold'] ?? 200;
   const cooldownMs = v['monitor.cooldown'] ?? 3_600_000;
-  const store = new FileSpool(resolve(ctx.cwd, v['spool.dir'] ?? '.mailctl/spool'));
-
+  const store = await openSpool(config, ctx.cwd);
   const now = ctx.clock.now();
-  const backlog = backlogOf(store);
-  const state = parseMonitorState(store.readStateFile(MONITOR_STATE_FILE));
-  const decision = decideMonitor(state, backlog, threshold, now, cooldownMs);
+  let state, decision, next, backlog: number;
   let sent: string[] = [];
-  if (decision.action !== 'none') {
-    sent = await sendMonitorMail(decision.action, recipients, { queueName: store.root, backlog, threshold, now, since: state.since }, config, ctx);
+  try {
+    backlog = await store.backlog();
+    state = parseMonitorState(await store.readState(MONITOR_STATE_FILE));
+    decision = decideMonitor(state, backlog, threshold, now, cooldownMs);
+    if (decision.action !== 'none') {
+      sent = await sendMonitorMail(decision.action, recipients, { queueName: store.location, backlog, threshold, now, since: state.since }, config, ctx);
+    }
+    next = nextMonitorState(state, decision, now, sent.length > 0);
+    await store.writeState(MONITOR_STATE_FILE, next);
+  } finally {
+    await store.close().catch(() => {});
   }
-  const next = nextMonitorState(state, decision, now, sent.length > 0);
-  store.ensure();
-  store.writeStateFile(MONITOR_STATE_FILE, next);
 
   const result = { backlog, threshold, over: decision.over, action: decision.action, sent, lastAlertAt: next.lastAlertAt ?? null };
   if (opts.json) {

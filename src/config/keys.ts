@@ -68,6 +68,8 @@ export const KEYS = [
   { env: 'MAIL_UNSUBSCRIBE_URL', path: 'unsubscribeUrl', type: 'url', description: 'https one-click unsubscribe URL (RFC 8058); added to notification mails only.' },
 
   { env: 'MAILCTL_SPOOL_DIR', path: 'spool.dir', type: 'string', default: '.mailctl/spool', description: 'Spool directory for `enqueue`, `drain` and `queue`.' },
+  { env: 'MAILCTL_SPOOL_URL', path: 'spool.url', type: 'string', description: 'Spool backend: `redis://host:6379/0` (`rediss://` for TLS) for one queue shared by several hosts; unset or `file:` keeps the file spool in MAILCTL_SPOOL_DIR.' },
+  { env: 'MAILCTL_REDIS_PASSWORD', path: 'redis.password', type: 'string', secret: true, description: 'Redis password for MAILCTL_SPOOL_URL (instead of writing it into the URL).' },
   { env: 'MAILCTL_OUTBOX_DIR', path: 'outbox.dir', type: 'string', default: '.mailctl/outbox', description: 'Where the `file` provider writes .eml files.' },
   { env: 'MAILCTL_CONCURRENCY', path: 'drain.concurrency', type: 'integer', min: 1, default: 5, description: 'Deliveries in flight at once during `drain`.' },
   { env: 'MAILCTL_RATE', path: 'drain.rate', type: 'string', description: 'Global send rate limit during `drain`, e.g. `10/s` or `600/m`. Unset: no limit.' },

@@ -4,6 +4,7 @@
  * AUTH without TLS). Returns every problem at once; never throws.
  */
 import { domainOf, parseMailbox } from '../message/address.js';
+import { parseSpoolUrl } from '../spool/redis/url.js';
 import { keyDef, MAIL_TYPES, type KeyPath } from './keys.js';
 import { describeSource, type Config, type Problem, type Severity } from './resolve.js';
 
@@ -93,6 +94,10 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
   }
 
   // Spool and retry policy
+  if (v['spool.url'] !== undefined) {
+    const spoolUrl = parseSpoolUrl(v['spool.url']);
+    if (!spoolUrl.ok) add('spool.url', 'error', `MAILCTL_SPOOL_URL ${spoolUrl.reason}`, 'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR');
+  }
   if (v['drain.rate'] !== undefined && parseRate(v['drain.rate']) === undefined) {
     add('drain.rate', 'error', `MAILCTL_RATE "${v['drain.rate']}" is not a rate`, 'write it as N/s, N/m or N/h, e.g. 10/s');
   }

@@ -85,7 +85,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** Most candidates kept from one listing: memory stays flat however large the spool is. */
 export const MAX_BATCH = 10_000;
 
-function errorOf(err: unknown, at: string): JobError & { backpressure: boolean; retryAfterMs: number | undefined } {
+export function errorOf(err: unknown, at: string): JobError & { backpressure: boolean; retryAfterMs: number | undefined } {
   if (err instanceof DeliveryError) {
     const code = err.reply.responseCode ?? err.reply.status;
     // A refused login (535, HTTP 401/403) is the configuration's fault, not the job's: retry it
@@ -107,7 +107,7 @@ function errorOf(err: unknown, at: string): JobError & { backpressure: boolean; 
   return { at, message: err instanceof Error ? err.message : String(err), kind: 'transient', backpressure: false, retryAfterMs: undefined };
 }
 
-function record(job: Job, entry: AttemptRecord): void {
+export function record(job: Job, entry: AttemptRecord): void {
   job.history.push(entry);
   if (job.history.length > HISTORY_LIMIT) job.history.splice(0, job.history.length - HISTORY_LIMIT);
 }

@@ -11,6 +11,7 @@ import { getMailType } from '../templates/catalog.js';
 import { renderEmail, brandingFromConfig } from '../templates/render.js';
 import { JOB_VERSION, newJobId, type Job } from './job.js';
 import { createPrepare, messageDomain } from './prepare.js';
+import type { SpoolBackend } from './backend.js';
 import { FileSpool } from './store.js';
 
 export interface EnqueueRequest {
@@ -27,8 +28,10 @@ export interface EnqueueRequest {
 
 export interface EnqueueDeps {
   config: Config;
-  /** Absolute spool directory. */
+  /** Absolute spool directory (the file spool, when no `backend` is given). */
   spoolDir: string;
+  /** Where the job goes. @defaultValue the file spool at `spoolDir` */
+  backend?: SpoolBackend | undefined;
   /** The sender when the request names none. */
   defaultFrom: string;
   clock: Clock;
@@ -78,8 +81,12 @@ export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promis
   // Compose once: addresses and every header value are checked here, before anything is written.
   createPrepare({ config: deps.config, defaultFrom: deps.defaultFrom, clock: deps.clock })(job);
 
-  const store = new FileSpool(deps.spoolDir);
-  store.ensure();
-  const path = await store.add(job);
+  let path: string;
+  if (deps.backend) path = await deps.backend.add(job);
+  else {
+    const store = new FileSpool(deps.spoolDir);
+    store.ensure();
+    path = await store.add(job);
+  }
   return { id, path, messageId: job.messageId!, priority: job.priority, expiresAt: job.expiresAt, job };
 }

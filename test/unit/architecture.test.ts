@@ -40,6 +40,8 @@ const HOMES: Record<string, RegExp> = {
   '@sendgrid/mail': /^providers\/sendgrid\.ts$/,
   '@sendgrid/client': /^providers\/sendgrid\.ts$/,
   'cli-progress': /^output\//,
+  bullmq: /^spool\/redis\/backend\.ts$/,
+  ioredis: /^spool\/redis\/backend\.ts$/,
 };
 
 describe('architecture', () => {

@@ -1,0 +1,194 @@
+/**
+ * The spool behind one interface, so that `enqueue`, `send --queue`, `drain`, `queue …`, `spool
+ * migrate` and the library `enqueue()` work the same on every backend: the file spool (one host;
+ * src/spool/store.ts, unchanged) or Redis through BullMQ (several hosts; src/spool/redis/). The one
+ * switch is MAILCTL_SPOOL_URL (`openSpool` below); the Redis module, and with it BullMQ, is loaded
+ * only when the URL names Redis.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/index.js';
+import { ConfigError, DataError } from '../errors.js';
+import { drain, type DrainOptions, type DrainSummary } from './drain.js';
+import { idOfName, parseJob, type Job, type JobState } from './job.js';
+import { backlogOf, holdJob, listJobs, purgeJobs, releaseJob, retryAll, retryById, spoolStatus, type ListedJob, type SpoolStatus } from './manage.js';
+import { parseSpoolUrl, type SpoolTarget } from './redis/url.js';
+import { FileSpool, type Claimer } from './store.js';
+
+/** Everything `drain()` takes but the store: the backend supplies that. */
+export type BackendDrainOptions = Omit<DrainOptions, 'store'>;
+
+/** One job as `spool migrate` moves it: its state and content (raw text when it cannot be parsed). */
+export interface ExportedJob {
+  id: string;
+  state: JobState;
+  job?: Job | undefined;
+  /** corrupt: the text as found */
+  raw?: string | undefined;
+  /** corrupt: why */
+  problem?: string | undefined;
+}
+
+export interface SpoolBackend {
+  readonly kind: 'file' | 'redis';
+  /** Where the spool is, for output: a directory, or the Redis URL without its password. */
+  readonly location: string;
+  /** Durably adds a new job (due at its nextAttemptAt); returns where it is (a path, or URL#id). */
+  add(job: Job): Promise<string>;
+  /** Delivers what is due (see drain.ts for the file spool's loop); the same summary on both. */
+  drain(options: BackendDrainOptions): Promise<DrainSummary>;
+  status(now: number): Promise<SpoolStatus>;
+  /** incoming + active + deferred */
+  backlog(): Promise<number>;
+  list(states: readonly JobState[]): AsyncIterable<ListedJob>;
+  retry(id: string, claimer: Claimer, now: number): Promise<void>;
+  retryAll(claimer: Claimer, now: number): Promise<number>;
+  hold(id: string): Promise<{ id: string; from: JobState; changed: boolean }>;
+  release(id: string, now: number): Promise<{ id: string; to: JobState }>;
+  purge(state: JobState, olderThanMs: number, now: number): Promise<number>;
+  /** Small state documents (the queue monitor's). */
+  readState(name: string): Promise<unknown>;
+  writeState(name: string, data: unknown): Promise<void>;
+  /** Every job not being delivered right now (active ones are skipped: their drainer owns them). */
+  exportJobs(): AsyncIterable<ExportedJob>;
+  /** Puts a job into `state` unless a job with its id is already here; true when it was added. */
+  importJob(entry: ExportedJob, now: number): Promise<boolean>;
+  /** Deletes a job that `exportJobs` listed (after it was copied elsewhere); false when it moved. */
+  removeExported(entry: ExportedJob): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The file spool as a backend: the functions of store.ts, drain.ts and manage.ts, unchanged. */
+export class FileBackend implements SpoolBackend {
+  readonly kind = 'file' as const;
+  readonly store: FileSpool;
+  constructor(root: string) {
+    this.store = new FileSpool(root);
+  }
+  get location(): string {
+    return this.store.root;
+  }
+  async add(job: Job): Promise<string> {
+    this.store.ensure();
+    return this.store.add(job);
+  }
+  drain(options: BackendDrainOptions): Promise<DrainSummary> {
+    this.store.ensure();
+    return drain({ ...options, store: this.store });
+  }
+  async status(now: number): Promise<SpoolStatus> {
+    return spoolStatus(this.store, now);
+  }
+  async backlog(): Promise<number> {
+    return backlogOf(this.store);
+  }
+  async *list(states: readonly JobState[]): AsyncIterable<ListedJob> {
+    yield* listJobs(this.store, states);
+  }
+  async retry(id: string, claimer: Claimer, now: number): Promise<void> {
+    retryById(this.store, id, claimer, now);
+  }
+  async retryAll(claimer: Claimer, now: number): Promise<number> {
+    return retryAll(this.store, claimer, now);
+  }
+  async hold(id: string): Promise<{ id: string; from: JobState; changed: boolean }> {
+    return holdJob(this.store, id);
+  }
+  async release(id: string, now: number): Promise<{ id: string; to: JobState }> {
+    return releaseJob(this.store, id, now);
+  }
+  async purge(state: JobState, olderThanMs: number, now: number): Promise<number> {
+    return purgeJobs(this.store, state, olderThanMs, now);
+  }
+  async readState(name: string): Promise<unknown> {
+    return this.store.readStateFile(name);
+  }
+  async writeState(name: string, data: unknown): Promise<void> {
+    this.store.ensure();
+    this.store.writeStateFile(name, data);
+  }
+  async *exportJobs(): AsyncIterable<ExportedJob> {
+    for (const state of ['incoming', 'deferred', 'hold', 'dead', 'corrupt'] as const) {
+      for (const entry of this.store.entries(state)) {
+        let text: string;
+        try {
+          text = readFileSync(entry.path, 'utf8');
+        } catch {
+          continue; // claimed or moved meanwhile
+        }
+        const parsed = parseJob(text);
+        const id = parsed.ok ? parsed.job.id : (idOfName(entry.name) ?? entry.name);
+        const out: ExportedJob = parsed.ok ? { id, state, job: parsed.job } : { id, state: 'corrupt', raw: text, problem: parsed.reason };
+        (out as ExportedJob & { path?: string }).path = entry.path;
+        yield out;
+      }
+    }
+  }
+  async importJob(entry: ExportedJob, _now: number): Promise<boolean> {
+    this.store.ensure();
+    if (this.store.find(entry.id)) return false;
+    if (!entry.job) {
+      // As found, so that an operator can still look at it: temp file, fsync, rename.
+      const tmp = join(this.store.tmp, `${entry.id}.${Date.now().toString(36)}.tmp`);
+      const fd = openSync(tmp, 'wx', 0o600);
+      try {
+        writeSync(fd, entry.raw ?? '');
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, join(this.store.dirs.corrupt, `${entry.id}.json`));
+      return true;
+    }
+    const path = await this.store.add(entry.job);
+    if (entry.state !== 'incoming') {
+      const dir = entry.state === 'deferred' ? this.store.bucketDir(Date.parse(entry.job.nextAttemptAt)) : this.store.dirs[entry.state];
+      this.store.moveInto(path, dir, path.slice(path.lastIndexOf('/') + 1));
+    }
+    return true;
+  }
+  async removeExported(entry: ExportedJob): Promise<boolean> {
+    const path = (entry as ExportedJob & { path?: string }).path;
+    if (!path) return false;
+    try {
+      statSync(path);
+      unlinkSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  async close(): Promise<void> {
+    await this.store.settled();
+  }
+}
+
+export interface OpenSpoolOptions {
+  /** A spool URL that overrides the configuration (`spool migrate --to`). */
+  url?: string | undefined;
+}
+
+/** The configured target: MAILCTL_SPOOL_URL, else the file spool at MAILCTL_SPOOL_DIR. */
+export function spoolTarget(config: Config, url?: string): SpoolTarget {
+  const text = url ?? config.values['spool.url'];
+  const r = parseSpoolUrl(text);
+  if (!r.ok) throw new ConfigError(`MAILCTL_SPOOL_URL ${r.reason}`, { hint: 'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR' }, 'config.invalid');
+  return r.target;
+}
+
+/** The one switch: a file spool, or (loaded only then) the Redis backend. */
+export async function openSpool(config: Config, cwd: string, options: OpenSpoolOptions = {}): Promise<SpoolBackend> {
+  const target = spoolTarget(config, options.url);
+  if (target.kind === 'file') {
+    const dir = target.dir !== undefined && target.dir !== '' ? target.dir : (config.values['spool.dir'] ?? '.mailctl/spool');
+    return new FileBackend(resolve(cwd, dir));
+  }
+  const { RedisBackend } = await import('./redis/backend.js');
+  const password = config.values['redis.password'];
+  return RedisBackend.connect(password !== undefined ? { ...target, password } : target);
+}
+
+/** For messages: a job id that is nowhere in this spool. */
+export function noSuchJob(backend: SpoolBackend, id: string): DataError {
+  return new DataError(`no job ${JSON.stringify(id)} in the spool at ${backend.location}`, { hint: 'run `mailctl queue list` to see the job ids' }, 'data.job');
+}

@@ -1,0 +1,684 @@
+/**
+ * The Redis spool backend, on BullMQ (the one home of bullmq and ioredis). BullMQ does the
+ * distributed part: exclusive claims with renewed locks, priorities, delayed jobs, a global rate
+ * limiter, and recovery of the jobs of a drainer that died (stalled-job check). mailctl keeps its
+ * own job (the version-1 JSON of job.ts is the BullMQ job's data, so jobs keep their id,
+ * Message-ID, attempts and history) and the file spool's decisions (drain.ts: backoff, expiry,
+ * back-pressure, dead reasons).
+ *
+ * How the spool's states map onto BullMQ's (a BullMQ job id is the mailctl job id, its name the
+ * mail type, its priority the job's priority + 1):
+ *
+ *   incoming   waiting / prioritized
+ *   active     active (locked by a drainer; `processedBy` is PID@HOST)
+ *   deferred   delayed until nextAttemptAt
+ *   hold       delayed "forever" with `held: true` in the data
+ *   dead       failed (UnrecoverableError) with deadReason, lastError and history in the data
+ *   corrupt    failed, or any state, with data that is not a version-1 job
+ *
+ * A delivered job is removed (removeOnComplete). Every state change is one BullMQ script, so a
+ * job is in exactly one state; a drainer killed mid-delivery leaves the job active until its lock
+ * expires, then another drainer's stalled check puts it back and it is delivered again (at least
+ * once; the Message-ID is the same, so the receiver can drop the copy).
+ */
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job as BullJob, type JobType } from 'bullmq';
+import { Redis } from 'ioredis';
+import { DataError, DeliveryError, ExitCode, MailctlError, TemporaryError, UnavailableError, type FailureKind } from '../../errors.js';
+import type { OutgoingMessage } from '../../message/types.js';
+import type { BackendDrainOptions, ExportedJob, SpoolBackend } from '../backend.js';
+import { nextAttemptAt } from '../backoff.js';
+import { errorOf, record, type DrainEvent, type DrainSummary, type Outcome } from '../drain.js';
+import { parseJob, timeOfId, type AttemptRecord, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
+import type { ListedJob, SpoolStatus } from '../manage.js';
+import { claimTag, type Claimer } from '../store.js';
+import type { RedisTarget } from './url.js';
+
+/** "Forever" for a held job: the latest time BullMQ's delayed-set score keeps exactly. */
+export const HOLD_UNTIL = 2 ** 41 - 1;
+/** How many stalls a job survives: effectively unlimited (a job must never die of its drainers' deaths). */
+const MAX_STALLED = 1_000_000;
+const PAGE = 1000;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+type Data = Record<string, unknown>;
+
+/** The mailctl state of a BullMQ job. */
+export function classify(bullState: string, data: unknown): JobState | undefined {
+  const parsed = parseJob(JSON.stringify(data ?? null));
+  switch (bullState) {
+    case 'waiting':
+    case 'prioritized':
+    case 'paused':
+    case 'waiting-children':
+      // Held while it waited: the next drainer to take it parks it (see hold()).
+      return parsed.ok && (data as Data).held === true ? 'hold' : 'incoming';
+    case 'active':
+      return 'active';
+    case 'delayed':
+      if (!parsed.ok) return 'corrupt';
+      if (parsed.job.deadReason) return 'dead';
+      return (data as Data).held === true ? 'hold' : 'deferred';
+    case 'failed':
+      return parsed.ok ? 'dead' : 'corrupt';
+    default:
+      return undefined; // completed (delivered) or gone
+  }
+}
+
+const BULL_STATES: Record<JobState, JobType[]> = {
+  incoming: ['waiting', 'prioritized'],
+  active: ['active'],
+  deferred: ['delayed'],
+  hold: ['delayed', 'waiting', 'prioritized'],
+  dead: ['failed', 'delayed'],
+  corrupt: ['failed', 'delayed', 'waiting', 'prioritized'],
+};
+
+/** ioredis options, for BullMQ (which builds its own clients from them) and for our own client. */
+interface Connection {
+  host: string;
+  port: number;
+  db: number;
+  connectTimeout: number;
+  username?: string;
+  password?: string;
+  tls?: { servername: string };
+  lazyConnect?: boolean;
+  maxRetriesPerRequest: number | null;
+  retryStrategy: (times: number) => number | null;
+}
+
+function connectionOptions(t: RedisTarget, extra: Pick<Connection, 'maxRetriesPerRequest' | 'retryStrategy'> & { lazyConnect?: boolean }): Connection {
+  const o: Connection = { host: t.host, port: t.port, db: t.db, connectTimeout: Math.min(t.timeoutMs, 10_000), ...extra };
+  if (t.username !== undefined) o.username = t.username;
+  if (t.password !== undefined) o.password = t.password;
+  if (t.tls) o.tls = { servername: t.host };
+  return o;
+}
+
+function unreachable(t: RedisTarget, err: unknown): UnavailableError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new UnavailableError(`cannot reach Redis at ${t.display}: ${why.replace(t.password ?? '\u0000', '***')}`, { hint: 'check MAILCTL_SPOOL_URL and that redis-server is running and reachable from this host', cause: err });
+}
+
+/** Resolves `p`, or rejects after `ms` (a command to a Redis that went away would wait forever). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${ms} ms`)), ms);
+      timer.unref?.();
+    }),
+  ]);
+}
+
+export class RedisBackend implements SpoolBackend {
+  readonly kind = 'redis' as const;
+  readonly target: RedisTarget;
+  readonly queue: Queue;
+  /** For mailctl's own keys (the monitor's state) and connection health. */
+  readonly redis: Redis;
+  private downSince: number | undefined;
+
+  private constructor(target: RedisTarget, redis: Redis) {
+    this.target = target;
+    this.redis = redis;
+    this.queue = new Queue(target.queue, { connection: connectionOptions(target, { maxRetriesPerRequest: 3, retryStrategy: (n) => (n > 20 ? null : Math.min(n * 100, 500)) }) });
+    this.queue.on('error', () => {}); // reported through the command that failed
+    redis.on('close', () => (this.downSince ??= Date.now()));
+    redis.on('ready', () => (this.downSince = undefined));
+  }
+
+  /** Connects and pings once, bounded: 69 with a clear message when Redis cannot be reached. */
+  static async connect(target: RedisTarget): Promise<RedisBackend> {
+    let attempts = 0;
+    const redis: Redis = new Redis(
+      connectionOptions(target, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        // First connection: fail fast. Later (a drain that loses Redis): keep trying, the drain
+        // decides when to give up (`timeout` in the URL).
+        retryStrategy: (n: number): number | null => (redis.status === 'reconnecting' && attempts > 0 ? Math.min(n * 100, 500) : null),
+      }),
+    );
+    redis.on('error', () => {});
+    try {
+      await within(redis.connect(), target.timeoutMs, 'connect');
+      await within(redis.ping(), target.timeoutMs, 'PING');
+      attempts = 1;
+    } catch (err) {
+      redis.disconnect();
+      throw unreachable(target, err);
+    }
+    return new RedisBackend(target, redis);
+  }
+
+  get location(): string {
+    return this.target.display;
+  }
+
+  private where(id: string): string {
+    return `${this.target.display}#${this.target.queue}/${id}`;
+  }
+
+  private guard<T>(p: Promise<T>, what: string): Promise<T> {
+    return within(p, this.target.timeoutMs, what).catch((err: unknown) => {
+      if (err instanceof MailctlError) throw err;
+      throw unreachable(this.target, err);
+    });
+  }
+
+  async add(job: Job): Promise<string> {
+    await this.guard(this.addBull(job, 'incoming', Date.now()), 'add');
+    return this.where(job.id);
+  }
+
+  private async addBull(job: Job, state: JobState, now: number, raw?: string): Promise<BullJob | undefined> {
+    const due = Date.parse(job.nextAttemptAt);
+    let delay = Math.max(0, due - now);
+    const data: Data = { ...job };
+    if (state === 'hold') data.held = true;
+    if (state === 'hold' || state === 'dead' || state === 'corrupt') delay = HOLD_UNTIL - now;
+    const body = raw !== undefined ? { corrupt: raw } : data;
+    return this.queue.add(job.type, body, { jobId: job.id, priority: Math.min(99, Math.max(0, job.priority)) + 1, delay, removeOnComplete: true, removeOnFail: false, attempts: 1 });
+  }
+
+  private async *pages(types: JobType[]): AsyncGenerator<BullJob> {
+    for (let start = 0; ; start += PAGE) {
+      const jobs = await this.guard(this.queue.getJobs(types, start, start + PAGE - 1, true), 'list');
+      for (const j of jobs) if (j) yield j;
+      if (jobs.length < PAGE) return;
+    }
+  }
+
+  /** Every job of a state: BullMQ's jobs of the matching BullMQ states, classified. */
+  private async *jobsIn(state: JobState): AsyncGenerator<{ bull: BullJob; state: JobState }> {
+    for (const type of BULL_STATES[state]) {
+      for await (const bull of this.pages([type])) {
+        const s = classify(type, bull.data);
+        if (s === state) yield { bull, state };
+      }
+    }
+  }
+
+  private async find(id: string): Promise<{ bull: BullJob; state: JobState } | undefined> {
+    const bull = await this.guard(this.queue.getJob(id), 'get');
+    if (!bull) return undefined;
+    const state = classify(await this.guard(bull.getState(), 'state'), bull.data);
+    return state ? { bull, state } : undefined;
+  }
+
+  private mustFind = async (id: string): Promise<{ bull: BullJob; state: JobState }> => {
+    const hit = await this.find(id);
+    if (!hit) throw new DataError(`no job ${JSON.stringify(id)} in the spool at ${this.location}`, { hint: 'run `mailctl queue list` to see the job ids' }, 'data.job');
+    return hit;
+  };
+
+  async status(now: number): Promise<SpoolStatus> {
+    const status: SpoolStatus = { incoming: 0, active: 0, deferred: 0, hold: 0, dead: 0, corrupt: 0, backlog: 0, oldestAgeSeconds: null, oldestId: null, byType: {} };
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const type of ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as JobType[]) {
+      for await (const bull of this.pages([type])) {
+        const state = classify(type, bull.data);
+        if (!state) continue;
+        status[state] += 1;
+        if (state === 'corrupt') continue;
+        const counts = (status.byType[bull.name] ??= {});
+        counts[state] = (counts[state] ?? 0) + 1;
+        if (state === 'incoming' || state === 'active' || state === 'deferred') {
+          const created = timeOfId(String(bull.id)) ?? bull.timestamp;
+          if (created < oldest) {
+            oldest = created;
+            status.oldestId = String(bull.id);
+          }
+        }
+      }
+    }
+    status.backlog = status.incoming + status.active + status.deferred;
+    if (Number.isFinite(oldest)) status.oldestAgeSeconds = Math.max(0, Math.round((now - oldest) / 1000));
+    return status;
+  }
+
+  async backlog(): Promise<number> {
+    const c = await this.guard(this.queue.getJobCounts('waiting', 'prioritized', 'active'), 'count');
+    let n = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0);
+    for await (const _ of this.jobsIn('deferred')) n += 1;
+    return n;
+  }
+
+  private listed(bull: BullJob, state: JobState): ListedJob {
+    const base: ListedJob = { id: String(bull.id), state, file: this.where(String(bull.id)) };
+    if (state === 'active') base.claimedBy = bull.processedBy ?? 'unknown';
+    const parsed = parseJob(JSON.stringify(bull.data ?? null));
+    if (!parsed.ok) return { ...base, problem: (bull.data as Data | undefined)?.problem ? String((bull.data as Data).problem) : parsed.reason };
+    const j = parsed.job;
+    const out: ListedJob = { ...base, type: j.type, priority: j.priority, to: j.to, createdAt: j.createdAt, nextAttemptAt: j.nextAttemptAt, attempts: j.attempts };
+    if (j.lang) out.lang = j.lang;
+    if (j.expiresAt) out.expiresAt = j.expiresAt;
+    if (j.messageId) out.messageId = j.messageId;
+    if (j.deadReason) out.deadReason = j.deadReason;
+    else if (state === 'dead' && bull.failedReason) out.deadReason = bull.failedReason;
+    if (j.lastError) out.lastError = j.lastError;
+    return out;
+  }
+
+  async *list(states: readonly JobState[]): AsyncIterable<ListedJob> {
+    for (const state of states) for await (const { bull } of this.jobsIn(state)) yield this.listed(bull, state);
+  }
+
+  private busy(id: string, bull: BullJob): TemporaryError {
+    return new TemporaryError(`job ${id} is being delivered right now (claimed by ${bull.processedBy ?? 'a drainer'})`, { hint: 'try again when the drain has settled it' });
+  }
+
+  async retry(id: string, _claimer: Claimer, now: number): Promise<void> {
+    const { bull, state } = await this.mustFind(id);
+    if (state === 'active') throw this.busy(id, bull);
+    if (state !== 'deferred' && state !== 'dead') {
+      throw new DataError(`job ${id} is ${state}; only deferred or dead jobs can be retried`, { hint: state === 'hold' ? 'use `mailctl queue release ID`' : undefined });
+    }
+    if (!(await this.retryBull(bull, state, now))) throw new TemporaryError(`job ${id} moved while it was being retried; try again`);
+  }
+
+  private async retryBull(bull: BullJob, state: JobState, now: number): Promise<boolean> {
+    const parsed = parseJob(JSON.stringify(bull.data));
+    if (!parsed.ok) return false;
+    const job = parsed.job;
+    job.nextAttemptAt = iso(now);
+    if (state === 'dead') {
+      job.attempts = 0;
+      delete job.deadReason;
+      delete job.diedAt;
+    }
+    try {
+      await this.guard(bull.updateData(job), 'update');
+      const s = await this.guard(bull.getState(), 'state');
+      if (s === 'failed') await this.guard(bull.retry('failed'), 'retry');
+      else if (s === 'delayed') await this.guard(bull.promote(), 'promote');
+      else return false;
+      return true;
+    } catch (err) {
+      if (err instanceof UnavailableError) throw err;
+      return false;
+    }
+  }
+
+  async retryAll(_claimer: Claimer, now: number): Promise<number> {
+    let n = 0;
+    for (const state of ['deferred', 'dead'] as const) {
+      const batch: BullJob[] = [];
+      for await (const { bull } of this.jobsIn(state)) batch.push(bull);
+      for (const bull of batch) if (await this.retryBull(bull, state, now)) n += 1;
+    }
+    return n;
+  }
+
+  async hold(id: string): Promise<{ id: string; from: JobState; changed: boolean }> {
+    const { bull, state } = await this.mustFind(id);
+    if (state === 'hold') return { id, from: 'hold', changed: false };
+    if (state === 'active') throw this.busy(id, bull);
+    if (state !== 'incoming' && state !== 'deferred') {
+      throw new DataError(`job ${id} is ${state}; only incoming or deferred jobs can be held`, { hint: state === 'dead' ? 'use `mailctl queue retry ID` to deliver it again' : undefined });
+    }
+    // Held = delayed forever with a flag in the data. A waiting job cannot be delayed from
+    // outside, so the flag is set and the job promoted: the first drainer to take it parks it.
+    await this.guard(bull.updateData({ ...(bull.data as Data), held: true }), 'update');
+    const now = await this.guard(bull.getState(), 'state');
+    if (now === 'delayed') await this.guard(bull.changeDelay(HOLD_UNTIL - Date.now()), 'delay');
+    return { id, from: state, changed: true };
+  }
+
+  async release(id: string, now: number): Promise<{ id: string; to: JobState }> {
+    const { bull, state } = await this.mustFind(id);
+    if (state !== 'hold') {
+      throw new DataError(`job ${id} is not on hold (it is ${state})`, { hint: 'run `mailctl queue list --state hold`' });
+    }
+    const data = { ...(bull.data as Data) };
+    delete data.held;
+    await this.guard(bull.updateData(data), 'update');
+    const due = Date.parse(String(data.nextAttemptAt));
+    if ((await this.guard(bull.getState(), 'state')) !== 'delayed') return { id, to: 'incoming' }; // held while waiting: never parked
+    if (due > now) {
+      await this.guard(bull.changeDelay(due - Date.now()), 'delay');
+      return { id, to: 'deferred' };
+    }
+    await this.guard(bull.promote(), 'promote');
+    return { id, to: 'incoming' };
+  }
+
+  async purge(state: JobState, olderThanMs: number, now: number): Promise<number> {
+    const victims: BullJob[] = [];
+    for await (const { bull } of this.jobsIn(state)) {
+      const data = bull.data as Data | undefined;
+      const written = typeof data?.diedAt === 'string' ? Date.parse(data.diedAt) : (bull.finishedOn ?? bull.processedOn ?? bull.timestamp);
+      if (now - written >= olderThanMs) victims.push(bull);
+    }
+    let n = 0;
+    for (const bull of victims) {
+      try {
+        await this.guard(bull.remove(), 'remove');
+        n += 1;
+      } catch (err) {
+        if (err instanceof UnavailableError) throw err;
+        // locked (claimed meanwhile) or gone
+      }
+    }
+    return n;
+  }
+
+  private stateKey(name: string): string {
+    return `bull:${this.target.queue}:mailctl:${name}`;
+  }
+
+  async readState(name: string): Promise<unknown> {
+    const text = await this.guard(this.redis.get(this.stateKey(name)), 'GET');
+    if (text === null) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeState(name: string, data: unknown): Promise<void> {
+    await this.guard(this.redis.set(this.stateKey(name), JSON.stringify(data)), 'SET');
+  }
+
+  async *exportJobs(): AsyncIterable<ExportedJob> {
+    for (const type of ['waiting', 'prioritized', 'delayed', 'failed'] as JobType[]) {
+      for await (const bull of this.pages([type])) {
+        const state = classify(type, bull.data);
+        if (!state || state === 'active') continue;
+        const parsed = parseJob(JSON.stringify(bull.data ?? null));
+        const id = String(bull.id);
+        let out: ExportedJob;
+        if (parsed.ok) {
+          const job = parsed.job;
+          out = { id, state, job };
+        } else {
+          const data = bull.data as Data | undefined;
+          out = { id, state: 'corrupt', raw: typeof data?.corrupt === 'string' ? data.corrupt : JSON.stringify(bull.data), problem: parsed.reason };
+        }
+        (out as ExportedJob & { bull?: BullJob }).bull = bull;
+        yield out;
+      }
+    }
+  }
+
+  async importJob(entry: ExportedJob, now: number): Promise<boolean> {
+    if (await this.guard(this.queue.getJob(entry.id), 'get')) return false;
+    const job: Job = entry.job ?? {
+      version: 1,
+      id: entry.id,
+      type: 'corrupt',
+      to: '-',
+      vars: {},
+      priority: 99,
+      createdAt: iso(now),
+      attempts: 0,
+      nextAttemptAt: iso(now),
+      history: [],
+    };
+    await this.guard(this.addBull(job, entry.state, now, entry.job ? undefined : (entry.raw ?? '')), 'add');
+    return true;
+  }
+
+  async removeExported(entry: ExportedJob): Promise<boolean> {
+    const bull = (entry as ExportedJob & { bull?: BullJob }).bull;
+    if (!bull) return false;
+    try {
+      await this.guard(bull.remove(), 'remove');
+      return true;
+    } catch (err) {
+      if (err instanceof UnavailableError) throw err;
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await within(this.queue.close(), 5_000, 'close').catch(() => {});
+    this.redis.disconnect();
+  }
+
+  /** Waits for a drainer's workers, abandoning (not losing) in-flight jobs when Redis is gone. */
+  async drain(options: BackendDrainOptions): Promise<DrainSummary> {
+    return runDrain(this, options, () => this.downSince);
+  }
+}
+
+async function runDrain(backend: RedisBackend, options: BackendDrainOptions, downSince: () => number | undefined): Promise<DrainSummary> {
+  const { provider, policy, clock, claimer } = options;
+  const t = backend.target;
+  const concurrency = Math.max(1, options.concurrency ?? 5);
+  const watch = options.watch === true;
+  const maxPauseMs = options.maxPauseMs ?? 60_000;
+  const started = clock.now();
+  const summary: DrainSummary = { delivered: 0, deferred: 0, dead: 0, corrupt: 0, expired: 0, recovered: 0, released: 0, backpressure: 0, durationMs: 0 };
+
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  if (options.signal.aborted) stop.abort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
+
+  let done = 0;
+  let inFlight = 0;
+  let waiting = 0;
+  let pauseUntil = 0;
+  let fatal: unknown;
+  let unreachableRun = 0;
+  const emit = (e: Omit<DrainEvent, 'done' | 'total'>): void => options.onEvent?.({ ...e, done, total: done + inFlight + waiting });
+  const settle = (outcome: Outcome, id: string | undefined): void => {
+    done += 1;
+    if (outcome !== 'released') summary[outcome] += 1;
+    else summary.released += 1;
+    emit({ type: 'settled', outcome, id });
+  };
+
+  const noteFailure = (err: unknown, now: number): void => {
+    const unreach = err instanceof DeliveryError ? err.reply.responseCode === undefined && err.reply.status === undefined && err.kind === 'transient' : true;
+    if (!unreach) {
+      unreachableRun = 0;
+      return;
+    }
+    unreachableRun += 1;
+    if (unreachableRun < Math.max(3, concurrency)) return;
+    unreachableRun = 0;
+    if (!watch) {
+      summary.stopped = 'unreachable';
+      stop.abort();
+    } else if (now + policy.minBackoffMs > pauseUntil) {
+      pauseUntil = now + policy.minBackoffMs;
+      emit({ type: 'pause', until: pauseUntil });
+    }
+  };
+
+  /** Waits out a provider pause; false when stopped meanwhile. */
+  const gate = async (): Promise<boolean> => {
+    while (!stop.signal.aborted && pauseUntil > clock.now()) await clock.sleep(pauseUntil - clock.now(), stop.signal);
+    return !stop.signal.aborted;
+  };
+
+  const defer = async (bull: BullJob, token: string, job: Job, at: number): Promise<never> => {
+    await bull.updateData(job);
+    await bull.moveToDelayed(Math.max(at, Date.now()), token);
+    throw new DelayedError();
+  };
+  const kill = async (bull: BullJob, job: Job, reason: DeadReason, error: JobError | undefined): Promise<never> => {
+    job.deadReason = reason;
+    job.diedAt = iso(clock.now());
+    if (error) job.lastError = error;
+    // The data first: a drainer that dies here leaves a job that says it is dead, and the next
+    // one to take it only moves it to failed.
+    await bull.updateData(job);
+    settle(reason === 'expired' ? 'expired' : 'dead', job.id);
+    throw new UnrecoverableError(`${reason}: ${error?.message ?? ''}`);
+  };
+
+  const handle = async (bull: BullJob, token: string): Promise<void> => {
+    const data = bull.data as Data;
+    const parsed = parseJob(JSON.stringify(data ?? null));
+    if (!parsed.ok) {
+      settle('corrupt', String(bull.id));
+      throw new UnrecoverableError(`corrupt: ${parsed.reason}`);
+    }
+    const job = parsed.job;
+    if (job.deadReason) throw new UnrecoverableError(`${job.deadReason}: ${job.lastError?.message ?? ''}`); // died just before its drainer
+    if (data.held === true) {
+      // Held while it waited (see hold()): park it.
+      await bull.moveToDelayed(HOLD_UNTIL, token);
+      throw new DelayedError();
+    }
+    const expired = (): boolean => job.expiresAt !== undefined && clock.now() >= Date.parse(job.expiresAt);
+    const expiredError = (): JobError => ({ at: iso(clock.now()), message: `expired at ${job.expiresAt} before it could be delivered`, kind: 'permanent' });
+    if (expired()) return kill(bull, job, 'expired', expiredError());
+    if (clock.now() - Date.parse(job.createdAt) > policy.maxLifetimeMs) {
+      return kill(bull, job, 'max-lifetime', job.lastError ?? { at: iso(clock.now()), message: 'queued longer than MAILCTL_MAX_LIFETIME', kind: 'permanent' });
+    }
+    let message: OutgoingMessage;
+    try {
+      message = await options.prepare(job);
+    } catch (err) {
+      if (err instanceof MailctlError && err.exitCode === ExitCode.CONFIG) {
+        fatal ??= err;
+        stop.abort();
+        settle('released', job.id);
+        await bull.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      return kill(bull, job, 'invalid', { at: iso(clock.now()), message: `cannot build the message: ${(err as Error).message}`, kind: 'permanent' });
+    }
+    if (!(await gate())) {
+      settle('released', job.id);
+      await bull.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    if (expired()) return kill(bull, job, 'expired', expiredError());
+
+    try {
+      await provider.send(message);
+    } catch (err) {
+      const now = clock.now();
+      const { backpressure, retryAfterMs, ...lastError } = errorOf(err, iso(now));
+      const entry: AttemptRecord = { at: lastError.at, ok: false, kind: lastError.kind, error: lastError.message };
+      if (lastError.code !== undefined) entry.code = lastError.code;
+      if (lastError.reply !== undefined) entry.reply = lastError.reply;
+      if (backpressure && retryAfterMs !== undefined) {
+        entry.backpressure = true;
+        record(job, entry);
+        job.lastError = lastError;
+        const until = now + retryAfterMs;
+        if (until > pauseUntil) {
+          pauseUntil = until;
+          emit({ type: 'pause', until });
+          if (!watch && retryAfterMs > maxPauseMs) {
+            summary.pausedUntil = iso(until);
+            summary.stopped = 'backpressure';
+            stop.abort();
+          }
+        }
+        job.nextAttemptAt = iso(until);
+        if (until - Date.parse(job.createdAt) > policy.maxLifetimeMs) return kill(bull, job, 'max-lifetime', lastError);
+        summary.backpressure += 1;
+        settle('deferred', job.id);
+        return defer(bull, token, job, until);
+      }
+      job.attempts += 1;
+      record(job, entry);
+      job.lastError = lastError;
+      noteFailure(err, now);
+      if (lastError.kind === ('permanent' satisfies FailureKind)) return kill(bull, job, 'permanent', lastError);
+      if (job.attempts >= policy.maxAttempts) return kill(bull, job, 'max-attempts', lastError);
+      const next = nextAttemptAt(job.attempts, policy, now, options.random);
+      if (next - Date.parse(job.createdAt) > policy.maxLifetimeMs) return kill(bull, job, 'max-lifetime', lastError);
+      job.nextAttemptAt = iso(next);
+      settle('deferred', job.id);
+      return defer(bull, token, job, next);
+    }
+    unreachableRun = 0;
+    settle('delivered', job.id);
+  };
+
+  const limiter = options.ratePerSecond ? (options.ratePerSecond <= 1000 ? { max: 1, duration: Math.max(1, Math.round(1000 / options.ratePerSecond)) } : { max: Math.round(options.ratePerSecond / 1000), duration: 1 }) : undefined;
+  const worker = new Worker(
+    t.queue,
+    async (bull: BullJob, token?: string) => {
+      inFlight += 1;
+      try {
+        await handle(bull, token ?? '');
+      } finally {
+        inFlight -= 1;
+      }
+    },
+    {
+      connection: connectionOptions(t, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 500) }),
+      concurrency,
+      name: claimTag(claimer),
+      lockDuration: t.lockMs,
+      stalledInterval: t.stalledMs,
+      maxStalledCount: MAX_STALLED,
+      autorun: false,
+      ...(limiter ? { limiter } : {}),
+    },
+  );
+  worker.on('error', () => {}); // connection trouble is watched below
+  worker.on('stalled', (id) => {
+    summary.recovered += 1;
+    emit({ type: 'recovered', count: 1, id });
+  });
+
+  const q = backend.queue;
+  try {
+    await within(worker.waitUntilReady(), t.timeoutMs, 'worker').catch((err: unknown) => {
+      throw unreachable(t, err);
+    });
+    if (options.flush === true) await within(q.promoteJobs(), t.timeoutMs, 'promote').catch((err: unknown) => {
+      throw unreachable(t, err);
+    });
+    const running = worker.run().catch((err: unknown) => {
+      fatal ??= err;
+      stop.abort();
+    });
+    // One-shot: stop once nothing is due and nothing is in flight here. Jobs still active
+    // elsewhere are either being delivered by a live drainer or belong to a dead one and come
+    // back when their lock expires: wait for that long before calling the spool empty.
+    let idleSince: number | undefined;
+    for (;;) {
+      if (stop.signal.aborted) break;
+      await clock.sleep(watch ? 500 : 100, stop.signal);
+      const down = downSince();
+      if (down !== undefined && Date.now() - down > t.timeoutMs) {
+        fatal ??= new UnavailableError(`lost Redis at ${t.display} for more than ${Math.round(t.timeoutMs / 1000)} s; jobs in flight stay claimed and go back to the queue when their lock expires`, { hint: 'check that redis-server is running; then run the drain again' });
+        break;
+      }
+      if (down !== undefined) continue;
+      let counts: Record<string, number>;
+      try {
+        counts = await within(q.getJobCounts('waiting', 'prioritized', 'active'), 2_000, 'count');
+      } catch {
+        continue; // the connection check above decides
+      }
+      waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+      if (watch) continue;
+      if (waiting > 0 || inFlight > 0) {
+        idleSince = undefined;
+        continue;
+      }
+      if ((counts.active ?? 0) === 0) break;
+      idleSince ??= Date.now();
+      if (Date.now() - idleSince > t.lockMs + 2 * t.stalledMs) break;
+    }
+    stop.abort();
+    // Stop taking jobs and let the in-flight ones finish; when Redis is gone they cannot be
+    // settled, and stay claimed in Redis until another drainer recovers them.
+    const lost = fatal instanceof UnavailableError;
+    await within(worker.close(lost), lost ? 2_000 : 10 * 60_000, 'close').catch(() => {});
+    await within(running, 2_000, 'stop').catch(() => {});
+  } finally {
+    options.signal.removeEventListener('abort', onAbort);
+    await within(worker.disconnect(), 2_000, 'disconnect').catch(() => {});
+  }
+  if (fatal) throw fatal;
+  summary.durationMs = clock.now() - started;
+  return summary;
+}
+
