@@ -386,7 +386,10 @@ export class RedisBackend implements SpoolBackend {
 
   async *exportJobs(): AsyncIterable<ExportedJob> {
     for (const type of ['waiting', 'prioritized', 'delayed', 'failed'] as JobType[]) {
-      for await (const bull of this.pages([type])) {
+      // Listed first: the caller removes what it has copied, which would shift the pages.
+      const jobs: BullJob[] = [];
+      for await (const bull of this.pages([type])) jobs.push(bull);
+      for (const bull of jobs) {
         const state = classify(type, bull.data);
         if (!state || state === 'active') continue;
         const parsed = parseJob(JSON.stringify(bull.data ?? null));
