@@ -175,6 +175,16 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--json', 'print the result as JSON')
     .action(run(async (cmd) => (await import('./commands/queue.js')).monitor(cmd.opts(), ctxOf(cmd))));
 
+  const spool = program.command('spool').description('move the spool between backends (file, Redis)');
+  spool
+    .command('migrate')
+    .description('move every job, with its state, attempts and history, to another spool; safe to run again')
+    .requiredOption('--to <url>', 'target spool: redis://host:6379/0, rediss://…, or file:DIR')
+    .option('--spool <dir>', 'source file spool directory (MAILCTL_SPOOL_DIR), when MAILCTL_SPOOL_URL is not set')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', examples(['mailctl spool migrate --to redis://redis.internal:6379/0', 'MAILCTL_SPOOL_URL=redis://redis.internal:6379/0 mailctl spool migrate --to file:/var/spool/mailctl']))
+    .action(run(async (cmd) => (await import('./commands/spool.js')).migrate(cmd.opts(), ctxOf(cmd))));
+
   const templates = program.command('templates').description('list and check the mail templates');
   templates
     .command('list')

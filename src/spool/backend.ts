@@ -8,7 +8,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
-import { ConfigError, DataError } from '../errors.js';
+import { ConfigError, DataError, UsageError } from '../errors.js';
 import { drain, type DrainOptions, type DrainSummary } from './drain.js';
 import { idOfName, parseJob, type Job, type JobState } from './job.js';
 import { backlogOf, holdJob, listJobs, purgeJobs, releaseJob, retryAll, retryById, spoolStatus, type ListedJob, type SpoolStatus } from './manage.js';
@@ -172,6 +172,7 @@ export interface OpenSpoolOptions {
 export function spoolTarget(config: Config, url?: string): SpoolTarget {
   const text = url ?? config.values['spool.url'];
   const r = parseSpoolUrl(text);
+  if (!r.ok && url !== undefined) throw new UsageError(`--to ${r.reason}`, { hint: 'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR' });
   if (!r.ok) throw new ConfigError(`MAILCTL_SPOOL_URL ${r.reason}`, { hint: 'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR' }, 'config.invalid');
   return r.target;
 }

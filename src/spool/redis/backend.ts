@@ -142,14 +142,15 @@ export class RedisBackend implements SpoolBackend {
         retryStrategy: (n: number): number | null => (redis.status === 'reconnecting' && attempts > 0 ? Math.min(n * 100, 500) : null),
       }),
     );
-    redis.on('error', () => {});
+    let lastError: unknown;
+    redis.on('error', (err) => (lastError ??= err));
     try {
       await within(redis.connect(), target.timeoutMs, 'connect');
       await within(redis.ping(), target.timeoutMs, 'PING');
       attempts = 1;
     } catch (err) {
       redis.disconnect();
-      throw unreachable(target, err);
+      throw unreachable(target, lastError ?? err);
     }
     return new RedisBackend(target, redis);
   }
