@@ -27,6 +27,6 @@ describe('README configuration table', () => {
   });
 
   it('marks exactly the passwords and keys as secret', () => {
-    expect(KEYS.filter((k) => 'secret' in k && k.secret).map((k) => k.env).sort()).toEqual(['DKIM_PRIVATE_KEY', 'RESEND_API_KEY', 'SENDGRID_API_KEY', 'SMTP_PASSWORD']);
+    expect(KEYS.filter((k) => 'secret' in k && k.secret).map((k) => k.env).sort()).toEqual(['DKIM_PRIVATE_KEY', 'MAILCTL_REDIS_PASSWORD', 'RESEND_API_KEY', 'SENDGRID_API_KEY', 'SMTP_PASSWORD']);
   });
 });
