@@ -26,18 +26,31 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
     probe = await probeProvider(config, { clock: ctx.clock, signal: ctx.signal, cwd: ctx.cwd, hostname: ctx.hostname });
   }
 
+  // A Redis spool: reachable, and persistent enough for the spool's guarantees (docs/readme/redis.md).
+  let spool: ProbeReport | undefined;
+  if (opts.connect && errors.length === 0) {
+    const { spoolTarget } = await import('../spool/backend.js');
+    const target = spoolTarget(config);
+    if (target.kind === 'redis') {
+      const { probeRedisSpool } = await import('../spool/redis/backend.js');
+      const password = config.values['redis.password'];
+      spool = await probeRedisSpool(password !== undefined ? { ...target, password } : target);
+    }
+  }
+
   let dns: DnsReport | undefined;
   if (opts.dns && errors.length === 0) {
     const { checkDns } = await import('../dns/check-domain.js');
     dns = await checkDns(config, { cwd: ctx.cwd, clock: ctx.clock, signal: ctx.signal });
   }
 
-  const exitCode = errors.length > 0 ? ExitCode.CONFIG : probe && !probe.ok ? probe.exitCode : dns && !dns.ok ? dns.exitCode : ExitCode.OK;
+  const exitCode = errors.length > 0 ? ExitCode.CONFIG : probe && !probe.ok ? probe.exitCode : spool && !spool.ok ? spool.exitCode : dns && !dns.ok ? dns.exitCode : ExitCode.OK;
   const print = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
   // The one-sentence error on stderr, as for every failing command; the transcript stays on stdout.
   if (probe && !probe.ok && probe.error) {
     ctx.io.err(`${redact(`mailctl: connection check failed: ${probe.error}${probe.hint ? `\nhint: ${probe.hint}` : ''}`, secrets)}\n`);
   }
+  if (spool && !spool.ok && spool.error) ctx.io.err(`${redact(`mailctl: spool check failed: ${spool.error}${spool.hint ? `\nhint: ${spool.hint}` : ''}`, secrets)}\n`);
   const dnsErrors = dns?.findings.filter((f) => f.severity === 'error') ?? [];
   if (dnsErrors[0]) {
     const more = dnsErrors.length > 1 ? ` (and ${dnsErrors.length - 1} more)` : '';
@@ -56,7 +69,7 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
   }
 
   if (opts.json) {
-    print(JSON.stringify(jsonReport(config, problems, probe, exitCode, dns, ctx.debug), null, 2));
+    print(JSON.stringify({ ...jsonReport(config, problems, probe, exitCode, dns, ctx.debug), ...(spool ? { spool } : {}) }, null, 2));
     return exitCode;
   }
   const chalk = createChalk(ctx.env, ctx.io.outIsTTY);
@@ -65,9 +78,10 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
   if (opts.connect && errors.length > 0) print(chalk.dim('  --connect skipped: fix the errors above first'));
   if (opts.dns && errors.length > 0) print(chalk.dim('  --dns skipped: fix the errors above first'));
   if (probe) print(formatProbe(probe, chalk));
+  if (spool) print(`${chalk.bold('spool')}\n${formatProbe(spool, chalk)}`);
   if (dns) print(formatDns(dns, chalk));
   const verdict = exitCode === ExitCode.OK ? chalk.green('ok') : chalk.red('failed');
-  print(`${verdict}: ${countLine(problems)}${probe ? `, connection ${probe.ok ? 'ok' : 'failed'}` : ''}${dns ? `, DNS ${dnsSummary(dns)}` : ''}`);
+  print(`${verdict}: ${countLine(problems)}${probe ? `, connection ${probe.ok ? 'ok' : 'failed'}` : ''}${spool ? `, spool ${spool.ok ? (spool.stages.some((s) => s.warning) ? 'ok with warnings' : 'ok') : 'failed'}` : ''}${dns ? `, DNS ${dnsSummary(dns)}` : ''}`);
   return exitCode;
 }
 

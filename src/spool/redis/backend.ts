@@ -686,3 +686,52 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
   return summary;
 }
 
+
+/**
+ * `verify-config --connect` with a Redis spool: reach Redis, then check the persistence the
+ * spool's guarantees assume. A job is acknowledged (enqueue returned, a drainer settled it) once
+ * Redis has it in memory; only the append-only file keeps it across a restart of Redis:
+ * appendonly yes with appendfsync always loses nothing, everysec at most about a second of
+ * writes, no (the OS flushes when it likes) up to ~30 s; with appendonly no, a restart loses
+ * everything since the last RDB snapshot.
+ */
+export async function probeRedisSpool(target: RedisTarget): Promise<{ ok: boolean; exitCode: number; stages: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string }[]; error?: string; hint?: string }> {
+  const stages: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string }[] = [];
+  let t0 = Date.now();
+  let backend: RedisBackend;
+  try {
+    backend = await RedisBackend.connect(target);
+  } catch (err) {
+    const e = err as UnavailableError;
+    stages.push({ name: 'redis', ok: false, ms: Date.now() - t0, sent: 'PING', reply: e.message });
+    return { ok: false, exitCode: ExitCode.UNAVAILABLE, stages, error: e.message, hint: e.hint ?? 'check MAILCTL_SPOOL_URL' };
+  }
+  try {
+    stages.push({ name: 'redis', ok: true, ms: Date.now() - t0, sent: 'PING', reply: `PONG from ${target.display}` });
+    const get = async (name: string): Promise<string | undefined> => {
+      t0 = Date.now();
+      try {
+        const r = (await within(backend.redis.call('CONFIG', 'GET', name), target.timeoutMs, 'CONFIG GET')) as string[];
+        return r[1];
+      } catch {
+        return undefined; // CONFIG may be disabled (managed Redis): say we could not tell
+      }
+    };
+    const aof = await get('appendonly');
+    const fsync = await get('appendfsync');
+    if (aof === undefined) {
+      stages.push({ name: 'persist', ok: true, ms: Date.now() - t0, sent: 'CONFIG GET appendonly', reply: 'not allowed', warning: 'cannot read the persistence settings (CONFIG is disabled); make sure appendonly is yes with appendfsync everysec or always, or a restart of Redis loses queued jobs' });
+    } else if (aof !== 'yes') {
+      stages.push({ name: 'persist', ok: true, ms: Date.now() - t0, sent: 'CONFIG GET appendonly', reply: aof, warning: 'appendonly is no: a restart of Redis loses every job queued since the last snapshot; set appendonly yes' });
+    } else {
+      stages.push({ name: 'persist', ok: true, ms: Date.now() - t0, sent: 'CONFIG GET appendonly', reply: aof });
+      const stage: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string } = { name: 'fsync', ok: true, ms: Date.now() - t0, sent: 'CONFIG GET appendfsync', reply: fsync ?? 'unknown' };
+      if (fsync === 'no') stage.warning = 'appendfsync is no: a crash of the Redis host can lose about 30 s of acknowledged jobs; set appendfsync everysec (at most 1 s) or always (nothing)';
+      else if (fsync === 'everysec') stage.reply = 'everysec (a crash of the Redis host can lose up to 1 s of acknowledged jobs; always loses none)';
+      stages.push(stage);
+    }
+    return { ok: true, exitCode: 0, stages };
+  } finally {
+    await backend.close();
+  }
+}
