@@ -4,18 +4,33 @@ import type { Config } from './resolve.js';
 
 export const MASK = '********';
 
-/** The display form of a value: secrets masked, everything else as is. */
+// `scheme://user:password@host`: a password written into a URL (redis://:pw@host) is a secret too.
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)([^/@]+)(@)/i;
+
+/** The display form of a value: secrets masked, passwords inside URLs masked, everything else as is. */
 export function displayValue(def: KeyDef, value: unknown): unknown {
   if (value === undefined) return undefined;
-  return def.secret ? MASK : value;
+  if (def.secret) return MASK;
+  return typeof value === 'string' ? value.replace(URL_PASSWORD, `$1${MASK}$3`) : value;
 }
 
 /** Every secret value in force, so that any text can be scrubbed before it is printed. */
 export function secretsOf(config: Config): string[] {
-  return (KEYS as readonly KeyDef[])
-    .filter((k) => k.secret)
-    .map((k) => (config.values as Record<string, unknown>)[k.path])
-    .filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  const values = config.values as Record<string, unknown>;
+  const secrets = (KEYS as readonly KeyDef[]).filter((k) => k.secret).map((k) => values[k.path]);
+  for (const v of Object.values(values)) {
+    const m = typeof v === 'string' ? URL_PASSWORD.exec(v) : null;
+    if (m?.[2]) secrets.push(m[2], decodeURIComponentSafe(m[2]));
+  }
+  return secrets.filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Replaces every occurrence of each secret (and its base64 form, as in SMTP AUTH) with the mask. */
