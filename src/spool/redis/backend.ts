@@ -21,6 +21,7 @@
  * expires, then another drainer's stalled check puts it back and it is delivered again (at least
  * once; the Message-ID is the same, so the receiver can drop the copy).
  */
+import { connect as netConnect } from 'node:net';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job as BullJob, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataError, DeliveryError, ExitCode, MailctlError, TemporaryError, UnavailableError, type FailureKind } from '../../errors.js';
@@ -132,6 +133,21 @@ export class RedisBackend implements SpoolBackend {
 
   /** Connects and pings once, bounded: 69 with a clear message when Redis cannot be reached. */
   static async connect(target: RedisTarget): Promise<RedisBackend> {
+    // A plain TCP connect first: a refused port fails at once (an ioredis client that never
+    // connected keeps the process alive for another two seconds).
+    await new Promise<void>((resolve, reject) => {
+      const socket = netConnect({ host: target.host, port: target.port });
+      const timer = setTimeout(() => socket.destroy(new Error(`connect ETIMEDOUT ${target.host}:${target.port}`)), target.timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(unreachable(target, err));
+      });
+    });
     let attempts = 0;
     const redis: Redis = new Redis(
       connectionOptions(target, {
