@@ -24,7 +24,7 @@
 import { connect as netConnect } from 'node:net';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job as BullJob, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DataError, DeliveryError, ExitCode, MailctlError, TemporaryError, UnavailableError, type FailureKind } from '../../errors.js';
+import { AuthError, DataError, DeliveryError, ExitCode, MailctlError, TemporaryError, UnavailableError, type FailureKind } from '../../errors.js';
 import type { OutgoingMessage } from '../../message/types.js';
 import type { BackendDrainOptions, ExportedJob, SpoolBackend } from '../backend.js';
 import { nextAttemptAt } from '../backoff.js';
@@ -97,8 +97,11 @@ function connectionOptions(t: RedisTarget, extra: Pick<Connection, 'maxRetriesPe
   return o;
 }
 
-function unreachable(t: RedisTarget, err: unknown): UnavailableError {
+function unreachable(t: RedisTarget, err: unknown): MailctlError {
   const why = err instanceof Error ? err.message : String(err);
+  if (/NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(why)) {
+    return new AuthError(`Redis at ${t.display} refused the login: ${why.replace(t.password ?? '\u0000', '***')}`, { hint: 'set MAILCTL_REDIS_PASSWORD (or the password in MAILCTL_SPOOL_URL) to the one Redis expects', cause: err });
+  }
   return new UnavailableError(`cannot reach Redis at ${t.display}: ${why.replace(t.password ?? '\u0000', '***')}`, { hint: 'check MAILCTL_SPOOL_URL and that redis-server is running and reachable from this host', cause: err });
 }
 
@@ -718,9 +721,9 @@ export async function probeRedisSpool(target: RedisTarget): Promise<{ ok: boolea
   try {
     backend = await RedisBackend.connect(target);
   } catch (err) {
-    const e = err as UnavailableError;
+    const e = err as MailctlError;
     stages.push({ name: 'redis', ok: false, ms: Date.now() - t0, sent: 'PING', reply: e.message });
-    return { ok: false, exitCode: ExitCode.UNAVAILABLE, stages, error: e.message, hint: e.hint ?? 'check MAILCTL_SPOOL_URL' };
+    return { ok: false, exitCode: e.exitCode ?? ExitCode.UNAVAILABLE, stages, error: e.message, hint: e.hint ?? 'check MAILCTL_SPOOL_URL' };
   }
   try {
     stages.push({ name: 'redis', ok: true, ms: Date.now() - t0, sent: 'PING', reply: `PONG from ${target.display}` });

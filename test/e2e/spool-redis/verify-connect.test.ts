@@ -73,3 +73,36 @@ describe('verify-config --connect with a Redis spool', () => {
     expect((JSON.parse(r.stdout) as { spool?: unknown }).spool).toBeUndefined();
   });
 });
+
+describe('a Redis spool with a password', () => {
+  const PASSWORD = 'redis-pw-0a1b2c3d-secret';
+  let own: TestRedis;
+  beforeAll(async () => {
+    own = await startRedis();
+    own.cli('CONFIG', 'SET', 'requirepass', PASSWORD);
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  it('MAILCTL_REDIS_PASSWORD logs in; no output carries it', async () => {
+    const env = { MAILCTL_SPOOL_URL: own.url, MAILCTL_REDIS_PASSWORD: PASSWORD };
+    const outs = [
+      await runCli(['enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=1', '--json'], { env }),
+      await runCli(['queue', 'status', '--json'], { env }),
+      await runCli(['verify-config', '--connect', '--debug'], { env }),
+    ];
+    for (const r of outs) expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(outs[1]!.stdout)).toMatchObject({ incoming: 1 });
+    for (const r of outs) expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+
+  it('a wrong or missing password is 77 (refused login), the password masked', async () => {
+    const wrong = await runCli(['queue', 'status'], { env: { MAILCTL_SPOOL_URL: `redis://:wrong-pw-zz@127.0.0.1:${own.port}/0` } });
+    expect(wrong.exitCode).toBe(77);
+    expect(wrong.stderr).toMatch(/^mailctl: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 refused the login/);
+    expect(wrong.stderr).not.toContain('wrong-pw-zz');
+    const missing = await runCli(['queue', 'status'], { env: { MAILCTL_SPOOL_URL: own.url } });
+    expect(missing.exitCode).toBe(77);
+  });
+});
