@@ -30,7 +30,8 @@ describe('queue monitor', () => {
   it('alerts once per cooldown while over the threshold, then sends one recovery mail', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mailctl-monitor-'));
     const spoolDir = join(cwd, 'spool');
-    const clock = fakeClock();
+    // Start at the real time: purge compares the files' real mtimes with the clock.
+    const clock = fakeClock(Date.now());
     const out: string[] = [];
     const err: string[] = [];
     const ctx: CommandContext = {
