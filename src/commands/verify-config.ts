@@ -26,7 +26,7 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
     probe = await probeProvider(config, { clock: ctx.clock, signal: ctx.signal, cwd: ctx.cwd, hostname: ctx.hostname });
   }
 
-  // A Redis spool: reachable, and persistent enough for the spool's guarantees (docs/readme/redis.md).
+  // A Redis spool: reachable, and persistent enough for the spool's guarantees (README: Running on several hosts).
   let spool: ProbeReport | undefined;
   if (opts.connect && errors.length === 0) {
     const { spoolTarget } = await import('../spool/backend.js');

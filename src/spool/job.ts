@@ -1,5 +1,5 @@
 /**
- * The spool's job format (version 1), documented in docs/readme/spool.md so that any language can
+ * The spool's job format (version 1), documented in the README (Spool format) so that any language can
  * write jobs. A job is one JSON file; its file name encodes what `drain` needs to order and count
  * jobs without opening them: `PP-DDDDDDDDDDDDD-ID-TYPE.json` (two-digit priority, due time in
  * epoch milliseconds padded to 13 digits, the ULID, the mail type), so a sorted directory

@@ -1,5 +1,5 @@
 /**
- * A Python producer on the Redis spool (docs/readme/redis.md): the job dict built by Python's
+ * A Python producer on the Redis spool (README: Running on several hosts): the job dict built by Python's
  * standard library (the "Spool format" producer without its file writing), added to BullMQ with
  * the documented options (as BullMQ's Python package does; PyPI is not reachable here, so the add
  * goes through BullMQ's Node client), is listed by `queue list` and delivered by `drain` with its

@@ -157,7 +157,8 @@ describe('mailctl drain and queue (file provider)', () => {
 });
 
 describe('the README\'s Python producer', () => {
-  const doc = readFileSync(join(ROOT, 'docs/readme/spool.md'), 'utf8');
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const doc = readme.slice(readme.indexOf('### Writing jobs from another language'));
   const python = /```python\n([\s\S]*?)```/.exec(doc)?.[1];
   const hasPython = spawnSync('python3', ['--version']).status === 0;
 
