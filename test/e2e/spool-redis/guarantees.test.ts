@@ -159,9 +159,11 @@ describe('Redis spool guarantees', () => {
     expect(smtp.messages).toHaveLength(jobs.size);
     const delivered = results.map((r) => (JSON.parse(r.stdout) as { delivered: number }).delivered);
     expect(Math.min(...delivered), 'both drainers delivered').toBeGreaterThan(0);
-    // 30 sends at one per 50 ms take at least 29 × 50 ms; two independent limiters would take half.
+    // 30 sends at one per 50 ms take about 29 × 50 ms; two independent limiters would take half
+    // (~725 ms). The bound sits between the two, clear of the jitter of SMTP round trips on a
+    // loaded machine (1,294 ms was seen in a CI-like run).
     at.sort((a, b) => a - b);
-    expect(at[at.length - 1]! - at[0]!).toBeGreaterThanOrEqual(29 * 50 * 0.9);
+    expect(at[at.length - 1]! - at[0]!).toBeGreaterThanOrEqual(29 * 50 * 0.7);
   }, 60_000);
 
   it.each([
