@@ -8,5 +8,7 @@ export default defineConfig({
     // Network and spawn tests share 2 cores: keep parallelism modest and deterministic.
     pool: 'forks',
     maxWorkers: 2,
+    // The JSON report lets .ci/run print a plain 'N passed, N failed' closing line.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });
