@@ -8,11 +8,12 @@
  * keeps its Message-ID; an expired job is never sent; a corrupt file does not stop the drain.
  */
 import type { Clock } from '../context.js';
-import { DeliveryError, ExitCode, MailctlError, type FailureKind } from '../errors.js';
+import { DeliveryError, ExitCode, MailctlError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { Provider } from '../providers/types.js';
-import { nextAttemptAt, type RetryPolicy } from './backoff.js';
-import { HISTORY_LIMIT, idOfName, parseJob, type AttemptRecord, type DeadReason, type Job, type JobError } from './job.js';
+import type { RetryPolicy } from './backoff.js';
+import { decideAfterFailure } from './after-failure.js';
+import { idOfName, parseJob, type DeadReason, type Job, type JobError } from './job.js';
 import { createBucket, reserve, type RateLimit, type TokenBucket } from './rate.js';
 import type { Candidate, Claim, Claimer, FileSpool } from './store.js';
 
@@ -85,32 +86,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** Most candidates kept from one listing: memory stays flat however large the spool is. */
 export const MAX_BATCH = 10_000;
 
-export function errorOf(err: unknown, at: string): JobError & { backpressure: boolean; retryAfterMs: number | undefined } {
-  if (err instanceof DeliveryError) {
-    const code = err.reply.responseCode ?? err.reply.status;
-    // A refused login (535, HTTP 401/403) is the configuration's fault, not the job's: retry it
-    // once the operator has fixed the credentials instead of sending every job to dead.
-    const kind: FailureKind = err.exitCode === ExitCode.NOPERM ? 'transient' : err.kind;
-    const e: JobError & { backpressure: boolean; retryAfterMs: number | undefined } = {
-      at,
-      message: err.message,
-      kind,
-      provider: err.reply.provider,
-      backpressure: kind === 'transient' && err.retryAfterMs !== undefined && err.retryAfterMs > 0,
-      retryAfterMs: err.retryAfterMs,
-    };
-    if (code !== undefined) e.code = code;
-    if (err.reply.reply !== undefined) e.reply = err.reply.reply;
-    return e;
-  }
-  // Not classified (a network error a provider did not wrap, or a bug): retry rather than lose it.
-  return { at, message: err instanceof Error ? err.message : String(err), kind: 'transient', backpressure: false, retryAfterMs: undefined };
-}
-
-export function record(job: Job, entry: AttemptRecord): void {
-  job.history.push(entry);
-  if (job.history.length > HISTORY_LIMIT) job.history.splice(0, job.history.length - HISTORY_LIMIT);
-}
+export { errorOf, record } from './after-failure.js';
 
 export async function drain(options: DrainOptions): Promise<DrainSummary> {
   const { store, provider, policy, clock, claimer } = options;
@@ -266,6 +242,19 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     }
   };
 
+  // The provider asked us to wait (429 reset, SMTP 421): pause all sending until then; a one-shot
+  // drain facing a long pause stops and says when to come back.
+  const onBackpressure = (until: number, retryAfterMs: number): void => {
+    if (until <= pauseUntil) return;
+    pauseUntil = until;
+    emit({ type: 'pause', until });
+    if (!watch && retryAfterMs > maxPauseMs) {
+      summary.pausedUntil = iso(until);
+      summary.stopped = 'backpressure';
+      stop.abort();
+    }
+  };
+
   const settle = (outcome: Outcome, id: string | undefined): void => {
     done += 1;
     if (outcome !== 'released') summary[outcome] += 1;
@@ -324,42 +313,12 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       await provider.send(message);
     } catch (err) {
       const now = clock.now();
-      const error = errorOf(err, iso(now));
-      const { backpressure, retryAfterMs, ...lastError } = error;
-      const entry: AttemptRecord = { at: lastError.at, ok: false, kind: lastError.kind, error: lastError.message };
-      if (lastError.code !== undefined) entry.code = lastError.code;
-      if (lastError.reply !== undefined) entry.reply = lastError.reply;
-      if (backpressure && retryAfterMs !== undefined) {
-        entry.backpressure = true;
-        record(job, entry);
-        job.lastError = lastError;
-        const until = now + retryAfterMs;
-        if (until > pauseUntil) {
-          pauseUntil = until;
-          emit({ type: 'pause', until });
-          if (!watch && retryAfterMs > maxPauseMs) {
-            summary.pausedUntil = iso(until);
-            summary.stopped = 'backpressure';
-            stop.abort();
-          }
-        }
-        job.nextAttemptAt = iso(until);
-        if (until - Date.parse(job.createdAt) > policy.maxLifetimeMs) return toDead(claim, job, 'max-lifetime', lastError);
-        deferredNow(claim, job);
-        summary.backpressure += 1;
-        settle('deferred', job.id);
-        return;
-      }
-      job.attempts += 1;
-      record(job, entry);
-      job.lastError = lastError;
-      noteFailure(err, now);
-      if (lastError.kind === ('permanent' satisfies FailureKind)) return toDead(claim, job, 'permanent', lastError);
-      if (job.attempts >= policy.maxAttempts) return toDead(claim, job, 'max-attempts', lastError);
-      const next = nextAttemptAt(job.attempts, policy, now, options.random);
-      if (next - Date.parse(job.createdAt) > policy.maxLifetimeMs) return toDead(claim, job, 'max-lifetime', lastError);
-      job.nextAttemptAt = iso(next);
+      const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);
+      if (backpressure) onBackpressure(backpressure.until, backpressure.retryAfterMs);
+      else noteFailure(err, now);
+      if (decision.action === 'dead') return toDead(claim, job, decision.reason, decision.error);
       deferredNow(claim, job);
+      if (backpressure) summary.backpressure += 1;
       settle('deferred', job.id);
       return;
     }

@@ -24,12 +24,12 @@
 import { connect as netConnect } from 'node:net';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job as BullJob, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AuthError, DataError, DeliveryError, ExitCode, MailctlError, TemporaryError, UnavailableError, type FailureKind } from '../../errors.js';
+import { AuthError, DataError, DeliveryError, ExitCode, MailctlError, TemporaryError, UnavailableError } from '../../errors.js';
 import type { OutgoingMessage } from '../../message/types.js';
 import type { BackendDrainOptions, ExportedJob, SpoolBackend } from '../backend.js';
-import { nextAttemptAt } from '../backoff.js';
-import { errorOf, record, type DrainEvent, type DrainSummary, type Outcome } from '../drain.js';
-import { parseJob, timeOfId, type AttemptRecord, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
+import { decideAfterFailure } from '../after-failure.js';
+import type { DrainEvent, DrainSummary, Outcome } from '../drain.js';
+import { parseJob, timeOfId, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
 import type { ListedJob, SpoolStatus } from '../manage.js';
 import { claimTag, type Claimer } from '../store.js';
 import type { RedisTarget } from './url.js';
@@ -497,6 +497,18 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
     emit({ type: 'settled', outcome, id });
   };
 
+  // The provider asked us to wait (429 reset, SMTP 421): pause this drainer's sending until then.
+  const onBackpressure = (until: number, retryAfterMs: number): void => {
+    if (until <= pauseUntil) return;
+    pauseUntil = until;
+    emit({ type: 'pause', until });
+    if (!watch && retryAfterMs > maxPauseMs) {
+      summary.pausedUntil = iso(until);
+      summary.stopped = 'backpressure';
+      stop.abort();
+    }
+  };
+
   const noteFailure = (err: unknown, now: number): void => {
     const unreach = err instanceof DeliveryError ? err.reply.responseCode === undefined && err.reply.status === undefined && err.kind === 'transient' : true;
     if (!unreach) {
@@ -581,41 +593,13 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
       await provider.send(message);
     } catch (err) {
       const now = clock.now();
-      const { backpressure, retryAfterMs, ...lastError } = errorOf(err, iso(now));
-      const entry: AttemptRecord = { at: lastError.at, ok: false, kind: lastError.kind, error: lastError.message };
-      if (lastError.code !== undefined) entry.code = lastError.code;
-      if (lastError.reply !== undefined) entry.reply = lastError.reply;
-      if (backpressure && retryAfterMs !== undefined) {
-        entry.backpressure = true;
-        record(job, entry);
-        job.lastError = lastError;
-        const until = now + retryAfterMs;
-        if (until > pauseUntil) {
-          pauseUntil = until;
-          emit({ type: 'pause', until });
-          if (!watch && retryAfterMs > maxPauseMs) {
-            summary.pausedUntil = iso(until);
-            summary.stopped = 'backpressure';
-            stop.abort();
-          }
-        }
-        job.nextAttemptAt = iso(until);
-        if (until - Date.parse(job.createdAt) > policy.maxLifetimeMs) return kill(bull, job, 'max-lifetime', lastError);
-        summary.backpressure += 1;
-        settle('deferred', job.id);
-        return defer(bull, token, job, until);
-      }
-      job.attempts += 1;
-      record(job, entry);
-      job.lastError = lastError;
-      noteFailure(err, now);
-      if (lastError.kind === ('permanent' satisfies FailureKind)) return kill(bull, job, 'permanent', lastError);
-      if (job.attempts >= policy.maxAttempts) return kill(bull, job, 'max-attempts', lastError);
-      const next = nextAttemptAt(job.attempts, policy, now, options.random);
-      if (next - Date.parse(job.createdAt) > policy.maxLifetimeMs) return kill(bull, job, 'max-lifetime', lastError);
-      job.nextAttemptAt = iso(next);
+      const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);
+      if (backpressure) onBackpressure(backpressure.until, backpressure.retryAfterMs);
+      else noteFailure(err, now);
+      if (decision.action === 'dead') return kill(bull, job, decision.reason, decision.error);
+      if (backpressure) summary.backpressure += 1;
       settle('deferred', job.id);
-      return defer(bull, token, job, next);
+      return defer(bull, token, job, decision.at);
     }
     unreachableRun = 0;
     settle('delivered', job.id);
