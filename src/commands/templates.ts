@@ -25,6 +25,7 @@ export async function list(opts: TemplatesOptions, ctx: CommandContext): Promise
       category: d.category,
       priority: d.priority,
       ttlMs: d.ttlMs ?? null,
+      security: d.security === true,
       variables: d.variables.map((v) => ({ name: v.name, kind: v.kind, required: v.required, description: v.description })),
       sample: d.sample,
     }));
@@ -32,11 +33,11 @@ export async function list(opts: TemplatesOptions, ctx: CommandContext): Promise
     return ExitCode.OK;
   }
   const chalk = createChalk(ctx.env, ctx.io.outIsTTY);
-  const rows = MAIL_TYPE_DEFS.map((d) => [d.id, d.category, String(d.priority), ttl(d.ttlMs), d.variables.map((v) => `${v.name}${v.kind === 'text' ? '' : `:${v.kind}`}`).join(', ') || '-']);
+  const rows = MAIL_TYPE_DEFS.map((d) => [d.id, d.security ? `${d.category}*` : d.category, String(d.priority), ttl(d.ttlMs), d.variables.map((v) => `${v.name}${v.kind === 'text' ? '' : `:${v.kind}`}`).join(', ') || '-']);
   const head = ['TYPE', 'CATEGORY', 'PRIO', 'TTL', 'VARIABLES'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  ctx.io.out(`${chalk.bold(line(head))}\n${rows.map(line).join('\n')}\n\nlanguages: ${languages.join(', ')}\n`);
+  ctx.io.out(`${chalk.bold(line(head))}\n${rows.map(line).join('\n')}\n\n* security notice: never carries List-Unsubscribe\nlanguages: ${languages.join(', ')}\n`);
   return ExitCode.OK;
 }
 

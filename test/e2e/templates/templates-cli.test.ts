@@ -44,7 +44,8 @@ describe('mailctl templates', () => {
     const j = JSON.parse(r.stdout) as { languages: string[]; types: { type: string; ttlMs: number | null; variables: { name: string; required: boolean }[] }[] };
     expect(j.languages).toEqual(['en-US', 'zh-CN']);
     expect(j.types).toHaveLength(25);
-    expect(j.types.find((t) => t.type === 'reset-password')).toMatchObject({ ttlMs: 300_000, variables: [{ name: 'code', required: true, kind: 'text' }] });
+    expect(j.types.find((t) => t.type === 'reset-password')).toMatchObject({ ttlMs: 300_000, security: false, variables: [{ name: 'code', required: true, kind: 'text' }] });
+    expect(j.types.find((t) => t.type === 'change-email-completed')).toMatchObject({ category: 'notification', security: true });
   });
 
   it('check passes on the shipped templates (exit 0)', async () => {
