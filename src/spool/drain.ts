@@ -8,11 +8,12 @@
  * keeps its Message-ID; an expired job is never sent; a corrupt file does not stop the drain.
  */
 import type { Clock } from '../context.js';
-import { DeliveryError, ExitCode, MailctlError } from '../errors.js';
+import { ExitCode, MailctlError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { Provider } from '../providers/types.js';
 import type { RetryPolicy } from './backoff.js';
 import { decideAfterFailure } from './after-failure.js';
+import { createPauseControl } from './pause.js';
 import { idOfName, parseJob, type DeadReason, type Job, type JobError } from './job.js';
 import { createBucket, reserve, type RateLimit, type TokenBucket } from './rate.js';
 import type { Candidate, Claim, Claimer, FileSpool } from './store.js';
@@ -123,13 +124,25 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     store.settle(claim, job, 'deferred');
     if (!watch) triedThisRun.add(job.id);
   };
-  let pauseUntil = 0;
   let bucket: TokenBucket | undefined;
   const rate: RateLimit | undefined = options.ratePerSecond ? { perSecond: options.ratePerSecond, burst: 1 } : undefined;
   if (rate) bucket = createBucket(rate, clock.now());
 
   const total = (): number => done + inFlight + Math.max(0, list.length - index);
   const emit = (e: Omit<DrainEvent, 'done' | 'total'>): void => options.onEvent?.({ ...e, done, total: total() });
+  const pause = createPauseControl({
+    clock,
+    stop,
+    watch,
+    concurrency,
+    maxPauseMs,
+    unreachablePauseMs: policy.minBackoffMs,
+    onPause: (until) => emit({ type: 'pause', until }),
+    onStop: (reason, until) => {
+      summary.stopped = reason;
+      if (until !== undefined) summary.pausedUntil = iso(until);
+    },
+  });
 
   const recoverNow = (): void => {
     lastRecoverAt = clock.now();
@@ -215,44 +228,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       bucket = r.bucket;
       if (r.waitMs > 0) await clock.sleep(r.waitMs, stop.signal);
     }
-    while (!stop.signal.aborted && pauseUntil > clock.now()) await clock.sleep(pauseUntil - clock.now(), stop.signal);
-    return !stop.signal.aborted;
-  };
-
-  // The provider cannot be reached at all (refused, timed out, no answer): after a few such
-  // failures in a row, trying every other job would only burn its attempts and fsync a deferral
-  // each (Postfix marks the destination dead the same way). A one-shot drain stops and leaves the
-  // rest queued; a watching drain pauses for the minimum backoff.
-  let unreachableRun = 0;
-  const noteFailure = (err: unknown, now: number): void => {
-    const unreachable = err instanceof DeliveryError ? err.reply.responseCode === undefined && err.reply.status === undefined && err.kind === 'transient' : true;
-    if (!unreachable) {
-      unreachableRun = 0;
-      return;
-    }
-    unreachableRun += 1;
-    if (unreachableRun < Math.max(3, concurrency)) return;
-    unreachableRun = 0;
-    if (!watch) {
-      summary.stopped = 'unreachable';
-      stop.abort();
-    } else if (now + policy.minBackoffMs > pauseUntil) {
-      pauseUntil = now + policy.minBackoffMs;
-      emit({ type: 'pause', until: pauseUntil });
-    }
-  };
-
-  // The provider asked us to wait (429 reset, SMTP 421): pause all sending until then; a one-shot
-  // drain facing a long pause stops and says when to come back.
-  const onBackpressure = (until: number, retryAfterMs: number): void => {
-    if (until <= pauseUntil) return;
-    pauseUntil = until;
-    emit({ type: 'pause', until });
-    if (!watch && retryAfterMs > maxPauseMs) {
-      summary.pausedUntil = iso(until);
-      summary.stopped = 'backpressure';
-      stop.abort();
-    }
+    return pause.wait();
   };
 
   const settle = (outcome: Outcome, id: string | undefined): void => {
@@ -314,15 +290,15 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     } catch (err) {
       const now = clock.now();
       const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);
-      if (backpressure) onBackpressure(backpressure.until, backpressure.retryAfterMs);
-      else noteFailure(err, now);
+      if (backpressure) pause.backpressure(backpressure.until, backpressure.retryAfterMs);
+      else pause.failure(err, now);
       if (decision.action === 'dead') return toDead(claim, job, decision.reason, decision.error);
       deferredNow(claim, job);
       if (backpressure) summary.backpressure += 1;
       settle('deferred', job.id);
       return;
     }
-    unreachableRun = 0;
+    pause.success();
     store.complete(claim);
     settle('delivered', job.id);
   };

@@ -24,10 +24,11 @@
 import { connect as netConnect } from 'node:net';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job as BullJob, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AuthError, DataError, DeliveryError, ExitCode, MailctlError, TemporaryError, UnavailableError } from '../../errors.js';
+import { AuthError, DataError, ExitCode, MailctlError, TemporaryError, UnavailableError } from '../../errors.js';
 import type { OutgoingMessage } from '../../message/types.js';
 import type { BackendDrainOptions, ExportedJob, SpoolBackend } from '../backend.js';
 import { decideAfterFailure } from '../after-failure.js';
+import { createPauseControl } from '../pause.js';
 import type { DrainEvent, DrainSummary, Outcome } from '../drain.js';
 import { parseJob, timeOfId, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
 import type { ListedJob, SpoolStatus } from '../manage.js';
@@ -486,10 +487,21 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
   let done = 0;
   let inFlight = 0;
   let waiting = 0;
-  let pauseUntil = 0;
   let fatal: unknown;
-  let unreachableRun = 0;
   const emit = (e: Omit<DrainEvent, 'done' | 'total'>): void => options.onEvent?.({ ...e, done, total: done + inFlight + waiting });
+  const pause = createPauseControl({
+    clock,
+    stop,
+    watch,
+    concurrency,
+    maxPauseMs,
+    unreachablePauseMs: policy.minBackoffMs,
+    onPause: (until) => emit({ type: 'pause', until }),
+    onStop: (reason, until) => {
+      summary.stopped = reason;
+      if (until !== undefined) summary.pausedUntil = iso(until);
+    },
+  });
   const settle = (outcome: Outcome, id: string | undefined): void => {
     done += 1;
     if (outcome !== 'released') summary[outcome] += 1;
@@ -497,41 +509,8 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
     emit({ type: 'settled', outcome, id });
   };
 
-  // The provider asked us to wait (429 reset, SMTP 421): pause this drainer's sending until then.
-  const onBackpressure = (until: number, retryAfterMs: number): void => {
-    if (until <= pauseUntil) return;
-    pauseUntil = until;
-    emit({ type: 'pause', until });
-    if (!watch && retryAfterMs > maxPauseMs) {
-      summary.pausedUntil = iso(until);
-      summary.stopped = 'backpressure';
-      stop.abort();
-    }
-  };
-
-  const noteFailure = (err: unknown, now: number): void => {
-    const unreach = err instanceof DeliveryError ? err.reply.responseCode === undefined && err.reply.status === undefined && err.kind === 'transient' : true;
-    if (!unreach) {
-      unreachableRun = 0;
-      return;
-    }
-    unreachableRun += 1;
-    if (unreachableRun < Math.max(3, concurrency)) return;
-    unreachableRun = 0;
-    if (!watch) {
-      summary.stopped = 'unreachable';
-      stop.abort();
-    } else if (now + policy.minBackoffMs > pauseUntil) {
-      pauseUntil = now + policy.minBackoffMs;
-      emit({ type: 'pause', until: pauseUntil });
-    }
-  };
-
   /** Waits out a provider pause; false when stopped meanwhile. */
-  const gate = async (): Promise<boolean> => {
-    while (!stop.signal.aborted && pauseUntil > clock.now()) await clock.sleep(pauseUntil - clock.now(), stop.signal);
-    return !stop.signal.aborted;
-  };
+  const gate = (): Promise<boolean> => pause.wait();
 
   const defer = async (bull: BullJob, token: string, job: Job, at: number): Promise<never> => {
     await bull.updateData(job);
@@ -594,14 +573,14 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
     } catch (err) {
       const now = clock.now();
       const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);
-      if (backpressure) onBackpressure(backpressure.until, backpressure.retryAfterMs);
-      else noteFailure(err, now);
+      if (backpressure) pause.backpressure(backpressure.until, backpressure.retryAfterMs);
+      else pause.failure(err, now);
       if (decision.action === 'dead') return kill(bull, job, decision.reason, decision.error);
       if (backpressure) summary.backpressure += 1;
       settle('deferred', job.id);
       return defer(bull, token, job, decision.at);
     }
-    unreachableRun = 0;
+    pause.success();
     settle('delivered', job.id);
   };
 
@@ -688,7 +667,6 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
   summary.durationMs = clock.now() - started;
   return summary;
 }
-
 
 /**
  * `verify-config --connect` with a Redis spool: reach Redis, then check the persistence the
