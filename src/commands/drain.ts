@@ -1,12 +1,12 @@
 /** `mailctl drain`: deliver every due job of the spool; with --watch, keep going until a signal. */
-import { assertUsable, parseRate } from '../config/index.js';
+import { assertUsable, parseRate, redact, secretsOf } from '../config/index.js';
 import { MailctlError, UnavailableError } from '../errors.js';
 import { createDrainReporter, summaryLine } from '../output/progress.js';
 import { createProvider, senderFor } from '../providers/index.js';
 import type { Provider } from '../providers/types.js';
 import { openSpool } from '../spool/backend.js';
 import { createPrepare } from '../spool/prepare.js';
-import { flagsOf, loadCommandConfig, type CommandContext } from './shared.js';
+import { flagsOf, loadCommandConfig, printWarnings, type CommandContext } from './shared.js';
 
 export interface DrainCommandOptions {
   spool?: string | undefined;
@@ -19,17 +19,17 @@ export interface DrainCommandOptions {
 }
 
 export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promise<number> {
-  const config = assertUsable(
-    await loadCommandConfig(
-      ctx,
-      flagsOf([
-        ['spool.dir', opts.spool, '--spool'],
-        ['drain.concurrency', opts.concurrency, '--concurrency'],
-        ['retry.maxAttempts', opts.maxAttempts, '--max-attempts'],
-        ['drain.rate', opts.rate, '--rate'],
-      ]),
-    ),
+  const loaded = await loadCommandConfig(
+    ctx,
+    flagsOf([
+      ['spool.dir', opts.spool, '--spool'],
+      ['drain.concurrency', opts.concurrency, '--concurrency'],
+      ['retry.maxAttempts', opts.maxAttempts, '--max-attempts'],
+      ['drain.rate', opts.rate, '--rate'],
+    ]),
   );
+  const config = assertUsable(loaded);
+  printWarnings(loaded, ctx);
   const v = config.values;
   const defaultFrom = senderFor(config);
   const backend = await openSpool(config, ctx.cwd);
@@ -73,6 +73,10 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
     await backend.close().catch(() => {});
   }
   ctx.io.out(opts.json ? `${JSON.stringify(summary)}\n` : summaryLine(summary));
+  // Jobs deferred or dead: say why, so that the operator need not open a job file to find out.
+  if (summary.lastError && (summary.deferred > 0 || summary.dead > 0)) {
+    ctx.io.err(`${redact(`mailctl: drain: last delivery error: ${summary.lastError}`, secretsOf(config))}\nhint: \`mailctl queue list --state deferred --json\` shows each job's history\n`);
+  }
   return 0;
 }
 export type { CommandContext };

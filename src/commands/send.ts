@@ -13,7 +13,7 @@ import { composeMessage } from '../message/compose.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { Delivery } from '../providers/types.js';
 import { createChalk } from '../output/style.js';
-import { loadCommandConfig, readVars, type CommandContext, type MessageOptions } from './shared.js';
+import { loadCommandConfig, printWarnings, readVars, type CommandContext, type MessageOptions } from './shared.js';
 
 export interface SendCommandOptions extends MessageOptions {
   to: string;
@@ -40,7 +40,7 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
   const secrets = secretsOf(config);
   const out = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
   const err = (text: string): void => ctx.io.err(`${redact(text, secrets)}\n`);
-  for (const p of problems.filter((x) => x.severity === 'warning')) err(`mailctl: warning: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`);
+  printWarnings(loaded, ctx, problems);
 
   const mailType = config.values.mailType ?? 'file';
   const vars = await readVars(opts, ctx.cwd);

@@ -34,6 +34,12 @@ export function errorOf(err: unknown, at: string): ClassifiedError {
   return { at, message: err instanceof Error ? err.message : String(err), kind: 'transient', backpressure: false, retryAfterMs: undefined };
 }
 
+/** One line for the operator: our message, then the provider's own words when it said any. */
+export function describeError(error: JobError | undefined): string | undefined {
+  if (!error) return undefined;
+  return error.reply && !error.message.includes(error.reply) ? `${error.message} (${error.provider ?? 'provider'} said: ${error.reply})` : error.message;
+}
+
 /** Appends to the job's history, keeping the last HISTORY_LIMIT attempts. */
 export function record(job: Job, entry: AttemptRecord): void {
   job.history.push(entry);

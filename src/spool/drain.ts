@@ -12,7 +12,7 @@ import { ExitCode, MailctlError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { Provider } from '../providers/types.js';
 import type { RetryPolicy } from './backoff.js';
-import { decideAfterFailure } from './after-failure.js';
+import { decideAfterFailure, describeError } from './after-failure.js';
 import { createPauseControl } from './pause.js';
 import { idOfName, parseJob, type DeadReason, type Job, type JobError } from './job.js';
 import { createBucket, reserve, type RateLimit, type TokenBucket } from './rate.js';
@@ -51,6 +51,8 @@ export interface DrainSummary {
   pausedUntil?: string | undefined;
   /** Why a one-shot drain stopped before the spool was empty. */
   stopped?: 'backpressure' | 'unreachable' | undefined;
+  /** The last failed attempt's error (provider's words included), when any attempt failed. */
+  lastError?: string | undefined;
 }
 
 export interface DrainOptions {
@@ -290,6 +292,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     } catch (err) {
       const now = clock.now();
       const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);
+      summary.lastError = describeError(job.lastError);
       if (backpressure) pause.backpressure(backpressure.until, backpressure.retryAfterMs);
       else pause.failure(err, now);
       if (decision.action === 'dead') return toDead(claim, job, decision.reason, decision.error);

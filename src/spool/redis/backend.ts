@@ -27,7 +27,7 @@ import { Redis } from 'ioredis';
 import { AuthError, DataError, ExitCode, MailctlError, TemporaryError, UnavailableError } from '../../errors.js';
 import type { OutgoingMessage } from '../../message/types.js';
 import type { BackendDrainOptions, ExportedJob, SpoolBackend } from '../backend.js';
-import { decideAfterFailure } from '../after-failure.js';
+import { decideAfterFailure, describeError } from '../after-failure.js';
 import { createPauseControl } from '../pause.js';
 import type { DrainEvent, DrainSummary, Outcome } from '../drain.js';
 import { parseJob, timeOfId, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
@@ -573,6 +573,7 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
     } catch (err) {
       const now = clock.now();
       const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);
+      summary.lastError = describeError(job.lastError);
       if (backpressure) pause.backpressure(backpressure.until, backpressure.retryAfterMs);
       else pause.failure(err, now);
       if (decision.action === 'dead') return kill(bull, job, decision.reason, decision.error);
