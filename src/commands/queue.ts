@@ -10,7 +10,7 @@ import { openSpool, type SpoolBackend } from '../spool/backend.js';
 import type { SpoolStatus } from '../spool/manage.js';
 import { alertTime, decideMonitor, MONITOR_STATE_FILE, nextMonitorState, parseMonitorState } from '../spool/monitor.js';
 import { createPrepare } from '../spool/prepare.js';
-import { flagsOf, loadCommandConfig, type CommandContext } from './shared.js';
+import { flagsOf, loadCommandConfig, printWarnings, type CommandContext } from './shared.js';
 
 interface SpoolOption {
   spool?: string | undefined;
@@ -174,6 +174,7 @@ export async function monitor(opts: MonitorOptions, ctx: CommandContext): Promis
     ]),
   );
   const config = assertUsable(loaded);
+  printWarnings(loaded, ctx);
   const v = config.values;
   const recipients = [...(v['monitor.alertEmails'] ?? [])];
   if (recipients.length === 0) throw new UsageError('no alert recipients', { hint: 'pass --alert-to a@example.com,b@example.com or set QUEUE_MONITOR_ALERT_EMAILS' });

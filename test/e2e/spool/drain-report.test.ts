@@ -47,4 +47,11 @@ describe('mailctl drain reports why', () => {
       await ok.close();
     }
   });
+
+  it('queue monitor, which mails too, warns about unverified certificates', async () => {
+    const env = { MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>', SMTP_TLS_VERIFY: 'false' };
+    const r = await runCli(['queue', 'monitor', '--threshold', '5', '--alert-to', 'ops@example.com'], { env });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('mailctl: warning: SMTP_TLS_VERIFY=false');
+  });
 });
