@@ -9,6 +9,7 @@
 // The sink is a minimal SMTP responder in a child process (smtp-server tops out near 10k msg/s
 // and would share our CPU); it accepts everything and keeps nothing.
 // Usage: node --expose-gc bench/drain.bench.js [N=2000] [BIG=100000]
+import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,37 +39,8 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const mb = (b) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 
 // --- the sink --------------------------------------------------------------------------------
-const SINK = `
-const net = require('node:net');
-let count = 0;
-const server = net.createServer((s) => {
-  s.setNoDelay(true);
-  let data = false, buf = '';
-  s.write('220 sink ESMTP\\r\\n');
-  s.on('data', (chunk) => {
-    buf += chunk.toString('latin1');
-    for (;;) {
-      if (data) {
-        const end = buf.indexOf('\\r\\n.\\r\\n');
-        if (end < 0) { if (buf.length > 8) buf = buf.slice(-8); return; }
-        buf = buf.slice(end + 5); data = false; count++; s.write('250 2.0.0 Ok: queued\\r\\n');
-        continue;
-      }
-      const nl = buf.indexOf('\\r\\n');
-      if (nl < 0) return;
-      const line = buf.slice(0, nl).toUpperCase(); buf = buf.slice(nl + 2);
-      if (line.startsWith('EHLO')) s.write('250-sink\\r\\n250-PIPELINING\\r\\n250-8BITMIME\\r\\n250 SMTPUTF8\\r\\n');
-      else if (line.startsWith('DATA')) { data = true; s.write('354 go ahead\\r\\n'); }
-      else if (line.startsWith('QUIT')) { s.end('221 bye\\r\\n'); return; }
-      else s.write('250 2.0.0 Ok\\r\\n');
-    }
-  });
-  s.on('error', () => {});
-});
-server.listen(0, '127.0.0.1', () => process.send(server.address().port));
-process.on('message', (m) => { if (m === 'count') process.send({ count }); });
-`;
-const sink = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const SINK = fileURLToPath(new URL('./smtp-sink.cjs', import.meta.url));
+const sink = spawn(process.execPath, [SINK], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const port = await new Promise((resolve) => sink.once('message', resolve));
 
 const { config } = await loadConfig({

@@ -27,34 +27,7 @@ if (spawnSync('redis-server', ['--version']).status !== 0) {
   process.exit(0);
 }
 
-const SINK = `
-const net = require('node:net');
-const server = net.createServer((s) => {
-  s.setNoDelay(true);
-  let data = false, buf = '';
-  s.write('220 sink ESMTP\\r\\n');
-  s.on('data', (chunk) => {
-    buf += chunk.toString('latin1');
-    for (;;) {
-      if (data) {
-        const end = buf.indexOf('\\r\\n.\\r\\n');
-        if (end < 0) { if (buf.length > 8) buf = buf.slice(-8); return; }
-        buf = buf.slice(end + 5); data = false; s.write('250 2.0.0 Ok: queued\\r\\n');
-        continue;
-      }
-      const nl = buf.indexOf('\\r\\n');
-      if (nl < 0) return;
-      const line = buf.slice(0, nl).toUpperCase(); buf = buf.slice(nl + 2);
-      if (line.startsWith('EHLO')) s.write('250-sink\\r\\n250-PIPELINING\\r\\n250-8BITMIME\\r\\n250 SMTPUTF8\\r\\n');
-      else if (line.startsWith('DATA')) { data = true; s.write('354 go ahead\\r\\n'); }
-      else if (line.startsWith('QUIT')) { s.end('221 bye\\r\\n'); return; }
-      else s.write('250 2.0.0 Ok\\r\\n');
-    }
-  });
-  s.on('error', () => {});
-});
-server.listen(0, '127.0.0.1', () => process.send(server.address().port));
-`;
+const SINK = fileURLToPath(new URL('./smtp-sink.cjs', import.meta.url));
 
 async function freePort() {
   return new Promise((resolve) => {
@@ -79,7 +52,7 @@ async function waitForPort(port) {
   throw new Error('redis-server did not start');
 }
 
-const sink = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const sink = spawn(process.execPath, [SINK], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const smtpPort = await new Promise((resolve) => sink.once('message', resolve));
 const redisPort = await freePort();
 const redisDir = mkdtempSync(join(tmpdir(), 'mailctl-bench-redis-'));
