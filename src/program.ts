@@ -7,6 +7,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { AppContext, GlobalOptions } from './context.js';
+import { parseRate } from './config/validate.js';
 import { ExitCode, UsageError } from './errors.js';
 import type { CommandContext } from './commands/shared.js';
 
@@ -23,6 +24,11 @@ function parsePositiveInt(name: string) {
 function parseListenPort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('--port takes a port number from 0 (a free one) to 65535.');
   return Number(value);
+}
+
+function parseRateOption(value: string): string {
+  if (parseRate(value) === undefined) throw new InvalidArgumentError('write it as N/s, N/m or N/h, e.g. 10/s.');
+  return value;
 }
 
 function collectVar(value: string, previous: [string, string][] = []): [string, string][] {
@@ -132,7 +138,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
     .option('--concurrency <n>', 'deliveries in flight at once (MAILCTL_CONCURRENCY)', parsePositiveInt('--concurrency'))
     .option('--max-attempts <n>', 'attempts before a job goes to dead (MAILCTL_MAX_ATTEMPTS)', parsePositiveInt('--max-attempts'))
-    .option('--rate <n/s>', 'global rate limit, e.g. 10/s or 600/m (MAILCTL_RATE)')
+    .option('--rate <n/s>', 'global rate limit, e.g. 10/s or 600/m (MAILCTL_RATE)', parseRateOption)
     .option('--flush', 'also try deferred jobs whose next attempt is not due yet (as postqueue -f)')
     .option('--watch', 'keep delivering new jobs until SIGINT or SIGTERM')
     .option('--json', 'print the summary as JSON')

@@ -33,7 +33,7 @@ export async function run(type: string | undefined, opts: PreviewOptions, ctx: C
 
   const vars = await readVars(opts, ctx.cwd);
   const rendered = renderEmail({ type, lang: opts.lang, vars, branding, useSamples: true });
-  for (const w of rendered.warnings) ctx.io.err(`warning: ${w}\n`);
+  for (const w of rendered.warnings) ctx.io.err(`mailctl: warning: ${w}\n`);
 
   const format = opts.format ?? 'html';
   let output: string;

@@ -130,6 +130,7 @@ describe('usage errors and the error model', () => {
     [['verify-config', '--bogus']],
     [['send']],
     [['drain', '--concurrency', 'zero']],
+    [['drain', '--rate', 'fast']],
   ])('%j exits 64 with one clear line and no stack', async (args) => {
     const r = await runCli(args);
     expect(r.exitCode).toBe(64);
