@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, tempDir } from '../../helpers/cli.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { refusedPort, startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.js';
+import { mulberry32 } from '../../helpers/random.js';
 
 const FROM = 'App <app@example.com>';
 let redis: TestRedis;
@@ -83,16 +84,6 @@ function idsInRedis(queue: string): Set<string> {
 }
 
 const messageIds = (smtp: TestSmtpServer): string[] => smtp.messages.map((m) => /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(m.raw.toString('latin1'))?.[1] ?? '?');
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('Redis spool guarantees', () => {
   const SEED = 20261202;

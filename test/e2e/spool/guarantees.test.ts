@@ -17,6 +17,7 @@ import { enqueueJob } from '../../../src/spool/enqueue.js';
 import { idOfName } from '../../../src/spool/job.js';
 import { BIN, tempDir } from '../../helpers/cli.js';
 import { startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.js';
+import { mulberry32 } from '../../helpers/random.js';
 
 const FROM = 'App <app@example.com>';
 
@@ -89,16 +90,6 @@ function messageIds(smtp: TestSmtpServer): string[] {
 }
 
 /** A small seeded PRNG, so that a failing round can be replayed (the seed is in the test name). */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const servers: TestSmtpServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.close();
