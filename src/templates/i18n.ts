@@ -32,6 +32,8 @@ interface Entry {
   deps: unknown[];
   /** `exists()` answers, per `ns:key`: resources of an entry never change (a change makes a new entry). */
   known: Map<string, boolean>;
+  /** Results of strings without a `{{…}}` placeholder, per mode and `ns:key`: they never vary. */
+  fixed: Map<string, string | null>;
   html: i18n;
   text: i18n;
   collector: { missing: Set<string> | undefined };
@@ -81,13 +83,23 @@ export function createTranslator(lang: string, resources: Resources, fallback: {
     entry = {
       deps,
       known: new Map(),
+      fixed: new Map(),
       collector,
       html: makeInstance(lang, store, namespaces, fallbackLang, true, collector),
       text: makeInstance(lang, store, namespaces, fallbackLang, false, collector),
     };
     cache.set(key, entry);
   }
-  const { html, text, collector, known } = entry;
+  const { html, text, collector, known, fixed } = entry;
+  const translate = (instance: i18n, ns: string, k: string, values: Record<string, string>, into: Set<string>): string => {
+    collector.missing = into;
+    try {
+      // nest: false: locale strings never use $t(…) nesting; no value or string can pull in another key.
+      return instance.t(k, { ns, replace: values, nest: false }) as string;
+    } finally {
+      collector.missing = undefined;
+    }
+  };
   const missing = new Set<string>();
   return {
     missing,
@@ -101,13 +113,19 @@ export function createTranslator(lang: string, resources: Resources, fallback: {
       return yes;
     },
     t(ns, k, values, mode) {
-      collector.missing = missing;
-      try {
-        // nest: false: locale strings never use $t(…) nesting; no value or string can pull in another key.
-        return (mode === 'html' ? html : text).t(k, { ns, replace: values, nest: false }) as string;
-      } finally {
-        collector.missing = undefined;
+      const instance = mode === 'html' ? html : text;
+      // Most strings of a template have no placeholder: translated once per entry, then reused
+      // (i18next's t() is most of a render's cost). A string is fixed when, given no values at
+      // all, no placeholder reported itself missing.
+      const id = `${mode}\u0000${ns}:${k}`;
+      let result = fixed.get(id);
+      if (result === undefined) {
+        const probe = new Set<string>();
+        const out = translate(instance, ns, k, Object.create(null) as Record<string, string>, probe);
+        result = probe.size === 0 ? out : null;
+        fixed.set(id, result);
       }
+      return result ?? translate(instance, ns, k, values, missing);
     },
   };
 }

@@ -27,16 +27,23 @@ export interface ResolvedLanguage {
   warning: string | undefined;
 }
 
+/** Canonical forms of tags seen (a drain asks for the same few on every job; Intl is slow). */
+const canonicalTags = new Map<string, string>();
+
 /** Throws UsageError (64) unless `tag` is a well-formed language tag. Returns its canonical form. */
 export function assertLanguageTag(tag: string): string {
+  const known = canonicalTags.get(tag);
+  if (known !== undefined) return known;
   if (!TAG_SHAPE.test(tag)) throw notATag(tag);
+  let canonical: string | undefined;
   try {
-    const [canonical] = Intl.getCanonicalLocales(tag);
-    if (canonical === undefined) throw notATag(tag);
-    return canonical;
+    [canonical] = Intl.getCanonicalLocales(tag);
   } catch {
     throw notATag(tag);
   }
+  if (canonical === undefined) throw notATag(tag);
+  if (canonicalTags.size < 256) canonicalTags.set(tag, canonical);
+  return canonical;
 }
 
 function notATag(tag: string): UsageError {
