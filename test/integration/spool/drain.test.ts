@@ -35,6 +35,7 @@ afterAll(async () => {
 describe('drain', () => {
   it('delivers every due job, codes before notifications, and empties the spool', async () => {
     const { smtp, h } = await setup();
+    expect(h.store.deletesInBackground).toBe(false);
     await enqueue(h.store, h.config, h.clock, { type: 'change-email-completed', to: 'late@example.com', vars: { email: 'late@example.com' } });
     h.clock.advance(1);
     await enqueue(h.store, h.config, h.clock, { to: 'first@example.com' });
@@ -42,6 +43,26 @@ describe('drain', () => {
     expect(s).toMatchObject({ delivered: 2, deferred: 0, dead: 0, corrupt: 0, expired: 0 });
     expect(smtp.messages.map((m) => m.to[0])).toEqual(['first@example.com', 'late@example.com']);
     for (const dir of Object.values(h.store.dirs)) expect(countFiles(dir)).toBe(0);
+  });
+
+  it('on a disk with slow unlinks, deletes delivered jobs off the event loop, via done/, and loses none', async () => {
+    const smtp = await startSmtpServer();
+    servers.push(smtp);
+    // every unlink counts as slow: after three the store switches to done/ + background deletion
+    const h = await harness(smtp.port, { slowUnlinkMs: -1 });
+    harnesses.push(h);
+    for (let i = 0; i < 8; i++) await enqueue(h.store, h.config, h.clock, { to: `u${i}@example.com` });
+    const s = await h.run();
+    expect(s.delivered).toBe(8);
+    expect(h.store.deletesInBackground).toBe(true);
+    expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `u${i}@example.com`).sort());
+    expect(countFiles(h.store.done)).toBe(0);
+    for (const dir of Object.values(h.store.dirs)) expect(countFiles(dir)).toBe(0);
+    // a delivered job left in done/ by a crash is deleted by the next drain, never sent again
+    writeFileSync(join(h.store.done, '4242@test-host~left.json'), '{}');
+    expect((await h.run({ isAlive: () => false })).delivered).toBe(0);
+    expect(countFiles(h.store.done)).toBe(0);
+    expect(smtp.messages).toHaveLength(8);
   });
 
   it('transient failure: deferred with backoff and history, then delivered with the same Message-ID', async () => {

@@ -67,8 +67,8 @@ export function fakeClock(start = Date.UTC(2026, 11, 1, 21, 0, 0)): FakeClock {
   };
 }
 
-export function tempSpool(): FileSpool {
-  const store = new FileSpool(join(mkdtempSync(join(tmpdir(), 'mailctl-spool-')), 'spool'));
+export function tempSpool(options: { slowUnlinkMs?: number } = {}): FileSpool {
+  const store = new FileSpool(join(mkdtempSync(join(tmpdir(), 'mailctl-spool-')), 'spool'), options);
   store.ensure();
   return store;
 }
@@ -98,8 +98,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(port: number, opts: { clock?: FakeClock; env?: Record<string, string> } = {}): Promise<Harness> {
-  const store = tempSpool();
+export async function harness(port: number, opts: { clock?: FakeClock; env?: Record<string, string>; slowUnlinkMs?: number } = {}): Promise<Harness> {
+  const store = tempSpool({ slowUnlinkMs: opts.slowUnlinkMs });
   const config = await smtpConfig(port, opts.env);
   const clock = opts.clock ?? fakeClock();
   const provider = await createProvider(config, { cwd: tmpdir(), clock, pool: true });
