@@ -17,7 +17,7 @@
  * they are about 5x cheaper than fs/promises, and each is a single short system call. A delivered
  * job is unlinked at once (about 0.05 ms of CPU here). On a disk where deleting a file whose
  * blocks were fsynced is slow (a virtual disk that discards freed blocks has taken 2.5 ms), the
- * first slow unlink switches the store to renaming delivered jobs into done/ (one cheap rename:
+ * store switches, once slow unlinks clearly outnumber fast ones, to renaming delivered jobs into done/ (one cheap rename:
  * they can no longer be recovered and sent again) and unlinking them off the event loop.
  */
 import {
@@ -113,7 +113,7 @@ export class FileSpool {
   readonly done: string;
   readonly dirs: Readonly<Record<JobState, string>>;
 
-  /** An unlink slower than this counts as slow; after three, deletions move off the event loop. */
+  /** An unlink slower than this counts as slow (see complete()). */
   private readonly slowUnlinkMs: number;
 
   constructor(root: string, options: { slowUnlinkMs?: number } = {}) {
@@ -213,21 +213,24 @@ export class FileSpool {
     return readFileSync(claim.path, 'utf8');
   }
 
+  /** Slow unlinks minus fast ones (never below 0): a disk that is slow, not a noisy moment. */
   private slowUnlinks = 0;
+  private static readonly SLOW_UNLINKS = 8;
 
   /** Whether delivered jobs now go through done/ (this disk's unlinks were slow). */
   get deletesInBackground(): boolean {
-    return this.slowUnlinks >= 3;
+    return this.slowUnlinks >= FileSpool.SLOW_UNLINKS;
   }
 
   /** Delivered: the job leaves the spool (unlinked, or renamed into done/ and deleted later). */
   complete(claim: Claim): void {
     try {
-      // Three, not one: a single slow call may be the scheduler on a busy machine, not the disk.
+      // Slow calls must outnumber fast ones by 8: a busy machine's scheduler can make any single
+      // call slow, a disk that discards freed blocks makes every one of them slow.
       if (!this.deletesInBackground) {
         const t0 = performance.now();
         unlinkSync(claim.path);
-        if (performance.now() - t0 > this.slowUnlinkMs) this.slowUnlinks += 1;
+        this.slowUnlinks = performance.now() - t0 > this.slowUnlinkMs ? this.slowUnlinks + 1 : Math.max(0, this.slowUnlinks - 1);
         return;
       }
       const dest = join(this.done, claim.path.slice(claim.path.lastIndexOf('/') + 1));

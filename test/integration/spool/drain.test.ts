@@ -48,21 +48,21 @@ describe('drain', () => {
   it('on a disk with slow unlinks, deletes delivered jobs off the event loop, via done/, and loses none', async () => {
     const smtp = await startSmtpServer();
     servers.push(smtp);
-    // every unlink counts as slow: after three the store switches to done/ + background deletion
+    // every unlink counts as slow: after eight the store switches to done/ + background deletion
     const h = await harness(smtp.port, { slowUnlinkMs: -1 });
     harnesses.push(h);
-    for (let i = 0; i < 8; i++) await enqueue(h.store, h.config, h.clock, { to: `u${i}@example.com` });
+    for (let i = 0; i < 12; i++) await enqueue(h.store, h.config, h.clock, { to: `u${i}@example.com` });
     const s = await h.run();
-    expect(s.delivered).toBe(8);
+    expect(s.delivered).toBe(12);
     expect(h.store.deletesInBackground).toBe(true);
-    expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `u${i}@example.com`).sort());
+    expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `u${i}@example.com`).sort());
     expect(countFiles(h.store.done)).toBe(0);
     for (const dir of Object.values(h.store.dirs)) expect(countFiles(dir)).toBe(0);
     // a delivered job left in done/ by a crash is deleted by the next drain, never sent again
     writeFileSync(join(h.store.done, '4242@test-host~left.json'), '{}');
     expect((await h.run({ isAlive: () => false })).delivered).toBe(0);
     expect(countFiles(h.store.done)).toBe(0);
-    expect(smtp.messages).toHaveLength(8);
+    expect(smtp.messages).toHaveLength(12);
   });
 
   it('transient failure: deferred with backoff and history, then delivered with the same Message-ID', async () => {
