@@ -32,7 +32,7 @@ export async function run(type: string | undefined, opts: PreviewOptions, ctx: C
   }
 
   const vars = await readVars(opts, ctx.cwd);
-  const rendered = renderEmail({ type, lang: opts.lang, vars, branding, useSamples: true });
+  const rendered = renderEmail({ type, lang: opts.lang, vars, branding, useSamples: true, codeTtlMs: config.values['retry.codeTtl'] });
   for (const w of rendered.warnings) ctx.io.err(`mailctl: warning: ${w}\n`);
 
   const format = opts.format ?? 'html';

@@ -49,7 +49,7 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
   // variables take the type's sample values (said on stderr). Real providers refuse them (65).
   const useSamples = mailType === 'file';
   if (useSamples) for (const w of await sampleWarnings(type, vars)) err(`mailctl: warning: ${w}`);
-  const rendered = renderEmail({ type, lang: opts.lang, vars, branding: brandingFromConfig(config), useSamples });
+  const rendered = renderEmail({ type, lang: opts.lang, vars, branding: brandingFromConfig(config), useSamples, codeTtlMs: config.values['retry.codeTtl'] });
   for (const w of rendered.warnings) err(`mailctl: warning: ${w}`);
 
   const { senderFor, dkimOptionsFrom, createProvider } = await import('../providers/index.js');

@@ -309,4 +309,4 @@ export function getMailType(id: string): MailTypeDef | undefined {
 }
 
 /** Variables the renderer adds to every mail; callers never have to pass them. */
-export const INJECTED_VARIABLES = ['application_title', 'support_email'] as const;
+export const INJECTED_VARIABLES = ['application_title', 'support_email', 'code_validity'] as const;

@@ -30,6 +30,8 @@ export interface RenderRequest {
   branding: Branding;
   /** preview: fill missing variables (and a missing white-label title) from samples */
   useSamples?: boolean;
+  /** How long the code in this mail stays valid (MAILCTL_CODE_TTL, a job's expiry); default the type's own. */
+  codeTtlMs?: number | undefined;
 }
 
 export interface RenderedEmail {
@@ -96,6 +98,9 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   const brand = brandValues(req.branding, req.useSamples === true, warnings);
   // Null-prototype maps: a name such as `constructor` or `__proto__` is missing, not Object's own.
   const values: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, vars.strings, { application_title: brand.title, support_email: brand.supportEmail ?? '' });
+  // The mail states the validity that is really enforced, not a fixed "5 minutes" (reference W15).
+  const ttlMs = req.codeTtlMs ?? def.ttlMs;
+  if (ttlMs !== undefined) values.code_validity = validityText(lang, ttlMs);
 
   const namespaces = ['common', def.id];
   const fallbackLang = available.includes(DEFAULT_LANGUAGE) ? DEFAULT_LANGUAGE : lang;
@@ -169,6 +174,32 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   if (missing.size > 0) throw missingError(def, [...missing]);
 
   return { type: def.id, lang, subject, html, text, category: def.category, priority: def.priority, ttlMs: def.ttlMs, unsubscribable: def.category === 'notification' && def.security !== true, warnings };
+}
+
+const unitFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * A duration in the mail's language ("10 minutes", "1 hour", "10分钟"), in the largest whole unit;
+ * a duration between units is rounded down, so that a mail never promises more time than it has.
+ */
+export function validityText(lang: string, ms: number): string {
+  const units: [Intl.NumberFormatOptions['unit'] & string, number][] = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]];
+  let unit = 'second';
+  let amount = Math.max(1, Math.floor(ms / 1000));
+  for (const [name, size] of units) {
+    if (ms >= size && (ms % size === 0 || name === 'minute')) {
+      unit = name;
+      amount = Math.floor(ms / size);
+      break;
+    }
+  }
+  const key = `${lang}\u0000${unit}`;
+  let format = unitFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'long' });
+    unitFormats.set(key, format);
+  }
+  return format.format(amount);
 }
 
 function translate(tr: Translator, ns: string, key: string, values: Record<string, string>, mode: 'html' | 'text'): string {

@@ -31,6 +31,13 @@ describe('mailctl preview', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('states the code validity MAILCTL_CODE_TTL sets, not a fixed 5 minutes', async () => {
+    const r = await runCli(['preview', 'reset-password', '--format', 'text'], { env: { MAILCTL_CODE_TTL: '2h' } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('This code is valid for 2 hours.');
+    expect(r.stdout).not.toContain('5 minutes');
+  });
+
   it('--format json has type, lang, subject, html, text, category, priority, ttlMs', async () => {
     const r = await runCli(['preview', 'invite-member', '--format', 'json', '--lang', 'zh-CN']);
     expect(r.exitCode).toBe(0);

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../../helpers/cli.js';
 
@@ -58,6 +59,20 @@ describe('mailctl enqueue', () => {
 });
 
 describe('mailctl drain and queue (file provider)', () => {
+  it('a queued code states the validity it was queued with (--ttl, MAILCTL_CODE_TTL), in its language', async () => {
+    const cwd = tempDir();
+    let r = await runCli(['enqueue', 'email-code-login', '--to', 'a@example.com', '--var', 'code=111111', '--ttl', '15m'], { cwd });
+    expect(r.exitCode, r.stderr).toBe(0);
+    r = await runCli(['enqueue', 'email-code-login', '--to', 'b@example.com', '--var', 'code=222222', '--lang', 'zh-CN'], { cwd, env: { MAILCTL_CODE_TTL: '10m' } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    // drained later without MAILCTL_CODE_TTL: each job keeps the validity it was queued with
+    r = await runCli(['drain'], { cwd });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const bodies = await Promise.all(files(join(cwd, '.mailctl/outbox')).map(async (f) => (await simpleParser(readFileSync(join(cwd, '.mailctl/outbox', f)))).text ?? ''));
+    expect(bodies.find((t) => t.includes('111111'))).toContain('This code is valid for 15 minutes.');
+    expect(bodies.find((t) => t.includes('222222'))).toContain('验证码 10分钟内有效');
+  });
+
   it('drains to the outbox, prints the summary, and the queue commands manage what is left', async () => {
     const cwd = tempDir();
     const enq = async (...args: string[]) => {

@@ -4,7 +4,7 @@ import type { Config } from '../../../src/config/index.js';
 import { ConfigError, DataError, ExitCode, UsageError } from '../../../src/errors.js';
 import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { CHECK_BRANDS, DEFAULT_PRODUCT_PATTERN, unrenderedMarkers, visibleHtml } from '../../../src/templates/check.js';
-import { brandingFromConfig, renderEmail, type Branding, type RenderRequest } from '../../../src/templates/render.js';
+import { brandingFromConfig, renderEmail, validityText, type Branding, type RenderRequest } from '../../../src/templates/render.js';
 
 const DEFAULT: Branding = { whiteLabel: false };
 const WHITE: Branding = { whiteLabel: true, applicationTitle: 'Acme Cloud', logoUrl: 'https://cdn.example.com/acme.png', supportEmail: 'help@acme.example' };
@@ -195,5 +195,29 @@ describe('cached i18next instances are side-effect free', () => {
     // A missing variable is still caught after complete renders used the same instance.
     expect(thrown(() => renderEmail({ type: 'invite-member', lang: 'zh-CN', vars: { url: 'https://a.example', inviter_name: 'x' }, branding: DEFAULT }))).toBeInstanceOf(DataError);
     expect(render({ type: 'invite-member', lang: 'zh-CN', vars: { ...sample('invite-member'), inviter_name: 'First' } }).html).toBe(a1.html);
+  });
+});
+
+describe('the validity a code mail states', () => {
+  const text = (req: Partial<RenderRequest> & { type: string }) => render(req).text;
+  it('is the type\'s own TTL by default, in the mail\'s language', () => {
+    expect(text({ type: 'reset-password' })).toContain('This code is valid for 5 minutes.');
+    expect(text({ type: 'reset-password', lang: 'zh-CN' })).toContain('验证码 5分钟内有效');
+    expect(render({ type: 'email-code-login' }).html).toContain('This code is valid for 5 minutes.');
+  });
+
+  it('follows the TTL that is enforced (MAILCTL_CODE_TTL, a job\'s expiry)', () => {
+    expect(text({ type: 'email-code-login', codeTtlMs: 10 * 60_000 })).toContain('valid for 10 minutes.');
+    expect(text({ type: 'email-code-login', lang: 'zh-CN', codeTtlMs: 10 * 60_000 })).toContain('验证码 10分钟内有效');
+    expect(text({ type: 'change-email-old', codeTtlMs: 3_600_000 })).toContain('valid for 1 hour.');
+    expect(text({ type: 'change-email-old', codeTtlMs: 2 * 86_400_000 })).toContain('valid for 2 days.');
+  });
+
+  it('rounds down between units and never says 0', () => {
+    expect(validityText('en-US', 90_000)).toBe('1 minute');
+    expect(validityText('en-US', 90 * 60_000)).toBe('90 minutes');
+    expect(validityText('en-US', 30_000)).toBe('30 seconds');
+    expect(validityText('en-US', 1)).toBe('1 second');
+    expect(validityText('zh-CN', 2 * 3_600_000)).toBe('2小时');
   });
 });
