@@ -207,7 +207,9 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .command('check')
     .argument('<file>', 'an .eml file')
     .description('lint one message: structure, headers, DKIM, List-Unsubscribe, links')
+    .option('--type <type>', 'the mail type it is (e.g. reset-password): List-Unsubscribe is then checked against its category')
     .option('--json', 'print JSON')
+    .addHelpText('after', examples(['mailctl check .mailctl/outbox/*.eml', 'mailctl check message.eml --type change-email-completed --json', 'mailctl send reset-password --to me@example.com --dry-run --check']))
     .action(run(async (cmd) => (await import('./commands/check.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
 
   try {

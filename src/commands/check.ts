@@ -1,17 +1,22 @@
-/** `mailctl check FILE.eml [--json]`: lint one message (exit 0, or 65 when it has errors). */
+/** `mailctl check FILE.eml [--type TYPE] [--json]`: lint one message (exit 0, or 65 when it has errors). */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { redact, secretsOf } from '../config/index.js';
 import { UsageError } from '../errors.js';
+import { getMailType } from '../templates/catalog.js';
 import type { MessageReport } from '../dns/check-message.js';
 import { createChalk } from '../output/style.js';
 import { loadCommandConfig, type CommandContext } from './shared.js';
 
 export interface CheckOptions {
   json?: boolean;
+  /** The mail type, which a bare .eml does not say: settles whether List-Unsubscribe belongs. */
+  type?: string | undefined;
 }
 
 export async function run(file: string, opts: CheckOptions, ctx: CommandContext): Promise<number> {
+  const def = opts.type === undefined ? undefined : getMailType(opts.type);
+  if (opts.type !== undefined && !def) throw new UsageError(`unknown mail type ${JSON.stringify(opts.type)}`, { hint: 'run `mailctl templates list` to see every type' }, 'usage.type');
   const path = resolve(ctx.cwd, file);
   let raw: Buffer;
   try {
@@ -22,7 +27,8 @@ export async function run(file: string, opts: CheckOptions, ctx: CommandContext)
   // Only MAILCTL_DNS_SERVERS and the DKIM key matter here; other config problems do not stop a lint.
   const { config } = await loadCommandConfig(ctx);
   const { checkMessage, messageCheckDeps } = await import('../dns/check-message.js');
-  const report = await checkMessage(raw, await messageCheckDeps(config, ctx.cwd, ctx.clock));
+  const kind = def ? { category: def.category, unsubscribable: def.category === 'notification' && def.security !== true } : {};
+  const report = await checkMessage(raw, { ...(await messageCheckDeps(config, ctx.cwd, ctx.clock)), ...kind });
   const secrets = secretsOf(config);
   const print = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
 

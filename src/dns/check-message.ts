@@ -296,6 +296,9 @@ export async function checkMessage(raw: Buffer, deps: MessageCheckDeps): Promise
     });
     if (!covered) add('unsubscribe', 'error', 'List-Unsubscribe and List-Unsubscribe-Post are not covered by a DKIM signature; RFC 8058 §4 requires it, and Gmail ignores unsigned ones', 'sign both headers (mailctl\'s signer does when DKIM is configured)');
     else if (https && lup[0]?.trim() === 'List-Unsubscribe=One-Click') add('unsubscribe', 'ok', 'one-click List-Unsubscribe (RFC 8058), signed');
+    if (deps.category !== undefined && (deps.category !== 'notification' || deps.unsubscribable === false)) {
+      add('unsubscribe', 'warning', `List-Unsubscribe on ${deps.category === 'notification' ? 'a security notice' : `${deps.category} mail`}: nobody should be able to opt out of it`, 'send it without List-Unsubscribe (mailctl adds it to ordinary notifications only)');
+    }
   } else if (deps.category === 'notification' && deps.unsubscribable !== false) {
     add('unsubscribe', 'warning', 'a notification without List-Unsubscribe: Gmail and Yahoo expect one-click unsubscribe on mail people can opt out of', 'set MAIL_UNSUBSCRIBE_URL');
   } else {

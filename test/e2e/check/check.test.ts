@@ -31,6 +31,11 @@ beforeAll(async () => {
   writeFileSync(join(cwd, 'good.eml'), await buildMime(msg, { dkim: { domainName: 'good.example', keySelector: 'mail', privateKey: KEY.privatePem } }));
   writeFileSync(join(cwd, 'bad.eml'), await buildMime({ ...msg, subject: 'Hello {{name}}', html: '<p><a href="http://localhost:3000/reset">reset</a></p>' }));
   writeFileSync(join(cwd, 'dkim.pem'), KEY.privatePem);
+  const signed = { dkim: { domainName: 'good.example', keySelector: 'mail', privateKey: KEY.privatePem } };
+  writeFileSync(join(cwd, 'notice.eml'), await buildMime({ ...msg, subject: 'Your login email has been changed', type: 'change-email-completed', category: 'notification' }, signed));
+  const unsubscribe = { 'List-Unsubscribe': '<https://app.good.example/u?t=1>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  writeFileSync(join(cwd, 'code-unsub.eml'), await buildMime({ ...msg, headers: { ...msg.headers, ...unsubscribe } }, signed));
+  writeFileSync(join(cwd, 'digest.eml'), await buildMime({ ...msg, subject: 'Some documents were cleaned up', headers: { ...msg.headers } }, signed));
 });
 afterAll(async () => {
   await dns.close();
@@ -75,6 +80,30 @@ describe('mailctl check', () => {
     const r = await runCli(['--debug', 'check', 'good.eml'], { cwd, env: env() });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/^dns: TXT mail\._domainkey\.good\.example \(\d+ ms\) -> "v=DKIM1; k=rsa; p=MII/m);
+  });
+
+  it('--type settles List-Unsubscribe by the type\'s category', async () => {
+    // a bare .eml cannot say what it is: a missing List-Unsubscribe is only information
+    let r = await runCli(['check', 'digest.eml'], { cwd, env: env() });
+    expect(r.stdout).toMatch(/^  info +unsubscribe +no List-Unsubscribe: right for codes and security mail; notifications need one$/m);
+    // an ordinary notification needs one
+    r = await runCli(['check', 'digest.eml', '--type', 'document-clean-notify'], { cwd, env: env() });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^  warning unsubscribe +a notification without List-Unsubscribe/m);
+    // a security notice must not have one, and needs none
+    r = await runCli(['check', 'notice.eml', '--type', 'change-email-completed'], { cwd, env: env() });
+    expect(r.stdout).toMatch(/^  info +unsubscribe +no List-Unsubscribe \(right for a security notice\)$/m);
+    r = await runCli(['check', 'code-unsub.eml', '--type', 'reset-password'], { cwd, env: env() });
+    expect(r.stdout).toMatch(/^  warning unsubscribe +List-Unsubscribe on code mail: nobody should be able to opt out of it$/m);
+    r = await runCli(['check', 'code-unsub.eml'], { cwd, env: env() });
+    expect(r.stdout).not.toMatch(/opt out/);
+  });
+
+  it('an unknown --type is a usage error (64)', async () => {
+    const r = await runCli(['check', 'good.eml', '--type', 'reset-passwd'], { cwd, env: env() });
+    expect(r.exitCode).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^mailctl: unknown mail type "reset-passwd"\nhint: run `mailctl templates list`/);
   });
 
   it('a missing file is a usage error (64) with one sentence', async () => {
