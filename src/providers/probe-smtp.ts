@@ -287,7 +287,7 @@ export async function probeSmtp(config: Config, deps: ProbeDeps): Promise<ProbeR
   let wire: SmtpWire | undefined;
   try {
     const addresses = await rec.stage('resolve', s.server, async (stage) => {
-      const found = await resolveHost(s.server, s.connectTimeout, signal);
+      const found = await resolveHost(s.server, s.connectTimeout, signal, deps.lookup ?? ((host) => lookup(host, { all: true })));
       stage.reply = isIP(s.server) ? 'an IP address: no lookup' : found.join(', ');
       return found;
     });
@@ -400,7 +400,7 @@ function joinWarnings(a: string | undefined, b: string): string {
   return a ? `${a}; ${b}` : b;
 }
 
-async function resolveHost(host: string, timeoutMs: number, signal: AbortSignal): Promise<string[]> {
+async function resolveHost(host: string, timeoutMs: number, signal: AbortSignal, resolve: NonNullable<ProbeDeps['lookup']>): Promise<string[]> {
   if (isIP(host)) return [host];
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -410,7 +410,7 @@ async function resolveHost(host: string, timeoutMs: number, signal: AbortSignal)
       onAbort = () => reject(new ProbeFailure(ExitCode.TEMPFAIL, 'interrupted', undefined, 'interrupted'));
       signal.addEventListener('abort', onAbort, { once: true });
     });
-    const found = await Promise.race([lookup(host, { all: true }), bounded]);
+    const found = await Promise.race([resolve(host), bounded]);
     return found.map((a) => a.address);
   } catch (err) {
     if (err instanceof ProbeFailure) throw err;

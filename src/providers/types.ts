@@ -66,4 +66,6 @@ export interface ProbeDeps {
   cwd: string;
   /** The machine's host name: the EHLO name when SMTP_LOCAL_HOSTNAME is not set. */
   hostname?: string | undefined;
+  /** Resolves SMTP_SERVER to addresses. @defaultValue node:dns/promises `lookup(host, { all: true })` */
+  lookup?: ((host: string) => Promise<{ address: string }[]>) | undefined;
 }

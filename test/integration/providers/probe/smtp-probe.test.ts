@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../src/config/index.js';
 import { systemClock } from '../../../../src/context.js';
 import { probeProvider } from '../../../../src/providers/probe.js';
-import type { ProbeReport } from '../../../../src/providers/types.js';
+import type { ProbeDeps, ProbeReport } from '../../../../src/providers/types.js';
 import { tempDir } from '../../../helpers/cli.js';
 import {
   closedPort,
@@ -27,10 +27,10 @@ import {
 const cwd = tempDir('mailctl-probe-');
 const EHLO_NAME = 'mailer.example.net';
 
-async function probe(env: Record<string, string>, signal = new AbortController().signal, hostname = 'probe-host.example.net'): Promise<ProbeReport> {
+async function probe(env: Record<string, string>, signal = new AbortController().signal, hostname = 'probe-host.example.net', lookup?: ProbeDeps['lookup']): Promise<ProbeReport> {
   const { config, problems } = await loadConfig({ cwd, env: { MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', MAIL_DEFAULT_SEND_FROM: `Ops <${FROM}>`, ...env } });
   expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
-  return probeProvider(config, { clock: systemClock(), signal, cwd, hostname });
+  return probeProvider(config, { clock: systemClock(), signal, cwd, hostname, lookup });
 }
 
 const names = (r: ProbeReport): string[] => r.stages.map((s) => s.name);
@@ -138,6 +138,42 @@ describe('smtp probe: plain SMTP', () => {
     expect(names(r)).toEqual(['resolve', 'connect']);
     expect(failed(r)?.reply).toBe(`ECONNREFUSED 127.0.0.1:${port}`);
     expect(r.hint).toMatch(/check SMTP_PORT/);
+  });
+});
+
+describe('smtp probe: resolving SMTP_SERVER (an injected resolver, so the machine\'s DNS does not matter)', () => {
+  const resolver = (answer: (host: string) => Promise<{ address: string }[]>) => {
+    const asked: string[] = [];
+    return { asked, lookup: (host: string) => (asked.push(host), answer(host)) };
+  };
+  const dnsError = (code: string) => () => Promise.reject(Object.assign(new Error(`getaddrinfo ${code}`), { code }));
+
+  it('a name resolves, every address is shown, and the probe connects to it', async () => {
+    const r0 = resolver(async () => [{ address: '127.0.0.1' }, { address: '::1' }]);
+    const r = await probe({ SMTP_SERVER: 'smtp.example.net', SMTP_PORT: String(plain.port) }, undefined, undefined, r0.lookup);
+    expect(r0.asked).toEqual(['smtp.example.net']);
+    expect(stage(r, 'resolve')).toMatchObject({ ok: true, reply: '127.0.0.1, ::1' });
+    expect(stage(r, 'connect')?.reply).toMatch(/^connected to 127\.0\.0\.1:/);
+  });
+
+  it('a name that does not exist is 69 with a spelling hint (ENOTFOUND)', async () => {
+    const r = await probe({ SMTP_SERVER: 'smtp.example.invalid', SMTP_PORT: '25' }, undefined, undefined, dnsError('ENOTFOUND'));
+    expect(r).toMatchObject({ ok: false, exitCode: 69 });
+    expect(names(r)).toEqual(['resolve']);
+    expect(r.error).toBe('cannot resolve SMTP_SERVER smtp.example.invalid (ENOTFOUND)');
+    expect(r.hint).toMatch(/spelling of SMTP_SERVER/);
+  });
+
+  it('a resolver that cannot answer now is 75, temporary (EAI_AGAIN)', async () => {
+    const r = await probe({ SMTP_SERVER: 'smtp.example.net', SMTP_PORT: '25' }, undefined, undefined, dnsError('EAI_AGAIN'));
+    expect(r).toMatchObject({ ok: false, exitCode: 75 });
+    expect(r.hint).toMatch(/did not answer; try again/);
+  });
+
+  it('a resolver that never answers is 75 after SMTP_CONNECT_TIMEOUT', async () => {
+    const r = await probe({ SMTP_SERVER: 'smtp.example.net', SMTP_PORT: '25', SMTP_CONNECT_TIMEOUT: '200ms' }, undefined, undefined, () => new Promise(() => {}));
+    expect(r).toMatchObject({ ok: false, exitCode: 75 });
+    expect(r.error).toBe('resolving smtp.example.net took longer than 200 ms');
   });
 });
 
