@@ -44,7 +44,8 @@ function errnoChain(err: unknown): string[] {
     const o = cur as { code?: unknown; originalCode?: unknown; errno?: unknown; name?: unknown; timeoutType?: unknown };
     for (const v of [o.originalCode, o.code]) if (typeof v === 'string' && !codes.includes(v)) codes.push(v);
     if (o.name === 'TimeoutError' && !codes.includes('ETIMEDOUT')) codes.push('ETIMEDOUT');
-    if (o.name === 'AbortError' && !codes.includes('EABORT')) codes.push('EABORT');
+    // fetch's AbortError; axios (SendGrid's client) says CanceledError / ERR_CANCELED
+    if ((o.name === 'AbortError' || o.name === 'CanceledError') && !codes.includes('EABORT')) codes.push('EABORT');
     if (typeof o.timeoutType === 'string' && !codes.includes('ETIMEDOUT')) codes.push('ETIMEDOUT');
     cur = (cur as { cause?: unknown }).cause;
   }

@@ -60,17 +60,25 @@ export function createSendgridProvider(config: Config, deps: { clock: Clock }): 
   client.setDefaultRequest('baseUrl', (v['sendgrid.baseUrl'] ?? 'https://api.sendgrid.com').replace(/\/+$/, ''));
   service.setTimeout(v['sendgrid.timeout'] ?? 15_000);
 
+  // request() takes only its own fields from a call and everything else from the client's
+  // defaults, copied synchronously before it returns: a signal set as a default around that one
+  // call reaches axios for this request alone (Ctrl-C ends a send at once, not after the timeout).
+  const request = (data: Record<string, unknown>, signal: AbortSignal | undefined) => {
+    if (!signal) return client.request(data);
+    client.setDefaultRequest('signal', signal);
+    try {
+      return client.request(data);
+    } finally {
+      client.setDefaultRequest('signal', undefined);
+    }
+  };
+
   return {
     name: 'sendgrid',
-    // The client takes no AbortSignal; the request timeout bounds each call instead.
-    async send(message: OutgoingMessage, _options: SendOptions = {}): Promise<Delivery> {
+    async send(message: OutgoingMessage, options: SendOptions = {}): Promise<Delivery> {
       const body = sendgridPayload(message);
       try {
-        const [response] = await client.request({
-          method: 'POST',
-          url: '/v3/mail/send',
-          body,
-        });
+        const [response] = await request({ method: 'POST', url: '/v3/mail/send', body }, options.signal);
         const id = response.headers['x-message-id'];
         return {
           provider: 'sendgrid',

@@ -101,6 +101,23 @@ describe('sendgrid provider', () => {
     expect(err.message).toMatch(/timeout/);
   });
 
+  it('an abort (Ctrl-C) ends a request at once: 75, aborted, not a timeout', async () => {
+    api.respond(() => ({ status: 0, hang: true }));
+    // a timeout far beyond the test's own: only the abort can end this request in time
+    const config = resolveConfig({ env: { MAIL_TYPE: 'sendgrid', SENDGRID_API_KEY: KEY, SENDGRID_API_BASE_URL: api.url, SENDGRID_TIMEOUT: '60s', MAIL_DEFAULT_SEND_FROM: 'no-reply@example.com' } }).config;
+    const p = await createProvider(config, { cwd: '/', clock });
+    const ctl = new AbortController();
+    const sending = failure(p.send(message(), { signal: ctl.signal }));
+    await new Promise((r) => setTimeout(r, 100));
+    ctl.abort();
+    const err = await sending;
+    expect(err).toMatchObject({ exitCode: 75, kind: 'transient' });
+    expect(err.message).toMatch(/aborted/);
+    // the signal was for that call only: the next one goes through
+    api.respond(() => ({ status: 202, headers: { 'x-message-id': 'after-abort' } }));
+    expect((await p.send(message())).providerMessageId).toBe('after-abort');
+  });
+
   it('a refused port → 69', async () => {
     const port = await refusedPort();
     const config = resolveConfig({ env: { MAIL_TYPE: 'sendgrid', SENDGRID_API_KEY: KEY, SENDGRID_API_BASE_URL: `http://127.0.0.1:${port}` } }).config;
