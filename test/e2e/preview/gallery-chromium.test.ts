@@ -68,7 +68,7 @@ describe.skipIf(!existsSync(CHROMIUM))('gallery in headless Chromium', () => {
     await page.click('#format button[data-format="text"]');
     expect(await page.isVisible('#text')).toBe(true);
     expect(await page.isVisible('#frame')).toBe(false);
-    expect(await page.textContent('#text')).toContain('验证码 5 分钟内有效');
+    expect(await page.textContent('#text')).toContain('验证码 5分钟内有效');
 
     // Another type in the white-label brand, then back to HTML at mobile width for the screenshot.
     await page.click('button.type[data-type="invite-member"]');
