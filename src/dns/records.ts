@@ -3,6 +3,7 @@
  * and the comparison of a published DKIM key with the configured private key.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { getDomain } from 'tldts';
 
 /** `k=v; k=v` tag lists (RFC 6376 §3.2), lower-cased tag names. Duplicate tags are an error. */
 export function parseTags(text: string): { tags: Map<string, string>; order: string[]; errors: string[] } {
@@ -71,18 +72,15 @@ export function parseDmarc(text: string): DmarcRecord {
   return { p, sp: policy('sp'), adkim: mode('adkim'), aspf: mode('aspf'), pct, rua, errors };
 }
 
-// Second-level labels under which registrations happen (co.uk, com.au, ne.jp…): a small stand-in
-// for the Public Suffix List, which mailctl does not ship.
-const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gv', 'mil', 'nic', 'ltd', 'plc']);
-
-/** The organisational domain (RFC 7489 §3.2), approximated without the Public Suffix List. */
+/**
+ * The organisational domain (RFC 7489 §3.2): the public suffix (Public Suffix List, private
+ * entries included, as DMARC verifiers use it: foo.github.io and bar.github.io are two
+ * organisations) plus one label. tldts ships the list and keeps it current. A name with no
+ * registrable part (localhost, an IP, an unknown suffix) is its own organisational domain.
+ */
 export function orgDomain(domain: string): string {
-  const labels = domain.toLowerCase().replace(/\.$/, '').split('.');
-  if (labels.length <= 2) return labels.join('.');
-  const tld = labels[labels.length - 1]!;
-  const sld = labels[labels.length - 2]!;
-  const keep = tld.length === 2 && SECOND_LEVEL.has(sld) ? 3 : 2;
-  return labels.slice(-keep).join('.');
+  const name = domain.toLowerCase().replace(/\.$/, '');
+  return getDomain(name, { allowPrivateDomains: true }) ?? name;
 }
 
 /** Identifier alignment (RFC 7489 §3.1): strict needs equal domains, relaxed the same org domain. */

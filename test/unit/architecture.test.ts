@@ -42,6 +42,7 @@ const HOMES: Record<string, RegExp> = {
   'cli-progress': /^output\//,
   bullmq: /^spool\/redis\/backend\.ts$/,
   ioredis: /^spool\/redis\/backend\.ts$/,
+  tldts: /^dns\/records\.ts$/,
 };
 
 describe('architecture', () => {

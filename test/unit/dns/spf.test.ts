@@ -56,6 +56,12 @@ describe('DMARC and DKIM records', () => {
     ['a.b.example.co.uk', 'example.co.uk'],
     ['example.co.uk', 'example.co.uk'],
     ['x.example.de', 'example.de'],
+    // from the Public Suffix List, which a two- or three-label rule gets wrong
+    ['mail.example.gov.br', 'example.gov.br'],
+    ['a.b.example.kawasaki.jp', 'b.example.kawasaki.jp'],
+    ['news.acme.github.io', 'acme.github.io'],
+    ['Mail.Example.COM.', 'example.com'],
+    ['localhost', 'localhost'],
   ])('orgDomain(%s) = %s', (d, want) => expect(orgDomain(d)).toBe(want));
 
   it('alignment: strict needs the same domain, relaxed the same organisational domain', () => {
@@ -63,6 +69,9 @@ describe('DMARC and DKIM records', () => {
     expect(aligned('mail.example.com', 'example.com', 's')).toBe(false);
     expect(aligned('EXAMPLE.com', 'example.COM', 's')).toBe(true);
     expect(aligned('example.net', 'example.com', 'r')).toBe(false);
+    // two organisations under one private suffix do not align
+    expect(aligned('a.github.io', 'b.github.io', 'r')).toBe(false);
+    expect(aligned('mail.a.github.io', 'a.github.io', 'r')).toBe(true);
   });
 
   it('DKIM key records', () => {
