@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../context.js';
 import { UsageError } from '../errors.js';
-import { getMailType } from '../templates/catalog.js';
+import { carriesCode, getMailType } from '../templates/catalog.js';
 import { renderEmail, brandingFromConfig } from '../templates/render.js';
 import { JOB_VERSION, newJobId, type Job } from './job.js';
 import { createPrepare, messageDomain } from './prepare.js';
@@ -59,7 +59,7 @@ export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promis
   const now = deps.clock.now();
   const id = newJobId(now, randomBytes(10));
   const from = req.from ?? deps.defaultFrom;
-  const codeTtl = def.category === 'code' ? deps.config.values['retry.codeTtl'] : undefined;
+  const codeTtl = carriesCode(def) ? deps.config.values['retry.codeTtl'] : undefined;
   const ttlMs = req.ttlMs ?? codeTtl ?? def.ttlMs;
   const job: Job = {
     version: JOB_VERSION,

@@ -308,5 +308,14 @@ export function getMailType(id: string): MailTypeDef | undefined {
   return BY_ID.get(id);
 }
 
+/**
+ * Whether the type carries a one-time code (a `code` variable): MAILCTL_CODE_TTL applies to these
+ * and they state their validity. Not invitations, whose link lives for days (category `code` only
+ * for their delivery priority).
+ */
+export function carriesCode(def: MailTypeDef): boolean {
+  return def.variables.some((v) => v.name === 'code');
+}
+
 /** Variables the renderer adds to every mail; callers never have to pass them. */
 export const INJECTED_VARIABLES = ['application_title', 'support_email', 'code_validity'] as const;

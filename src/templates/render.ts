@@ -10,7 +10,7 @@
 import type { Config } from '../config/index.js';
 import { ConfigError, DataError, UsageError } from '../errors.js';
 import type { Category } from '../message/types.js';
-import { getMailType, type MailTypeDef } from './catalog.js';
+import { carriesCode, getMailType, type MailTypeDef } from './catalog.js';
 import { escapeHtml } from './escape.js';
 import { createTranslator, type Translator } from './i18n.js';
 import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
@@ -99,7 +99,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   // Null-prototype maps: a name such as `constructor` or `__proto__` is missing, not Object's own.
   const values: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, vars.strings, { application_title: brand.title, support_email: brand.supportEmail ?? '' });
   // The mail states the validity that is really enforced, not a fixed "5 minutes" (reference W15).
-  const ttlMs = req.codeTtlMs ?? def.ttlMs;
+  const ttlMs = carriesCode(def) ? req.codeTtlMs ?? def.ttlMs : undefined;
   if (ttlMs !== undefined) values.code_validity = validityText(lang, ttlMs);
 
   const namespaces = ['common', def.id];

@@ -73,6 +73,20 @@ describe('mailctl drain and queue (file provider)', () => {
     expect(bodies.find((t) => t.includes('222222'))).toContain('验证码 10分钟内有效');
   });
 
+  it('MAILCTL_CODE_TTL shortens codes only, not invitations (whose link lives 72 hours)', async () => {
+    const cwd = tempDir();
+    const env = { MAILCTL_CODE_TTL: '10m' };
+    const ttlOf = async (...args: string[]): Promise<number> => {
+      const r = await runCli(['enqueue', ...args, '--json'], { cwd, env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const job = JSON.parse(r.stdout) as { id: string; expiresAt: string };
+      const created = Date.parse((JSON.parse(readFileSync(files(join(cwd, '.mailctl/spool/incoming')).map((f) => join(cwd, '.mailctl/spool/incoming', f)).find((f) => f.includes(job.id))!, 'utf8')) as { createdAt: string }).createdAt);
+      return Date.parse(job.expiresAt) - created;
+    };
+    expect(await ttlOf('reset-password', '--to', 'a@example.com', '--var', 'code=111111')).toBe(10 * 60_000);
+    expect(await ttlOf('invite-member', '--to', 'b@example.com', '--var', 'inviter_name=Ana', '--var', 'workspace_name=Acme', '--var', 'url=https://app.example.com/i?t=1')).toBe(72 * 3_600_000);
+  });
+
   it('drains to the outbox, prints the summary, and the queue commands manage what is left', async () => {
     const cwd = tempDir();
     const enq = async (...args: string[]) => {
