@@ -153,15 +153,19 @@ export class RedisBackend implements SpoolBackend {
       });
     });
     let attempts = 0;
-    const redis: Redis = new Redis(
-      connectionOptions(target, {
+    const redis: Redis = new Redis({
+      ...connectionOptions(target, {
         lazyConnect: true,
         maxRetriesPerRequest: 1,
         // First connection: fail fast. Later (a drain that loses Redis): keep trying, the drain
         // decides when to give up (`timeout` in the URL).
         retryStrategy: (n: number): number | null => (redis.status === 'reconnecting' && attempts > 0 ? Math.min(n * 100, 500) : null),
       }),
-    );
+      // disconnect() ends the socket, then waits this long for it to close before destroying
+      // it; after a refused login it never closes by itself, and the default 2 s kept the
+      // process alive after its error was printed.
+      disconnectTimeout: 100,
+    });
     let lastError: unknown;
     redis.on('error', (err) => (lastError ??= err));
     try {
