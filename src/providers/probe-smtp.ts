@@ -447,49 +447,62 @@ async function connectAny(addresses: readonly string[], s: SmtpSettings, signal:
   throw new ProbeFailure(last.exitCode, last.message, last.hint, reply);
 }
 
-function connectOne(address: string, s: SmtpSettings, signal: AbortSignal): Promise<Socket> {
-  return new Promise<Socket>((resolve, reject) => {
-    const sock = netConnect({ host: address, port: s.port });
+/**
+ * Waits for `okEvent` on a socket, once: an `error`, the timeout or an abort fails it instead.
+ * Listeners and the timer are removed either way; a failed socket is destroyed.
+ */
+function settle<S extends Socket>(
+  sock: S,
+  okEvent: 'connect' | 'secureConnect',
+  how: { timeoutMs: number; signal: AbortSignal; onOk?: () => void; onError: (err: NodeJS.ErrnoException) => ProbeFailure; onTimeout: () => ProbeFailure },
+): Promise<S> {
+  return new Promise<S>((resolve, reject) => {
     const done = (err?: ProbeFailure): void => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      sock.off('connect', onConnect);
+      how.signal.removeEventListener('abort', onAbort);
+      sock.off(okEvent, onOk);
       sock.off('error', onError);
       if (err) {
         sock.destroy();
         reject(err);
       } else resolve(sock);
     };
-    const onConnect = (): void => {
-      // A TLS socket may wrap this one; its errors then arrive there. Never leave one unhandled.
-      sock.on('error', () => {});
+    const onOk = (): void => {
+      how.onOk?.();
       done();
     };
-    const onError = (err: NodeJS.ErrnoException): void => {
+    const onError = (err: NodeJS.ErrnoException): void => done(how.onError(err));
+    const onAbort = (): void => done(new ProbeFailure(ExitCode.TEMPFAIL, 'interrupted', undefined, 'interrupted'));
+    const timer = setTimeout(() => done(how.onTimeout()), how.timeoutMs);
+    sock.once(okEvent, onOk);
+    sock.once('error', onError);
+    how.signal.addEventListener('abort', onAbort, { once: true });
+    if (how.signal.aborted) onAbort();
+  });
+}
+
+function connectOne(address: string, s: SmtpSettings, signal: AbortSignal): Promise<Socket> {
+  const sock = netConnect({ host: address, port: s.port });
+  return settle(sock, 'connect', {
+    timeoutMs: s.connectTimeout,
+    signal,
+    // A TLS socket may wrap this one; its errors then arrive there. Never leave one unhandled.
+    onOk: () => sock.on('error', () => {}),
+    onError: (err) => {
       const code = err.code ?? 'error';
       const hint =
         code === 'ECONNREFUSED'
           ? `nothing accepts connections on ${s.server}:${s.port}: check SMTP_PORT (465 implicit TLS, 587 STARTTLS, 25 plain) and that the server is up`
           : 'no route to the server: check the network, VPN or firewall between this machine and SMTP_SERVER';
-      done(new ProbeFailure(ExitCode.UNAVAILABLE, `cannot connect to ${s.server}:${s.port} (${code})`, hint, `${code} ${address}:${s.port}`));
-    };
-    const onAbort = (): void => done(new ProbeFailure(ExitCode.TEMPFAIL, 'interrupted', undefined, 'interrupted'));
-    const timer = setTimeout(
-      () =>
-        done(
-          new ProbeFailure(
-            ExitCode.TEMPFAIL,
-            `connecting to ${s.server}:${s.port} timed out after ${s.connectTimeout} ms`,
-            'a firewall drops the connection (many clouds block outbound port 25; try 587), or the server is down; SMTP_CONNECT_TIMEOUT sets the wait',
-            `timeout ${address}:${s.port}`,
-          ),
-        ),
-      s.connectTimeout,
-    );
-    sock.once('connect', onConnect);
-    sock.once('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
+      return new ProbeFailure(ExitCode.UNAVAILABLE, `cannot connect to ${s.server}:${s.port} (${code})`, hint, `${code} ${address}:${s.port}`);
+    },
+    onTimeout: () =>
+      new ProbeFailure(
+        ExitCode.TEMPFAIL,
+        `connecting to ${s.server}:${s.port} timed out after ${s.connectTimeout} ms`,
+        'a firewall drops the connection (many clouds block outbound port 25; try 587), or the server is down; SMTP_CONNECT_TIMEOUT sets the wait',
+        `timeout ${address}:${s.port}`,
+      ),
   });
 }
 
@@ -498,27 +511,19 @@ const UNTRUSTED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_C
 
 /** A TLS handshake on `socket`; the stage gets the version, cipher and certificate. */
 function upgrade(socket: Socket, s: SmtpSettings, timeoutMs: number, signal: AbortSignal, stage: ProbeStage, now: number): Promise<TLSSocket> {
-  return new Promise<TLSSocket>((resolve, reject) => {
-    const tlsSocket = tlsConnect({
-      socket,
-      host: s.server,
-      // RFC 6066 §3: SNI carries host names only, never an IP address.
-      ...(isIP(s.server) ? {} : { servername: s.server }),
-      rejectUnauthorized: s.verify,
-      // The reference system had no floor (Dify issue #13037); TLS 1.0 and 1.1 are broken.
-      minVersion: 'TLSv1.2',
-    });
-    const done = (err?: ProbeFailure): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      tlsSocket.off('secureConnect', onSecure);
-      tlsSocket.off('error', onError);
-      if (err) {
-        tlsSocket.destroy();
-        reject(err);
-      } else resolve(tlsSocket);
-    };
-    const onSecure = (): void => {
+  const tlsSocket = tlsConnect({
+    socket,
+    host: s.server,
+    // RFC 6066 §3: SNI carries host names only, never an IP address.
+    ...(isIP(s.server) ? {} : { servername: s.server }),
+    rejectUnauthorized: s.verify,
+    // The reference system had no floor (Dify issue #13037); TLS 1.0 and 1.1 are broken.
+    minVersion: 'TLSv1.2',
+  });
+  return settle(tlsSocket, 'secureConnect', {
+    timeoutMs,
+    signal,
+    onOk: () => {
       const cipher = tlsSocket.getCipher();
       const cert = tlsSocket.getPeerCertificate();
       stage.reply = `${tlsSocket.getProtocol() ?? 'TLS'} ${cipher.name}; certificate ${describeCert(cert)}`;
@@ -534,29 +539,15 @@ function upgrade(socket: Socket, s: SmtpSettings, timeoutMs: number, signal: Abo
           stage.warning = `the server certificate expires on ${cert.valid_to}`;
         }
       }
-      done();
-    };
-    const onError = (err: NodeJS.ErrnoException): void => {
-      const code = err.code ?? 'error';
-      done(tlsFailure(code, err.message, s));
-    };
-    const onAbort = (): void => done(new ProbeFailure(ExitCode.TEMPFAIL, 'interrupted', undefined, 'interrupted'));
-    const timer = setTimeout(
-      () =>
-        done(
-          new ProbeFailure(
-            ExitCode.TEMPFAIL,
-            `the TLS handshake with ${s.server}:${s.port} timed out after ${timeoutMs} ms`,
-            s.mode === 'implicit' ? 'the server may expect plain SMTP or STARTTLS on this port: on 587 set SMTP_OPPORTUNISTIC_TLS=true' : undefined,
-            'timeout',
-          ),
-        ),
-      timeoutMs,
-    );
-    tlsSocket.once('secureConnect', onSecure);
-    tlsSocket.once('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
+    },
+    onError: (err) => tlsFailure(err.code ?? 'error', err.message, s),
+    onTimeout: () =>
+      new ProbeFailure(
+        ExitCode.TEMPFAIL,
+        `the TLS handshake with ${s.server}:${s.port} timed out after ${timeoutMs} ms`,
+        s.mode === 'implicit' ? 'the server may expect plain SMTP or STARTTLS on this port: on 587 set SMTP_OPPORTUNISTIC_TLS=true' : undefined,
+        'timeout',
+      ),
   });
 }
 
