@@ -89,7 +89,8 @@ async function runDrain(store) {
 /**
  * `fields`: nodemailer builds the MIME from the message fields (the baseline).
  * `mime`: the MIME is built by providers/mime.ts buildMime, then sent raw, as mailctl's smtp
- * provider does: the difference to `fields` is the provider's cost, the rest is the spool's.
+ * provider does: the difference to `fields` is what mailctl's MIME builder saves; drain() minus
+ * this loop is the spool's own cost.
  */
 async function runRaw(jobs, mode = 'fields') {
   const messages = jobs.map((j) => prepare(j)); // pre-rendered: the same messages drain builds

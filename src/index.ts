@@ -16,20 +16,10 @@ import { parseDuration } from './config/parse.js';
 import { UsageError } from './errors.js';
 import { senderFor } from './providers/index.js';
 import { openSpool } from './spool/backend.js';
-import { enqueueJob } from './spool/enqueue.js';
+import { enqueueJob, type EnqueueRequest } from './spool/enqueue.js';
 
-export interface EnqueueOptions {
-  /** Mail type, e.g. `reset-password` (see `mailctl templates list`). */
-  type: string;
-  /** Recipient, `addr` or `Name <addr>`. */
-  to: string;
-  /** BCP 47 tag, e.g. `zh-CN`. @defaultValue en-US */
-  lang?: string | undefined;
-  vars?: Record<string, unknown> | undefined;
-  /** @defaultValue MAIL_DEFAULT_SEND_FROM */
-  from?: string | undefined;
-  /** 0–99, lower is sooner. @defaultValue the type's: codes 1, notifications 5, alerts 9 */
-  priority?: number | undefined;
+/** A job to queue (the fields of {@link EnqueueRequest}), and where its configuration comes from. */
+export interface EnqueueOptions extends Omit<EnqueueRequest, 'ttlMs'> {
   /** Time-to-live: milliseconds or a duration such as `10m`. @defaultValue the type's own for codes */
   ttl?: number | string | undefined;
   /** Spool directory. @defaultValue MAILCTL_SPOOL_DIR, else `.mailctl/spool` under `cwd` */

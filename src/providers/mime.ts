@@ -41,27 +41,16 @@ const LINE = 76;
 
 const crlf = (text: string): string => text.replace(/\r?\n/g, '\r\n');
 
-/** Q or B for an encoded word or a body: Q while Latin letters outnumber the rest (nodemailer's rule). */
-function preferredEncoding(value: string): 'Q' | 'B' {
-  let other = 0;
-  let latin = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c <= 0x08 || c === 0x0b || c === 0x0c || (c >= 0x0e && c <= 0x1f) || c >= 0x80) other++;
-    else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) latin++;
-  }
-  return other < latin ? 'Q' : 'B';
-}
-
 /** An unstructured header value (RFC 2047): encoded words only where the text needs them. */
 function headerText(value: string): string {
-  return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value) ? encodeWord(value, preferredEncoding(value), 52) : encodeWords(value, preferredEncoding(value), 52, true);
+  const { encoding } = survey(value);
+  return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value) ? encodeWord(value, encoding, 52) : encodeWords(value, encoding, 52, true);
 }
 
 /** A display name: an atom phrase as it is, printable ASCII quoted, anything else an encoded word. */
 function displayName(name: string): string {
   if (/^[\w ]*$/.test(name)) return name;
-  return /^[\x20-\x7e]*$/.test(name) ? quoteString(name) : encodeWord(name, preferredEncoding(name), 52);
+  return /^[\x20-\x7e]*$/.test(name) ? quoteString(name) : encodeWord(name, survey(name).encoding, 52);
 }
 
 const PLAIN_ADDRESS = /^[^\s"(),:;<>@[\\\]]+@[^\s"(),:;<>@[\\\]]+$/;
@@ -128,7 +117,10 @@ export function quotedPrintable(text: string): string {
   return out.toString('latin1', 0, o);
 }
 
-/** What a body needs: whether it is short-lined printable ASCII, and Q or B if it is not. */
+/**
+ * What a text needs: whether it is short-lined printable ASCII (7bit), and Q or B when it is not —
+ * Q while Latin letters outnumber the rest (nodemailer's rule, for bodies and encoded words).
+ */
 function survey(text: string): { plain: boolean; encoding: 'Q' | 'B' } {
   let plain = true;
   let line = 0;

@@ -15,14 +15,18 @@ import type { SpoolBackend } from './backend.js';
 import { FileSpool } from './store.js';
 
 export interface EnqueueRequest {
+  /** Mail type, e.g. `reset-password` (see `mailctl templates list`). */
   type: string;
+  /** Recipient, `addr` or `Name <addr>`. */
   to: string;
+  /** BCP 47 tag, e.g. `zh-CN`. @defaultValue en-US */
   lang?: string | undefined;
   vars?: Record<string, unknown> | undefined;
+  /** @defaultValue MAIL_DEFAULT_SEND_FROM */
   from?: string | undefined;
-  /** 0–99, lower is sooner. @defaultValue the type's (codes 1, notifications 5, alerts 9) */
+  /** 0–99, lower is sooner. @defaultValue the type's: codes 1, notifications 5, alerts 9 */
   priority?: number | undefined;
-  /** Time-to-live in ms. @defaultValue MAILCTL_CODE_TTL for code types, else the type's own */
+  /** Time-to-live in ms. @defaultValue MAILCTL_CODE_TTL for types with a one-time code, else the type's own */
   ttlMs?: number | undefined;
 }
 
