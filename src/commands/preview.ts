@@ -21,7 +21,12 @@ const PREVIEW_FROM = 'mailctl preview <preview@example.com>';
 const PREVIEW_TO = 'recipient@example.com';
 
 export async function run(type: string | undefined, opts: PreviewOptions, ctx: CommandContext): Promise<number> {
-  const { config } = await loadCommandConfig(ctx);
+  const { config, problems } = await loadCommandConfig(ctx);
+  // Preview needs no working provider, so configuration errors do not stop it; one in a key it
+  // renders from must not pass in silence, though.
+  for (const p of problems.filter((x) => x.severity === 'error' && x.key === 'MAILCTL_CODE_TTL')) {
+    ctx.io.err(`mailctl: warning: ${p.message}; previewing with the type's own TTL\n`);
+  }
   const branding: Branding = brandingFromConfig(config);
   if (opts.brand === false) branding.whiteLabel = true;
 

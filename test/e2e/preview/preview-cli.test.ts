@@ -38,6 +38,13 @@ describe('mailctl preview', () => {
     expect(r.stdout).not.toContain('5 minutes');
   });
 
+  it('a MAILCTL_CODE_TTL that is not a duration is named on stderr; the preview uses the default', async () => {
+    const r = await runCli(['preview', 'reset-password', '--format', 'text'], { env: { MAILCTL_CODE_TTL: 'bogus' } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe('mailctl: warning: MAILCTL_CODE_TTL: "bogus" is not a duration (e.g. 500ms, 30s, 5m, 1h, 7d); previewing with the type\'s own TTL\n');
+    expect(r.stdout).toContain('This code is valid for 5 minutes.');
+  });
+
   it('--format json has type, lang, subject, html, text, category, priority, ttlMs', async () => {
     const r = await runCli(['preview', 'invite-member', '--format', 'json', '--lang', 'zh-CN']);
     expect(r.exitCode).toBe(0);
