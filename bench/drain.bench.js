@@ -45,18 +45,29 @@ const port = await new Promise((resolve) => sink.once('message', resolve));
 
 const { config } = await loadConfig({
   cwd: tmpdir(),
-  env: { MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(port), MAIL_DEFAULT_SEND_FROM: FROM, SMTP_POOL_SIZE: String(CONCURRENCY) },
+  env: {
+    MAIL_TYPE: 'smtp',
+    SMTP_SERVER: '127.0.0.1',
+    SMTP_PORT: String(port),
+    MAIL_DEFAULT_SEND_FROM: FROM,
+    SMTP_POOL_SIZE: String(CONCURRENCY),
+  },
 });
 const clock = systemClock();
 const prepare = createPrepare({ config, defaultFrom: FROM, clock });
 const policy = { maxAttempts: 8, minBackoffMs: 30_000, maxBackoffMs: 3_600_000, maxLifetimeMs: 5 * 86_400_000 };
-const request = (i) => ({ type: 'change-email-completed', to: `user${i}@example.com`, vars: { email: `user${i}@example.com` } });
+const request = (i) => ({
+  type: 'change-email-completed',
+  to: `user${i}@example.com`,
+  vars: { email: `user${i}@example.com` },
+});
 
 /** A spool of n jobs written by the real enqueue (validated, fsynced). */
 async function durableSpool(n) {
   const root = join(mkdtempSync(join(tmpdir(), 'mailctl-bench-')), 'spool');
   const jobs = [];
-  for (let i = 0; i < n; i++) jobs.push((await enqueueJob(request(i), { config, spoolDir: root, defaultFrom: FROM, clock })).job);
+  for (let i = 0; i < n; i++)
+    jobs.push((await enqueueJob(request(i), { config, spoolDir: root, defaultFrom: FROM, clock })).job);
   return { store: new FileSpool(root), jobs };
 }
 
@@ -68,7 +79,20 @@ function quickSpool(n) {
   const now = Date.now();
   for (let i = 0; i < n; i++) {
     const id = newJobId(now, randomBytes(10));
-    const job = { version: 1, id, type: 'change-email-completed', to: `user${i}@example.com`, lang: 'en-US', vars: { email: `user${i}@example.com` }, priority: 5, createdAt: new Date(now).toISOString(), attempts: 0, nextAttemptAt: new Date(now).toISOString(), history: [], messageId: `<${id.toLowerCase()}@example.com>` };
+    const job = {
+      version: 1,
+      id,
+      type: 'change-email-completed',
+      to: `user${i}@example.com`,
+      lang: 'en-US',
+      vars: { email: `user${i}@example.com` },
+      priority: 5,
+      createdAt: new Date(now).toISOString(),
+      attempts: 0,
+      nextAttemptAt: new Date(now).toISOString(),
+      history: [],
+      messageId: `<${id.toLowerCase()}@example.com>`,
+    };
     writeFileSync(join(store.dirs.incoming, nameOf(job)), serializeJob(job), { mode: 0o600 });
   }
   return store;
@@ -78,7 +102,17 @@ async function runDrain(store) {
   const provider = await createProvider(config, { cwd: tmpdir(), clock, pool: true });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const summary = await drain({ store, provider, prepare, policy, clock, random: Math.random, signal: new AbortController().signal, claimer: { pid: process.pid, host: 'bench' }, concurrency: CONCURRENCY });
+  const summary = await drain({
+    store,
+    provider,
+    prepare,
+    policy,
+    clock,
+    random: Math.random,
+    signal: new AbortController().signal,
+    claimer: { pid: process.pid, host: 'bench' },
+    concurrency: CONCURRENCY,
+  });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(c0);
   await provider.close();
@@ -103,7 +137,10 @@ async function runRaw(jobs, mode = 'fields') {
       while (next < messages.length) {
         const m = messages[next++];
         if (mode === 'mime') {
-          await transport.sendMail({ envelope: { from: m.from.address, to: m.to.map((t) => t.address) }, raw: await buildMime(m) });
+          await transport.sendMail({
+            envelope: { from: m.from.address, to: m.to.map((t) => t.address) },
+            raw: await buildMime(m),
+          });
           continue;
         }
         await transport.sendMail({
@@ -150,17 +187,31 @@ const d = median(drainRuns.map((x) => x.rate));
 const raw = median(rawRuns.map((x) => x.rate));
 const dCpu = median(drainRuns.map((x) => x.cpuUs));
 const rawCpu = median(rawRuns.map((x) => x.cpuUs));
-console.log(`raw pooled nodemailer loop:  ${fmt(raw)} msg/s, ${fmt(rawCpu)} µs CPU/msg (${N} messages, concurrency ${CONCURRENCY}, pool ${CONCURRENCY}; runs: ${rawRuns.map((x) => fmt(x.rate)).join(', ')})`);
+console.log(
+  `raw pooled nodemailer loop:  ${fmt(raw)} msg/s, ${fmt(rawCpu)} µs CPU/msg (${N} messages, concurrency ${CONCURRENCY}, pool ${CONCURRENCY}; runs: ${rawRuns.map((x) => fmt(x.rate)).join(', ')})`,
+);
 const mime = median(mimeRuns.map((x) => x.rate));
 const mimeCpu = median(mimeRuns.map((x) => x.cpuUs));
-console.log(`same loop, buildMime + raw:  ${fmt(mime)} msg/s, ${fmt(mimeCpu)} µs CPU/msg (MIME built as mailctl's smtp provider builds it; runs: ${mimeRuns.map((x) => fmt(x.rate)).join(', ')})`);
-console.log(`mailctl drain():             ${fmt(d)} msg/s, ${fmt(dCpu)} µs CPU/msg (${N} fsynced jobs, same sink and pool; runs: ${drainRuns.map((x) => fmt(x.rate)).join(', ')})`);
-console.log(`drain / raw:                 ${(d / raw).toFixed(2)}x by wall time, ${(rawCpu / dCpu).toFixed(2)}x by CPU per message (target >= 0.90x)`);
-console.log(`drain / buildMime loop:      ${(d / mime).toFixed(2)}x by wall time, ${(mimeCpu / dCpu).toFixed(2)}x by CPU per message (the spool's own cost)`);
+console.log(
+  `same loop, buildMime + raw:  ${fmt(mime)} msg/s, ${fmt(mimeCpu)} µs CPU/msg (MIME built as mailctl's smtp provider builds it; runs: ${mimeRuns.map((x) => fmt(x.rate)).join(', ')})`,
+);
+console.log(
+  `mailctl drain():             ${fmt(d)} msg/s, ${fmt(dCpu)} µs CPU/msg (${N} fsynced jobs, same sink and pool; runs: ${drainRuns.map((x) => fmt(x.rate)).join(', ')})`,
+);
+console.log(
+  `drain / raw:                 ${(d / raw).toFixed(2)}x by wall time, ${(rawCpu / dCpu).toFixed(2)}x by CPU per message (target >= 0.90x)`,
+);
+console.log(
+  `drain / buildMime loop:      ${(d / mime).toFixed(2)}x by wall time, ${(mimeCpu / dCpu).toFixed(2)}x by CPU per message (the spool's own cost)`,
+);
 
 // --- 2. memory, flat in N ---------------------------------------------------------------------
 /** Accepts every message at once: the memory runs measure the spool and the drain loop, not SMTP. */
-const nullProvider = { name: 'null', send: async (m) => ({ provider: 'null', messageId: m.messageId, accepted: m.to.map((t) => t.address), rejected: [] }), close: async () => {} };
+const nullProvider = {
+  name: 'null',
+  send: async (m) => ({ provider: 'null', messageId: m.messageId, accepted: m.to.map((t) => t.address), rejected: [] }),
+  close: async () => {},
+};
 
 async function memory(n, kind) {
   const store = quickSpool(n);
@@ -182,14 +233,28 @@ async function memory(n, kind) {
   }, 50);
   const provider = kind === 'smtp' ? await createProvider(config, { cwd: tmpdir(), clock, pool: true }) : nullProvider;
   const t0 = performance.now();
-  const summary = await drain({ store, provider, prepare, policy, clock, random: Math.random, signal: new AbortController().signal, claimer: { pid: process.pid, host: 'bench' }, concurrency: CONCURRENCY });
+  const summary = await drain({
+    store,
+    provider,
+    prepare,
+    policy,
+    clock,
+    random: Math.random,
+    signal: new AbortController().signal,
+    claimer: { pid: process.pid, host: 'bench' },
+    concurrency: CONCURRENCY,
+  });
   const s = (performance.now() - t0) / 1000;
   clearInterval(timer);
   await provider.close();
   rmSync(join(store.root, '..'), { recursive: true, force: true });
-  console.log(`memory, ${fmt(n).padStart(7)} jobs, ${kind.padEnd(4)}: peak RSS ${mb(peakRss)} (+${mb(peakRss - base.rss)}), peak heap ${mb(peakHeap)} (+${mb(peakHeap - base.heapUsed)}), live heap after gc ${mb(peakLive)} (+${mb(peakLive - base.heapUsed)}); ${fmt(summary.delivered)} in ${s.toFixed(1)} s (${fmt(summary.delivered / s)} msg/s)`);
+  console.log(
+    `memory, ${fmt(n).padStart(7)} jobs, ${kind.padEnd(4)}: peak RSS ${mb(peakRss)} (+${mb(peakRss - base.rss)}), peak heap ${mb(peakHeap)} (+${mb(peakHeap - base.heapUsed)}), live heap after gc ${mb(peakLive)} (+${mb(peakLive - base.heapUsed)}); ${fmt(summary.delivered)} in ${s.toFixed(1)} s (${fmt(summary.delivered / s)} msg/s)`,
+  );
 }
-console.log('(memory runs: job files written without fsync; "null" = a provider that accepts at once, every other step real: claim, read, parse, render, compose, mark delivered, delete)');
+console.log(
+  '(memory runs: job files written without fsync; "null" = a provider that accepts at once, every other step real: claim, read, parse, render, compose, mark delivered, delete)',
+);
 await memory(Math.min(10_000, BIG), 'smtp');
 await memory(Math.min(10_000, BIG), 'null');
 if (BIG > 10_000) await memory(BIG, 'null');

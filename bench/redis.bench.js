@@ -56,19 +56,50 @@ const sink = spawn(process.execPath, [SINK], { stdio: ['ignore', 'inherit', 'inh
 const smtpPort = await new Promise((resolve) => sink.once('message', resolve));
 const redisPort = await freePort();
 const redisDir = mkdtempSync(join(tmpdir(), 'mailctl-bench-redis-'));
-const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', redisDir], { stdio: 'ignore' });
+const redis = spawn(
+  'redis-server',
+  [
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--dir',
+    redisDir,
+  ],
+  { stdio: 'ignore' },
+);
 await waitForPort(redisPort);
 
-const env = (url, dir) => ({ PATH: process.env.PATH ?? '', HOME: tmpdir(), NO_COLOR: '1', MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(smtpPort), MAIL_DEFAULT_SEND_FROM: FROM, ...(url ? { MAILCTL_SPOOL_URL: url } : { MAILCTL_SPOOL_DIR: dir }) });
+const env = (url, dir) => ({
+  PATH: process.env.PATH ?? '',
+  HOME: tmpdir(),
+  NO_COLOR: '1',
+  MAIL_TYPE: 'smtp',
+  SMTP_SERVER: '127.0.0.1',
+  SMTP_PORT: String(smtpPort),
+  MAIL_DEFAULT_SEND_FROM: FROM,
+  ...(url ? { MAILCTL_SPOOL_URL: url } : { MAILCTL_SPOOL_DIR: dir }),
+});
 const clock = systemClock();
-const request = (i) => ({ type: 'change-email-completed', to: `user${i}@example.com`, vars: { email: `user${i}@example.com` } });
+const request = (i) => ({
+  type: 'change-email-completed',
+  to: `user${i}@example.com`,
+  vars: { email: `user${i}@example.com` },
+});
 
 /** Fills a spool through the library path; returns jobs/s. */
 async function fill(url, dir) {
   const { config } = await loadConfig({ cwd: tmpdir(), env: env(url, dir) });
   const backend = await openSpool(config, tmpdir());
   const t0 = performance.now();
-  for (let i = 0; i < N; i++) await enqueueJob(request(i), { config, spoolDir: dir ?? '', backend, defaultFrom: FROM, clock });
+  for (let i = 0; i < N; i++)
+    await enqueueJob(request(i), { config, spoolDir: dir ?? '', backend, defaultFrom: FROM, clock });
   const ms = performance.now() - t0;
   await backend.close();
   return (N * 1000) / ms;
@@ -78,18 +109,24 @@ async function fill(url, dir) {
 async function drainWith(k, url, dir) {
   const t0 = performance.now();
   const results = await Promise.all(
-    Array.from({ length: k }, () =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, [BIN, 'drain', '--json', '--concurrency', '5'], { env: env(url, dir), stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-        child.on('close', (code) => resolve({ code, summary: code === 0 ? JSON.parse(out) : undefined }));
-      }),
+    Array.from(
+      { length: k },
+      () =>
+        new Promise((resolve) => {
+          const child = spawn(process.execPath, [BIN, 'drain', '--json', '--concurrency', '5'], {
+            env: env(url, dir),
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
+          let out = '';
+          child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+          child.on('close', (code) => resolve({ code, summary: code === 0 ? JSON.parse(out) : undefined }));
+        }),
     ),
   );
   const ms = performance.now() - t0;
   const delivered = results.reduce((n, r) => n + (r.summary?.delivered ?? 0), 0);
-  if (delivered !== N || results.some((r) => r.code !== 0)) throw new Error(`drain with ${k}: delivered ${delivered} of ${N}`);
+  if (delivered !== N || results.some((r) => r.code !== 0))
+    throw new Error(`drain with ${k}: delivered ${delivered} of ${N}`);
   return (N * 1000) / ms;
 }
 
@@ -105,9 +142,12 @@ try {
     const enq = await fill(url);
     rows.push([`redis`, k, enq, await drainWith(k, url)]);
   }
-  console.log(`${N} jobs per run; drain = wall time from spawning the drainer processes to their exit (startup included); 2 cores`);
+  console.log(
+    `${N} jobs per run; drain = wall time from spawning the drainer processes to their exit (startup included); 2 cores`,
+  );
   console.log('backend      drainers   enqueue jobs/s   drain msg/s');
-  for (const [name, k, enq, dr] of rows) console.log(`${name.padEnd(12)} ${String(k).padStart(8)}   ${fmt(enq).padStart(14)}   ${fmt(dr).padStart(11)}`);
+  for (const [name, k, enq, dr] of rows)
+    console.log(`${name.padEnd(12)} ${String(k).padStart(8)}   ${fmt(enq).padStart(14)}   ${fmt(dr).padStart(11)}`);
 } finally {
   redis.kill('SIGTERM');
   sink.kill('SIGTERM');

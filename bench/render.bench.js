@@ -21,8 +21,22 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 // 1. Warm renders per second, over a mix of types, languages and brands.
 const cases = [
   { type: 'reset-password', lang: 'en-US', vars: { code: '123456' }, branding: { whiteLabel: false } },
-  { type: 'invite-member', lang: 'zh-CN', vars: { inviter_name: 'Ana', workspace_name: 'Acme', url: 'https://console.example.com/activate?token=x' }, branding: { whiteLabel: true, applicationTitle: 'Acme Cloud' } },
-  { type: 'document-clean-notify', lang: 'en-US', vars: { userName: 'a@example.com', knowledge_details: ['KB a: 1 documents', 'KB b: 2 documents'], url: 'https://console.example.com/datasets' }, branding: { whiteLabel: false } },
+  {
+    type: 'invite-member',
+    lang: 'zh-CN',
+    vars: { inviter_name: 'Ana', workspace_name: 'Acme', url: 'https://console.example.com/activate?token=x' },
+    branding: { whiteLabel: true, applicationTitle: 'Acme Cloud' },
+  },
+  {
+    type: 'document-clean-notify',
+    lang: 'en-US',
+    vars: {
+      userName: 'a@example.com',
+      knowledge_details: ['KB a: 1 documents', 'KB b: 2 documents'],
+      url: 'https://console.example.com/datasets',
+    },
+    branding: { whiteLabel: false },
+  },
 ];
 for (const c of cases) renderEmail(c); // warm: files read, instances built
 const rates = [];
@@ -33,7 +47,9 @@ for (let run = 0; run < 7; run += 1) {
   rates.push(n / ((performance.now() - t0) / 1000));
 }
 const rate = median(rates);
-console.log(`renderEmail, warm:                      ${fmt(rate)} renders/s (${(1000 / rate).toFixed(3)} ms each; median of ${rates.length} runs of 3,000)`);
+console.log(
+  `renderEmail, warm:                      ${fmt(rate)} renders/s (${(1000 / rate).toFixed(3)} ms each; median of ${rates.length} runs of 3,000)`,
+);
 
 // 2. A fresh i18next instance per render (the alternative to the per-language cache).
 const resources = defaultStore().resources('en-US', ['common', 'reset-password']);
@@ -43,12 +59,20 @@ for (let run = 0; run < 5; run += 1) {
   const t0 = performance.now();
   for (let i = 0; i < n; i += 1) {
     const inst = i18next.createInstance();
-    inst.init({ lng: 'en-US', resources: { 'en-US': resources }, ns: ['common', 'reset-password'], defaultNS: false, initAsync: false });
+    inst.init({
+      lng: 'en-US',
+      resources: { 'en-US': resources },
+      ns: ['common', 'reset-password'],
+      defaultNS: false,
+      initAsync: false,
+    });
     inst.t('subject', { ns: 'reset-password', replace: { application_title: 'Dify' } });
   }
   fresh.push((performance.now() - t0) / n);
 }
-console.log(`fresh i18next instance + init + one t(): ${median(fresh).toFixed(3)} ms each (cached instances avoid this per render)`);
+console.log(
+  `fresh i18next instance + init + one t(): ${median(fresh).toFixed(3)} ms each (cached instances avoid this per render)`,
+);
 
 // 3. Process wall time, interleaved: bare node, then the preview command.
 const bin = join(root, 'bin', 'mailctl.js');
@@ -71,4 +95,6 @@ for (let run = 0; run < 11; run += 1) {
 const b = median(bare);
 const p = median(preview);
 console.log(`node -e 0:                              ${b.toFixed(0)} ms (median of ${bare.length})`);
-console.log(`mailctl preview reset-password:         ${p.toFixed(0)} ms (median of ${preview.length}; ${(p / b).toFixed(2)}x bare node; mjml is not loaded)`);
+console.log(
+  `mailctl preview reset-password:         ${p.toFixed(0)} ms (median of ${preview.length}; ${(p / b).toFixed(2)}x bare node; mjml is not loaded)`,
+);

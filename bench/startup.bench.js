@@ -12,7 +12,18 @@ const cases = [
   ['node -e 0 (baseline)', ['-e', '0']],
   ['mailctl --version', [bin, '--version']],
   ['mailctl verify-config', [bin, 'verify-config']],
-  ['mailctl verify-config --json (smtp)', [bin, 'verify-config', '--json'], { MAIL_TYPE: 'smtp', SMTP_SERVER: 'smtp.example.com', SMTP_PORT: '587', SMTP_USE_TLS: '1', SMTP_OPPORTUNISTIC_TLS: '1', MAIL_DEFAULT_SEND_FROM: 'a@example.com' }],
+  [
+    'mailctl verify-config --json (smtp)',
+    [bin, 'verify-config', '--json'],
+    {
+      MAIL_TYPE: 'smtp',
+      SMTP_SERVER: 'smtp.example.com',
+      SMTP_PORT: '587',
+      SMTP_USE_TLS: '1',
+      SMTP_OPPORTUNISTIC_TLS: '1',
+      MAIL_DEFAULT_SEND_FROM: 'a@example.com',
+    },
+  ],
 ];
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const times = cases.map(() => []);

@@ -9,4 +9,7 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const a = readme.indexOf(START);
 const b = readme.indexOf(END);
 if (a < 0 || b < a) throw new Error(`README.md lacks the ${START} … ${END} markers`);
-writeFileSync(new URL('../README.md', import.meta.url), `${readme.slice(0, a + START.length)}\n${configTableMarkdown()}\n${readme.slice(b)}`);
+writeFileSync(
+  new URL('../README.md', import.meta.url),
+  `${readme.slice(0, a + START.length)}\n${configTableMarkdown()}\n${readme.slice(b)}`,
+);

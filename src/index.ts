@@ -51,13 +51,15 @@ export interface EnqueuedJob {
  */
 export async function enqueue(options: EnqueueOptions): Promise<EnqueuedJob> {
   const cwd = resolve(options.cwd ?? '.');
-  const flags = options.spoolDir !== undefined ? { 'spool.dir': { value: options.spoolDir, flag: 'spoolDir' } } : undefined;
+  const flags =
+    options.spoolDir !== undefined ? { 'spool.dir': { value: options.spoolDir, flag: 'spoolDir' } } : undefined;
   const config = assertUsable(await loadConfig({ cwd, env: options.env ?? {}, configPath: options.configPath, flags }));
   let ttlMs: number | undefined;
   if (typeof options.ttl === 'number') ttlMs = options.ttl;
   else if (options.ttl !== undefined) {
     const r = parseDuration(options.ttl);
-    if (!r.ok || typeof r.value !== 'number') throw new UsageError(`ttl ${JSON.stringify(options.ttl)} is not a duration`);
+    if (!r.ok || typeof r.value !== 'number')
+      throw new UsageError(`ttl ${JSON.stringify(options.ttl)} is not a duration`);
     ttlMs = r.value;
   }
   // MAILCTL_SPOOL_URL (in `env` or the config file) picks the backend, as for the CLI.
@@ -65,8 +67,22 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueuedJob> {
   let r;
   try {
     r = await enqueueJob(
-      { type: options.type, to: options.to, lang: options.lang, vars: options.vars, from: options.from, priority: options.priority, ttlMs },
-      { config, spoolDir: resolve(cwd, config.values['spool.dir'] ?? '.mailctl/spool'), backend, defaultFrom: senderFor(config, options.from), clock: options.clock ?? systemClock() },
+      {
+        type: options.type,
+        to: options.to,
+        lang: options.lang,
+        vars: options.vars,
+        from: options.from,
+        priority: options.priority,
+        ttlMs,
+      },
+      {
+        config,
+        spoolDir: resolve(cwd, config.values['spool.dir'] ?? '.mailctl/spool'),
+        backend,
+        defaultFrom: senderFor(config, options.from),
+        clock: options.clock ?? systemClock(),
+      },
     );
   } finally {
     await backend.close();

@@ -15,14 +15,16 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 function parsePositiveInt(name: string) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} takes a whole number of at least 1.`);
+    if (!/^\d+$/.test(value) || Number(value) < 1)
+      throw new InvalidArgumentError(`${name} takes a whole number of at least 1.`);
     return Number(value);
   };
 }
 
 /** A TCP port for listening: 0 (any free port) to 65535. */
 function parseListenPort(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('--port takes a port number from 0 (a free one) to 65535.');
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    throw new InvalidArgumentError('--port takes a port number from 0 (a free one) to 65535.');
   return Number(value);
 }
 
@@ -38,7 +40,13 @@ function collectVar(value: string, previous: [string, string][] = []): [string, 
 }
 
 function collectList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 const examples = (lines: string[]): string => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
@@ -62,13 +70,15 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     const g = cmd.optsWithGlobals<GlobalOptions>();
     return { ...app, debug: g.debug === true, configPath: g.config };
   };
-  const run = (load: (cmd: Command) => Promise<number>) => async (...args: unknown[]) => {
-    const cmd = args[args.length - 1] as Command;
-    result.exitCode = await load(cmd);
-  };
+  const run =
+    (load: (cmd: Command) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      result.exitCode = await load(cmd);
+    };
 
   program
-    .description('The operator\'s tool for transactional mail: verify, preview, send, spool and drain.')
+    .description("The operator's tool for transactional mail: verify, preview, send, spool and drain.")
     .version(pkg.version, '-V, --version')
     .option('--config <path>', 'read this config file instead of searching the working directory')
     .option('--debug', 'show stack traces, protocol transcripts and resolved configuration (secrets masked)')
@@ -80,21 +90,31 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
       // Commander's own error lines are re-thrown as UsageError and printed once by cli.ts.
       outputError: () => {},
     })
-    .addHelpText('after', examples([
-      'mailctl verify-config --connect',
-      'mailctl preview invite-member --lang zh-CN --open',
-      'mailctl send reset-password --lang zh-CN --to ops@example.com',
-      'mailctl drain --watch',
-      'mailctl queue status --json',
-    ]));
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl verify-config --connect',
+        'mailctl preview invite-member --lang zh-CN --open',
+        'mailctl send reset-password --lang zh-CN --to ops@example.com',
+        'mailctl drain --watch',
+        'mailctl queue status --json',
+      ]),
+    );
 
   program
     .command('verify-config')
     .description('check the provider configuration; with --connect, really connect and log in')
     .option('--connect', 'connect to the provider: SMTP greeting, EHLO, TLS, AUTH, MAIL FROM; SendGrid key scopes')
-    .option('--dns', 'check SPF, DKIM, DMARC and MX of the sender\'s domain')
+    .option('--dns', "check SPF, DKIM, DMARC and MX of the sender's domain")
     .option('--json', 'print one JSON object')
-    .addHelpText('after', examples(['mailctl verify-config', 'mailctl verify-config --connect', 'MAIL_TYPE=smtp SMTP_SERVER=smtp.example.com SMTP_PORT=587 mailctl verify-config --json']))
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl verify-config',
+        'mailctl verify-config --connect',
+        'MAIL_TYPE=smtp SMTP_SERVER=smtp.example.com SMTP_PORT=587 mailctl verify-config --json',
+      ]),
+    )
     .action(run(async (cmd) => (await import('./commands/verify-config.js')).run(cmd.opts(), ctxOf(cmd))));
 
   addMessageOptions(program.command('preview').argument('[type]', 'mail type (see `mailctl templates list`)'))
@@ -104,7 +124,15 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--open', 'write the page to a temporary file and open it in the browser ($BROWSER honoured)')
     .option('--serve', 'serve a gallery of every type and language on 127.0.0.1, with live reload')
     .option('--port <n>', 'port for --serve (default: a free one)', parseListenPort)
-    .addHelpText('after', examples(['mailctl preview reset-password', 'mailctl preview invite-member --lang zh-CN --var inviter_name=Ana --open', 'mailctl preview email-code-login --format text', 'mailctl preview --serve --port 8025']))
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl preview reset-password',
+        'mailctl preview invite-member --lang zh-CN --var inviter_name=Ana --open',
+        'mailctl preview email-code-login --format text',
+        'mailctl preview --serve --port 8025',
+      ]),
+    )
     .action(run(async (cmd) => (await import('./commands/preview.js')).run(cmd.args[0], cmd.opts(), ctxOf(cmd))));
 
   addMessageOptions(program.command('send').argument('<type>', 'mail type (see `mailctl templates list`)'))
@@ -117,32 +145,68 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--priority <n>', 'with --queue: lower is sooner (as `enqueue`)', parsePositiveInt('--priority'))
     .option('--ttl <duration>', 'with --queue: give up if not delivered within this time, e.g. 10m')
     .option('--spool <dir>', 'with --queue: spool directory (MAILCTL_SPOOL_DIR)')
-    .option('--json', 'print the provider\'s answer as JSON')
-    .addHelpText('after', examples(['mailctl send reset-password --lang zh-CN --to ops@example.com', 'mailctl send invite-member --to new@example.com --var inviter_name=Ana --dry-run', 'MAIL_TYPE=smtp mailctl send email-code-login --to me@example.com --json']))
+    .option('--json', "print the provider's answer as JSON")
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl send reset-password --lang zh-CN --to ops@example.com',
+        'mailctl send invite-member --to new@example.com --var inviter_name=Ana --dry-run',
+        'MAIL_TYPE=smtp mailctl send email-code-login --to me@example.com --json',
+      ]),
+    )
     .action(run(async (cmd) => (await import('./commands/send.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
 
   addMessageOptions(program.command('enqueue').argument('<type>', 'mail type (see `mailctl templates list`)'))
     .description('write one job into the spool for `drain` to deliver')
     .requiredOption('--to <addr>', 'recipient address')
     .option('--from <addr>', 'sender for this mail (default: MAIL_DEFAULT_SEND_FROM)')
-    .option('--priority <n>', 'lower is sooner (default: by category: codes 1, notifications 5, alerts 9)', parsePositiveInt('--priority'))
-    .option('--ttl <duration>', 'give up if not delivered within this time, e.g. 10m (default: the type\'s own for codes)')
+    .option(
+      '--priority <n>',
+      'lower is sooner (default: by category: codes 1, notifications 5, alerts 9)',
+      parsePositiveInt('--priority'),
+    )
+    .option(
+      '--ttl <duration>',
+      "give up if not delivered within this time, e.g. 10m (default: the type's own for codes)",
+    )
     .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
     .option('--json', 'print the job id and path as JSON')
-    .addHelpText('after', examples(['mailctl enqueue reset-password --to user@example.com --var code=123456', 'mailctl enqueue invite-member --to new@example.com --lang zh-CN --vars invite.json']))
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl enqueue reset-password --to user@example.com --var code=123456',
+        'mailctl enqueue invite-member --to new@example.com --lang zh-CN --vars invite.json',
+      ]),
+    )
     .action(run(async (cmd) => (await import('./commands/enqueue.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
 
   program
     .command('drain')
     .description('deliver every job that is due in the spool, with retries, backoff and dead letters')
     .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
-    .option('--concurrency <n>', 'deliveries in flight at once (MAILCTL_CONCURRENCY)', parsePositiveInt('--concurrency'))
-    .option('--max-attempts <n>', 'attempts before a job goes to dead (MAILCTL_MAX_ATTEMPTS)', parsePositiveInt('--max-attempts'))
+    .option(
+      '--concurrency <n>',
+      'deliveries in flight at once (MAILCTL_CONCURRENCY)',
+      parsePositiveInt('--concurrency'),
+    )
+    .option(
+      '--max-attempts <n>',
+      'attempts before a job goes to dead (MAILCTL_MAX_ATTEMPTS)',
+      parsePositiveInt('--max-attempts'),
+    )
     .option('--rate <n/s>', 'global rate limit, e.g. 10/s or 600/m (MAILCTL_RATE)', parseRateOption)
     .option('--flush', 'also try deferred jobs whose next attempt is not due yet (as postqueue -f)')
     .option('--watch', 'keep delivering new jobs until SIGINT or SIGTERM')
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', examples(['mailctl drain', 'mailctl drain --concurrency 10 --rate 20/s', 'mailctl drain --watch', 'mailctl drain --flush --json']))
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl drain',
+        'mailctl drain --concurrency 10 --rate 20/s',
+        'mailctl drain --watch',
+        'mailctl drain --flush --json',
+      ]),
+    )
     .action(run(async (cmd) => (await import('./commands/drain.js')).run(cmd.opts(), ctxOf(cmd))));
 
   const queue = program.command('queue').description('show and manage the spool (as postqueue and postsuper do)');
@@ -188,7 +252,13 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .requiredOption('--to <url>', 'target spool: redis://host:6379/0, rediss://…, or file:DIR')
     .option('--spool <dir>', 'source file spool directory (MAILCTL_SPOOL_DIR), when MAILCTL_SPOOL_URL is not set')
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', examples(['mailctl spool migrate --to redis://redis.internal:6379/0', 'MAILCTL_SPOOL_URL=redis://redis.internal:6379/0 mailctl spool migrate --to file:/var/spool/mailctl']))
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl spool migrate --to redis://redis.internal:6379/0',
+        'MAILCTL_SPOOL_URL=redis://redis.internal:6379/0 mailctl spool migrate --to file:/var/spool/mailctl',
+      ]),
+    )
     .action(run(async (cmd) => (await import('./commands/spool.js')).migrate(cmd.opts(), ctxOf(cmd))));
 
   const templates = program.command('templates').description('list and check the mail templates');
@@ -207,9 +277,19 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .command('check')
     .argument('<file>', 'an .eml file')
     .description('lint one message: structure, headers, DKIM, List-Unsubscribe, links')
-    .option('--type <type>', 'the mail type it is (e.g. reset-password): List-Unsubscribe is then checked against its category')
+    .option(
+      '--type <type>',
+      'the mail type it is (e.g. reset-password): List-Unsubscribe is then checked against its category',
+    )
     .option('--json', 'print JSON')
-    .addHelpText('after', examples(['mailctl check .mailctl/outbox/*.eml', 'mailctl check message.eml --type change-email-completed --json', 'mailctl send reset-password --to me@example.com --dry-run --check']))
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl check .mailctl/outbox/*.eml',
+        'mailctl check message.eml --type change-email-completed --json',
+        'mailctl send reset-password --to me@example.com --dry-run --check',
+      ]),
+    )
     .action(run(async (cmd) => (await import('./commands/check.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
 
   try {

@@ -16,29 +16,42 @@ export interface CheckOptions {
 
 export async function run(file: string, opts: CheckOptions, ctx: CommandContext): Promise<number> {
   const def = opts.type === undefined ? undefined : getMailType(opts.type);
-  if (opts.type !== undefined && !def) throw new UsageError(`unknown mail type ${JSON.stringify(opts.type)}`, { hint: 'run `mailctl templates list` to see every type' }, 'usage.type');
+  if (opts.type !== undefined && !def)
+    throw new UsageError(
+      `unknown mail type ${JSON.stringify(opts.type)}`,
+      { hint: 'run `mailctl templates list` to see every type' },
+      'usage.type',
+    );
   const path = resolve(ctx.cwd, file);
   let raw: Buffer;
   try {
     raw = await readFile(path);
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'give the path of an .eml file (e.g. from the outbox, or `mailctl send --dry-run`)', cause: err });
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      hint: 'give the path of an .eml file (e.g. from the outbox, or `mailctl send --dry-run`)',
+      cause: err,
+    });
   }
   // Only MAILCTL_DNS_SERVERS and the DKIM key matter here; other config problems do not stop a lint.
   const { config } = await loadCommandConfig(ctx);
   const { checkMessage, messageCheckDeps } = await import('../dns/check-message.js');
-  const kind = def ? { category: def.category, unsubscribable: def.category === 'notification' && def.security !== true } : {};
+  const kind = def
+    ? { category: def.category, unsubscribable: def.category === 'notification' && def.security !== true }
+    : {};
   const report = await checkMessage(raw, { ...(await messageCheckDeps(config, ctx.cwd, ctx.clock)), ...kind });
   const secrets = secretsOf(config);
   const print = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
 
   if (ctx.debug) {
-    for (const q of report.queries) ctx.io.err(`dns: ${q.type} ${q.name} (${q.ms} ms) -> ${q.error ?? (q.answers ?? []).join(', ')}\n`);
+    for (const q of report.queries)
+      ctx.io.err(`dns: ${q.type} ${q.name} (${q.ms} ms) -> ${q.error ?? (q.answers ?? []).join(', ')}\n`);
   }
   const errors = report.findings.filter((f) => f.severity === 'error');
   if (errors[0]) {
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    ctx.io.err(`${redact(`mailctl: ${file}: ${errors[0].message}${more}${errors[0].fix ? `\nhint: ${errors[0].fix}` : ''}`, secrets)}\n`);
+    ctx.io.err(
+      `${redact(`mailctl: ${file}: ${errors[0].message}${more}${errors[0].fix ? `\nhint: ${errors[0].fix}` : ''}`, secrets)}\n`,
+    );
   }
   if (opts.json) {
     const { queries, ...rest } = report;
@@ -50,16 +63,30 @@ export async function run(file: string, opts: CheckOptions, ctx: CommandContext)
 }
 
 /** The text report; `send --dry-run --check` prints it too (to stderr, as the MIME goes to stdout). */
-export function formatMessageReport(file: string, report: MessageReport, chalk: ReturnType<typeof createChalk>): string {
-  const mark = { ok: chalk.green('ok     '), info: chalk.dim('info   '), warning: chalk.yellow('warning'), error: chalk.red('error  ') } as const;
-  const lines = [`${chalk.bold('mailctl check')}: ${file}${report.subject ? ` ${JSON.stringify(report.subject)}` : ''}`];
+export function formatMessageReport(
+  file: string,
+  report: MessageReport,
+  chalk: ReturnType<typeof createChalk>,
+): string {
+  const mark = {
+    ok: chalk.green('ok     '),
+    info: chalk.dim('info   '),
+    warning: chalk.yellow('warning'),
+    error: chalk.red('error  '),
+  } as const;
+  const lines = [
+    `${chalk.bold('mailctl check')}: ${file}${report.subject ? ` ${JSON.stringify(report.subject)}` : ''}`,
+  ];
   for (const f of report.findings) {
     lines.push(`  ${mark[f.severity]} ${f.check.padEnd(11)} ${f.message}`);
-    if (f.fix && (f.severity === 'error' || f.severity === 'warning')) lines.push(`                      ${chalk.dim('fix:')} ${f.fix}`);
+    if (f.fix && (f.severity === 'error' || f.severity === 'warning'))
+      lines.push(`                      ${chalk.dim('fix:')} ${f.fix}`);
   }
   const count = (s: string): number => report.findings.filter((f) => f.severity === s).length;
   const e = count('error');
   const w = count('warning');
-  lines.push(`${report.ok ? chalk.green('ok') : chalk.red('failed')}: ${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`);
+  lines.push(
+    `${report.ok ? chalk.green('ok') : chalk.red('failed')}: ${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`,
+  );
   return lines.join('\n');
 }

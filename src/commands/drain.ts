@@ -40,7 +40,9 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   } catch (err) {
     await backend.close();
     if (err instanceof MailctlError) throw err;
-    throw new UnavailableError(`cannot create the ${v.mailType ?? 'file'} provider: ${(err as Error).message}`, { cause: err });
+    throw new UnavailableError(`cannot create the ${v.mailType ?? 'file'} provider: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 
   const reporter = await createDrainReporter(ctx.io);
@@ -75,7 +77,9 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   ctx.io.out(opts.json ? `${JSON.stringify(summary)}\n` : summaryLine(summary));
   // Jobs deferred or dead: say why, so that the operator need not open a job file to find out.
   if (summary.lastError && (summary.deferred > 0 || summary.dead > 0)) {
-    ctx.io.err(`${redact(`mailctl: drain: last delivery error: ${summary.lastError}`, secretsOf(config))}\nhint: \`mailctl queue list --state deferred --json\` shows each job's history\n`);
+    ctx.io.err(
+      `${redact(`mailctl: drain: last delivery error: ${summary.lastError}`, secretsOf(config))}\nhint: \`mailctl queue list --state deferred --json\` shows each job's history\n`,
+    );
   }
   return 0;
 }

@@ -21,7 +21,8 @@ export interface EnqueueOptions extends MessageOptions {
 export function parseTtl(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const r = parseDuration(text);
-  if (!r.ok || typeof r.value !== 'number' || r.value <= 0) throw new UsageError(`--ttl ${JSON.stringify(text)} is not a duration`, { hint: 'write it as 30s, 10m, 2h or 3d' });
+  if (!r.ok || typeof r.value !== 'number' || r.value <= 0)
+    throw new UsageError(`--ttl ${JSON.stringify(text)} is not a duration`, { hint: 'write it as 30s, 10m, 2h or 3d' });
   return r.value;
 }
 
@@ -41,7 +42,9 @@ export async function run(type: string, opts: EnqueueOptions, ctx: CommandContex
     await backend.close();
   }
   if (opts.json) {
-    ctx.io.out(`${JSON.stringify({ id: result.id, path: result.path, state: 'incoming', type: result.job.type, priority: result.priority, expiresAt: result.expiresAt ?? null, messageId: result.messageId })}\n`);
+    ctx.io.out(
+      `${JSON.stringify({ id: result.id, path: result.path, state: 'incoming', type: result.job.type, priority: result.priority, expiresAt: result.expiresAt ?? null, messageId: result.messageId })}\n`,
+    );
   } else {
     ctx.io.out(`queued ${result.id} ${result.path}\n`);
   }

@@ -31,13 +31,23 @@ export async function run(type: string | undefined, opts: PreviewOptions, ctx: C
   if (opts.brand === false) branding.whiteLabel = true;
 
   if (opts.serve) return serve(type, opts, branding, ctx);
-  if (opts.port !== undefined) throw new UsageError('--port only goes with --serve', { hint: 'mailctl preview --serve --port 8025' });
+  if (opts.port !== undefined)
+    throw new UsageError('--port only goes with --serve', { hint: 'mailctl preview --serve --port 8025' });
   if (type === undefined) {
-    throw new UsageError('preview needs a mail TYPE (or --serve for the gallery)', { hint: 'run `mailctl templates list` to see every type' });
+    throw new UsageError('preview needs a mail TYPE (or --serve for the gallery)', {
+      hint: 'run `mailctl templates list` to see every type',
+    });
   }
 
   const vars = await readVars(opts, ctx.cwd);
-  const rendered = renderEmail({ type, lang: opts.lang, vars, branding, useSamples: true, codeTtlMs: config.values['retry.codeTtl'] });
+  const rendered = renderEmail({
+    type,
+    lang: opts.lang,
+    vars,
+    branding,
+    useSamples: true,
+    codeTtlMs: config.values['retry.codeTtl'],
+  });
   for (const w of rendered.warnings) ctx.io.err(`mailctl: warning: ${w}\n`);
 
   const format = opts.format ?? 'html';
@@ -71,21 +81,52 @@ export async function run(type: string | undefined, opts: PreviewOptions, ctx: C
 }
 
 function jsonOf(r: RenderedEmail): Record<string, unknown> {
-  return { type: r.type, lang: r.lang, subject: r.subject, html: r.html, text: r.text, category: r.category, priority: r.priority, ttlMs: r.ttlMs ?? null, warnings: r.warnings };
+  return {
+    type: r.type,
+    lang: r.lang,
+    subject: r.subject,
+    html: r.html,
+    text: r.text,
+    category: r.category,
+    priority: r.priority,
+    ttlMs: r.ttlMs ?? null,
+    warnings: r.warnings,
+  };
 }
 
 async function eml(rendered: RenderedEmail, defaultFrom: string | undefined, ctx: CommandContext): Promise<string> {
-  const [{ composeMessage }, { buildMime }] = await Promise.all([import('../message/compose.js'), import('../providers/mime.js')]);
-  const message = composeMessage({ rendered, to: PREVIEW_TO, from: defaultFrom ?? PREVIEW_FROM, date: new Date(ctx.clock.now()) });
+  const [{ composeMessage }, { buildMime }] = await Promise.all([
+    import('../message/compose.js'),
+    import('../providers/mime.js'),
+  ]);
+  const message = composeMessage({
+    rendered,
+    to: PREVIEW_TO,
+    from: defaultFrom ?? PREVIEW_FROM,
+    date: new Date(ctx.clock.now()),
+  });
   return (await buildMime(message)).toString('utf8');
 }
 
-async function serve(type: string | undefined, opts: PreviewOptions, branding: Branding, ctx: CommandContext): Promise<number> {
-  const [{ startGallery }, { defaultDirs, discoverLanguages }, { getMailType }, { resolveLanguage }] = await Promise.all([
-    import('../preview/serve.js'), import('../templates/store.js'), import('../templates/catalog.js'), import('../templates/lang.js'),
-  ]);
+async function serve(
+  type: string | undefined,
+  opts: PreviewOptions,
+  branding: Branding,
+  ctx: CommandContext,
+): Promise<number> {
+  const [{ startGallery }, { defaultDirs, discoverLanguages }, { getMailType }, { resolveLanguage }] =
+    await Promise.all([
+      import('../preview/serve.js'),
+      import('../templates/store.js'),
+      import('../templates/catalog.js'),
+      import('../templates/lang.js'),
+    ]);
   if (type !== undefined && !getMailType(type)) {
-    throw new UsageError(`unknown mail type ${JSON.stringify(type)}`, { hint: 'run `mailctl templates list` to see every type' }, 'usage.type');
+    throw new UsageError(
+      `unknown mail type ${JSON.stringify(type)}`,
+      { hint: 'run `mailctl templates list` to see every type' },
+      'usage.type',
+    );
   }
   const { templatesDir, localesDir } = defaultDirs();
   const lang = opts.lang === undefined ? undefined : resolveLanguage(opts.lang, discoverLanguages(localesDir)).lang;
@@ -96,16 +137,22 @@ async function serve(type: string | undefined, opts: PreviewOptions, branding: B
     log: (line) => ctx.io.err(`${line}\n`),
   });
   // stdout: the bare URL, for scripts; a deep link to TYPE goes with the human lines on stderr.
-  const deep = type === undefined ? gallery.url : `${gallery.url}#type=${type}${lang ? `&lang=${lang}` : ''}${opts.brand === false ? '&brand=white-label' : ''}`;
+  const deep =
+    type === undefined
+      ? gallery.url
+      : `${gallery.url}#type=${type}${lang ? `&lang=${lang}` : ''}${opts.brand === false ? '&brand=white-label' : ''}`;
   ctx.io.out(`${gallery.url}\n`);
-  ctx.io.err(`preview: serving every type × language × brand on ${gallery.url} (live reload on templates/ and locales/); Ctrl-C to stop\n`);
+  ctx.io.err(
+    `preview: serving every type × language × brand on ${gallery.url} (live reload on templates/ and locales/); Ctrl-C to stop\n`,
+  );
   if (deep !== gallery.url) ctx.io.err(`preview: ${deep}\n`);
   try {
     if (opts.open) {
       if (ctx.openInBrowser) await ctx.openInBrowser(deep);
       else await (await import('../preview/open.js')).launchOpener(deep, ctx.env);
     }
-    if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+    if (!ctx.signal.aborted)
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {
     await gallery.close();
   }

@@ -17,7 +17,11 @@ interface SpoolOption {
 }
 
 /** Opens the configured backend, runs `fn`, and closes it whatever happens. */
-async function withSpool<T>(opts: SpoolOption, ctx: CommandContext, fn: (store: SpoolBackend, config: Config) => Promise<T>): Promise<T> {
+async function withSpool<T>(
+  opts: SpoolOption,
+  ctx: CommandContext,
+  fn: (store: SpoolBackend, config: Config) => Promise<T>,
+): Promise<T> {
   const loaded = await loadCommandConfig(ctx, flagsOf([['spool.dir', opts.spool, '--spool']]));
   const config = loaded.config;
   const store = await openSpool(config, ctx.cwd);
@@ -30,14 +34,18 @@ async function withSpool<T>(opts: SpoolOption, ctx: CommandContext, fn: (store: 
 
 function stateOption(value: string | undefined): JobState | undefined {
   if (value === undefined) return undefined;
-  if (!isState(value)) throw new UsageError(`unknown state ${JSON.stringify(value)}`, { hint: `use one of ${STATES.join(', ')}` });
+  if (!isState(value))
+    throw new UsageError(`unknown state ${JSON.stringify(value)}`, { hint: `use one of ${STATES.join(', ')}` });
   return value;
 }
 
 function durationOption(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const r = parseDuration(value);
-  if (!r.ok || typeof r.value !== 'number') throw new UsageError(`${flag} ${JSON.stringify(value)} is not a duration`, { hint: 'write it as 30s, 10m, 1h or 7d' });
+  if (!r.ok || typeof r.value !== 'number')
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a duration`, {
+      hint: 'write it as 30s, 10m, 1h or 7d',
+    });
   return r.value;
 }
 
@@ -66,13 +74,21 @@ export function prometheusText(s: SpoolStatus): string {
     '# TYPE mailctl_spool_type_jobs gauge',
   ];
   for (const [type, counts] of Object.entries(s.byType).sort()) {
-    for (const state of STATES) if (counts[state] !== undefined) lines.push(`mailctl_spool_type_jobs{type="${promLabel(type)}",state="${state}"} ${counts[state]}`);
+    for (const state of STATES)
+      if (counts[state] !== undefined)
+        lines.push(`mailctl_spool_type_jobs{type="${promLabel(type)}",state="${state}"} ${counts[state]}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-export async function status(opts: SpoolOption & { json?: boolean; format?: 'text' | 'json' | 'prometheus' }, ctx: CommandContext): Promise<number> {
-  const { s, where } = await withSpool(opts, ctx, async (store) => ({ s: await store.status(ctx.clock.now()), where: store.location }));
+export async function status(
+  opts: SpoolOption & { json?: boolean; format?: 'text' | 'json' | 'prometheus' },
+  ctx: CommandContext,
+): Promise<number> {
+  const { s, where } = await withSpool(opts, ctx, async (store) => ({
+    s: await store.status(ctx.clock.now()),
+    where: store.location,
+  }));
   const format = opts.format ?? (opts.json ? 'json' : 'text');
   if (format === 'json') {
     ctx.io.out(`${JSON.stringify({ spool: where, ...s })}\n`);
@@ -83,43 +99,60 @@ export async function status(opts: SpoolOption & { json?: boolean; format?: 'tex
     lines.push(`oldest    ${s.oldestAgeSeconds === null ? '-' : `${age(s.oldestAgeSeconds)} (${s.oldestId})`}`);
     const types = Object.entries(s.byType)
       .sort()
-      .map(([type, counts]) => `${type}: ${STATES.filter((st) => counts[st]).map((st) => `${counts[st]} ${st}`).join(', ')}`);
+      .map(
+        ([type, counts]) =>
+          `${type}: ${STATES.filter((st) => counts[st])
+            .map((st) => `${counts[st]} ${st}`)
+            .join(', ')}`,
+      );
     if (types.length) lines.push(`types     ${types.join('; ')}`);
     ctx.io.out(`${lines.join('\n')}\n`);
   }
   return 0;
 }
 
-export async function list(opts: SpoolOption & { state?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
+export async function list(
+  opts: SpoolOption & { state?: string; json?: boolean },
+  ctx: CommandContext,
+): Promise<number> {
   const only = stateOption(opts.state);
   return withSpool(opts, ctx, async (store) => {
-  let n = 0;
-  for await (const job of store.list(only ? [only] : STATES)) {
-    n += 1;
-    if (opts.json) {
-      ctx.io.out(`${JSON.stringify(job)}\n`);
-      continue;
+    let n = 0;
+    for await (const job of store.list(only ? [only] : STATES)) {
+      n += 1;
+      if (opts.json) {
+        ctx.io.out(`${JSON.stringify(job)}\n`);
+        continue;
+      }
+      const info = job.problem
+        ? `corrupt: ${job.problem}`
+        : job.state === 'dead'
+          ? `${job.deadReason ?? 'dead'}${job.lastError ? `: ${job.lastError.message}` : ''}`
+          : job.state === 'deferred'
+            ? `next ${job.nextAttemptAt}, ${job.attempts} attempt(s)${job.lastError ? `: ${job.lastError.message}` : ''}`
+            : job.state === 'active'
+              ? `claimed by ${job.claimedBy}`
+              : `queued ${job.createdAt}`;
+      ctx.io.out(
+        `${job.id}  ${job.state.padEnd(8)}  ${String(job.priority ?? '-').padStart(2)}  ${job.type ?? '-'}  ${job.to ?? '-'}  ${info}\n`,
+      );
     }
-    const info = job.problem
-      ? `corrupt: ${job.problem}`
-      : job.state === 'dead'
-        ? `${job.deadReason ?? 'dead'}${job.lastError ? `: ${job.lastError.message}` : ''}`
-        : job.state === 'deferred'
-          ? `next ${job.nextAttemptAt}, ${job.attempts} attempt(s)${job.lastError ? `: ${job.lastError.message}` : ''}`
-          : job.state === 'active'
-            ? `claimed by ${job.claimedBy}`
-            : `queued ${job.createdAt}`;
-    ctx.io.out(`${job.id}  ${job.state.padEnd(8)}  ${String(job.priority ?? '-').padStart(2)}  ${job.type ?? '-'}  ${job.to ?? '-'}  ${info}\n`);
-  }
-  if (!opts.json && n === 0) ctx.io.err(`mailctl: no jobs${only ? ` in ${only}` : ''} in ${store.location}\n`);
-  return 0;
+    if (!opts.json && n === 0) ctx.io.err(`mailctl: no jobs${only ? ` in ${only}` : ''} in ${store.location}\n`);
+    return 0;
   });
 }
 
 const claimerOf = (ctx: CommandContext) => ({ pid: ctx.pid, host: ctx.hostname });
 
-export async function retry(id: string | undefined, opts: SpoolOption & { all?: boolean }, ctx: CommandContext): Promise<number> {
-  if (id === undefined && !opts.all) throw new UsageError('name a job id or pass --all', { hint: 'run `mailctl queue list --state deferred` to see the ids' });
+export async function retry(
+  id: string | undefined,
+  opts: SpoolOption & { all?: boolean },
+  ctx: CommandContext,
+): Promise<number> {
+  if (id === undefined && !opts.all)
+    throw new UsageError('name a job id or pass --all', {
+      hint: 'run `mailctl queue list --state deferred` to see the ids',
+    });
   if (id !== undefined && opts.all) throw new UsageError('give either a job id or --all, not both');
   return withSpool(opts, ctx, async (store) => {
     if (opts.all) {
@@ -145,9 +178,15 @@ export async function release(id: string, opts: SpoolOption, ctx: CommandContext
   return 0;
 }
 
-export async function purge(opts: SpoolOption & { state: string; olderThan?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
+export async function purge(
+  opts: SpoolOption & { state: string; olderThan?: string; json?: boolean },
+  ctx: CommandContext,
+): Promise<number> {
   const state = stateOption(opts.state)!;
-  if (state === 'active') throw new UsageError('active jobs are being delivered and cannot be purged', { hint: 'stop the drain first; its claims are recovered by the next one' });
+  if (state === 'active')
+    throw new UsageError('active jobs are being delivered and cannot be purged', {
+      hint: 'stop the drain first; its claims are recovered by the next one',
+    });
   const olderThan = durationOption('--older-than', opts.olderThan) ?? 0;
   const n = await withSpool(opts, ctx, (store) => store.purge(state, olderThan, ctx.clock.now()));
   ctx.io.out(opts.json ? `${JSON.stringify({ state, purged: n })}\n` : `purged ${n} job(s) from ${state}\n`);
@@ -162,7 +201,8 @@ export interface MonitorOptions extends SpoolOption {
 }
 
 export async function monitor(opts: MonitorOptions, ctx: CommandContext): Promise<number> {
-  if (opts.threshold !== undefined && !/^\d+$/.test(opts.threshold)) throw new UsageError(`--threshold ${JSON.stringify(opts.threshold)} is not a whole number`);
+  if (opts.threshold !== undefined && !/^\d+$/.test(opts.threshold))
+    throw new UsageError(`--threshold ${JSON.stringify(opts.threshold)} is not a whole number`);
   durationOption('--cooldown', opts.cooldown);
   const loaded = await loadCommandConfig(
     ctx,
@@ -177,7 +217,10 @@ export async function monitor(opts: MonitorOptions, ctx: CommandContext): Promis
   printWarnings(loaded, ctx);
   const v = config.values;
   const recipients = [...(v['monitor.alertEmails'] ?? [])];
-  if (recipients.length === 0) throw new UsageError('no alert recipients', { hint: 'pass --alert-to a@example.com,b@example.com or set QUEUE_MONITOR_ALERT_EMAILS' });
+  if (recipients.length === 0)
+    throw new UsageError('no alert recipients', {
+      hint: 'pass --alert-to a@example.com,b@example.com or set QUEUE_MONITOR_ALERT_EMAILS',
+    });
   const threshold = v['monitor.threshold'] ?? 200;
   const cooldownMs = v['monitor.cooldown'] ?? 3_600_000;
   const store = await openSpool(config, ctx.cwd);
@@ -189,7 +232,13 @@ export async function monitor(opts: MonitorOptions, ctx: CommandContext): Promis
     state = parseMonitorState(await store.readState(MONITOR_STATE_FILE));
     decision = decideMonitor(state, backlog, threshold, now, cooldownMs);
     if (decision.action !== 'none') {
-      sent = await sendMonitorMail(decision.action, recipients, { queueName: store.location, backlog, threshold, now, since: state.since }, config, ctx);
+      sent = await sendMonitorMail(
+        decision.action,
+        recipients,
+        { queueName: store.location, backlog, threshold, now, since: state.since },
+        config,
+        ctx,
+      );
     }
     next = nextMonitorState(state, decision, now, sent.length > 0);
     await store.writeState(MONITOR_STATE_FILE, next);
@@ -197,12 +246,30 @@ export async function monitor(opts: MonitorOptions, ctx: CommandContext): Promis
     await store.close().catch(() => {});
   }
 
-  const result = { backlog, threshold, over: decision.over, action: decision.action, sent, lastAlertAt: next.lastAlertAt ?? null };
+  const result = {
+    backlog,
+    threshold,
+    over: decision.over,
+    action: decision.action,
+    sent,
+    lastAlertAt: next.lastAlertAt ?? null,
+  };
   if (opts.json) {
     ctx.io.out(`${JSON.stringify(result)}\n`);
   } else {
     const cmp = decision.over ? '>=' : '<';
-    const what = decision.action === 'alert' ? (sent.length ? `alert sent to ${sent.join(', ')}` : 'alert NOT sent') : decision.action === 'recover' ? (sent.length ? `recovery sent to ${sent.join(', ')}` : 'recovery NOT sent') : decision.over ? `alert already sent at ${state.lastAlertAt} (cooldown)` : 'ok';
+    const what =
+      decision.action === 'alert'
+        ? sent.length
+          ? `alert sent to ${sent.join(', ')}`
+          : 'alert NOT sent'
+        : decision.action === 'recover'
+          ? sent.length
+            ? `recovery sent to ${sent.join(', ')}`
+            : 'recovery NOT sent'
+          : decision.over
+            ? `alert already sent at ${state.lastAlertAt} (cooldown)`
+            : 'ok';
     ctx.io.out(`queue monitor: backlog ${backlog} ${cmp} threshold ${threshold}: ${what}\n`);
   }
   return decision.over ? 75 : 0;
@@ -217,7 +284,13 @@ interface MonitorFacts {
 }
 
 /** Sends straight through the provider (a backed-up spool is the last place for its own alert). */
-async function sendMonitorMail(action: 'alert' | 'recover', recipients: string[], facts: MonitorFacts, config: Config, ctx: CommandContext): Promise<string[]> {
+async function sendMonitorMail(
+  action: 'alert' | 'recover',
+  recipients: string[],
+  facts: MonitorFacts,
+  config: Config,
+  ctx: CommandContext,
+): Promise<string[]> {
   let provider: Provider;
   try {
     provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock });

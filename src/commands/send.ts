@@ -26,16 +26,26 @@ export interface SendCommandOptions extends MessageOptions {
 
 export async function run(type: string, opts: SendCommandOptions, ctx: CommandContext): Promise<number> {
   if (opts.check && !opts.dryRun) {
-    throw new UsageError('--check goes with --dry-run', { hint: 'use `mailctl send TYPE --to ADDR --dry-run --check`' }, 'usage.option');
+    throw new UsageError(
+      '--check goes with --dry-run',
+      { hint: 'use `mailctl send TYPE --to ADDR --dry-run --check`' },
+      'usage.option',
+    );
   }
   if (opts.queue) {
-    if (opts.dryRun) throw new UsageError('--queue and --dry-run cannot be used together', { hint: 'drop one of them' }, 'usage.option');
+    if (opts.dryRun)
+      throw new UsageError(
+        '--queue and --dry-run cannot be used together',
+        { hint: 'drop one of them' },
+        'usage.option',
+      );
     return (await import('./enqueue.js')).run(type, opts, ctx);
   }
 
   const loaded = await loadCommandConfig(ctx);
   // An explicit --from stands in for MAIL_DEFAULT_SEND_FROM; its syntax is checked where the message is composed (65).
-  const problems = opts.from === undefined ? loaded.problems : loaded.problems.filter((p) => p.key !== 'MAIL_DEFAULT_SEND_FROM');
+  const problems =
+    opts.from === undefined ? loaded.problems : loaded.problems.filter((p) => p.key !== 'MAIL_DEFAULT_SEND_FROM');
   const config = assertUsable({ ...loaded, problems });
   const secrets = secretsOf(config);
   const out = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
@@ -49,7 +59,14 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
   // variables take the type's sample values (said on stderr). Real providers refuse them (65).
   const useSamples = mailType === 'file';
   if (useSamples) for (const w of await sampleWarnings(type, vars)) err(`mailctl: warning: ${w}`);
-  const rendered = renderEmail({ type, lang: opts.lang, vars, branding: brandingFromConfig(config), useSamples, codeTtlMs: config.values['retry.codeTtl'] });
+  const rendered = renderEmail({
+    type,
+    lang: opts.lang,
+    vars,
+    branding: brandingFromConfig(config),
+    useSamples,
+    codeTtlMs: config.values['retry.codeTtl'],
+  });
   for (const w of rendered.warnings) err(`mailctl: warning: ${w}`);
 
   const { senderFor, dkimOptionsFrom, createProvider } = await import('../providers/index.js');
@@ -65,7 +82,22 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
     const { buildMime } = await import('../providers/mime.js');
     const raw = await buildMime(message, { dkim: await dkimOptionsFrom(config, ctx.cwd) });
     if (opts.json) {
-      out(JSON.stringify({ ok: true, dryRun: true, provider: mailType, type: message.type, lang: message.lang, to: message.to.map((m) => m.address), messageId: message.messageId, mime: raw.toString('utf8') }, null, 2));
+      out(
+        JSON.stringify(
+          {
+            ok: true,
+            dryRun: true,
+            provider: mailType,
+            type: message.type,
+            lang: message.lang,
+            to: message.to.map((m) => m.address),
+            messageId: message.messageId,
+            mime: raw.toString('utf8'),
+          },
+          null,
+          2,
+        ),
+      );
     } else {
       ctx.io.out(redact(raw.toString('utf8'), secrets));
       err(`mailctl: dry run: nothing was sent (${describeTransport(config)})`);
@@ -74,7 +106,11 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
     // The lint of `mailctl check`, on the message as it would leave; the report goes to stderr.
     const { checkMessage, messageCheckDeps } = await import('../dns/check-message.js');
     const deps = await messageCheckDeps(config, ctx.cwd, ctx.clock);
-    const report = await checkMessage(raw, { ...deps, category: message.category, unsubscribable: rendered.unsubscribable });
+    const report = await checkMessage(raw, {
+      ...deps,
+      category: message.category,
+      unsubscribable: rendered.unsubscribable,
+    });
     const { formatMessageReport } = await import('./check.js');
     err(formatMessageReport('(dry run)', report, createChalk(ctx.env, ctx.io.errIsTTY)));
     return report.exitCode;
@@ -96,7 +132,9 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
   } else {
     out(answerLine(delivery));
     out(`Message-ID: ${delivery.messageId}`);
-    err(`mailctl: ${delivery.provider === 'file' ? 'wrote' : 'sent'} ${message.type} (${message.lang}) for ${message.to.map((m) => m.address).join(', ')} via ${describeTransport(config)}`);
+    err(
+      `mailctl: ${delivery.provider === 'file' ? 'wrote' : 'sent'} ${message.type} (${message.lang}) for ${message.to.map((m) => m.address).join(', ')} via ${describeTransport(config)}`,
+    );
   }
   return ExitCode.OK;
 }
@@ -152,7 +190,10 @@ async function sampleWarnings(type: string, vars: Record<string, unknown>): Prom
   if (!def) return [];
   return def.variables
     .filter((v) => v.required && (vars[v.name] === undefined || vars[v.name] === ''))
-    .map((v) => `--var ${v.name} not given: using the sample value ${JSON.stringify(def.sample[v.name])} (only the file provider does this; smtp, sendgrid and resend refuse with 65)`);
+    .map(
+      (v) =>
+        `--var ${v.name} not given: using the sample value ${JSON.stringify(def.sample[v.name])} (only the file provider does this; smtp, sendgrid and resend refuse with 65)`,
+    );
 }
 
 export type { CommandContext };

@@ -1,5 +1,13 @@
 /** What every command handler gets, and the helpers they share. */
-import { loadConfig, redact, secretsOf, type FlagValue, type KeyPath, type LoadedConfig, type Problem } from '../config/index.js';
+import {
+  loadConfig,
+  redact,
+  secretsOf,
+  type FlagValue,
+  type KeyPath,
+  type LoadedConfig,
+  type Problem,
+} from '../config/index.js';
 import type { AppContext } from '../context.js';
 import { DataError, UsageError } from '../errors.js';
 import { readFile } from 'node:fs/promises';
@@ -18,7 +26,10 @@ export function flagsOf(entries: [KeyPath, unknown, string][]): Partial<Record<K
   return flags;
 }
 
-export function loadCommandConfig(ctx: CommandContext, flags?: Partial<Record<KeyPath, FlagValue>>): Promise<LoadedConfig> {
+export function loadCommandConfig(
+  ctx: CommandContext,
+  flags?: Partial<Record<KeyPath, FlagValue>>,
+): Promise<LoadedConfig> {
   return loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.configPath, flags });
 }
 
@@ -26,7 +37,11 @@ export function loadCommandConfig(ctx: CommandContext, flags?: Partial<Record<Ke
  * Prints the configuration's warnings on stderr (e.g. SMTP_TLS_VERIFY=false) for commands that
  * connect to a provider: the contract wants a warning whenever certificates go unverified.
  */
-export function printWarnings(loaded: LoadedConfig, ctx: CommandContext, problems: readonly Problem[] = loaded.problems): void {
+export function printWarnings(
+  loaded: LoadedConfig,
+  ctx: CommandContext,
+  problems: readonly Problem[] = loaded.problems,
+): void {
   const secrets = secretsOf(loaded.config);
   for (const p of problems.filter((x) => x.severity === 'warning')) {
     ctx.io.err(`${redact(`mailctl: warning: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`, secrets)}\n`);

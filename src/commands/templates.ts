@@ -26,18 +26,32 @@ export async function list(opts: TemplatesOptions, ctx: CommandContext): Promise
       priority: d.priority,
       ttlMs: d.ttlMs ?? null,
       security: d.security === true,
-      variables: d.variables.map((v) => ({ name: v.name, kind: v.kind, required: v.required, description: v.description })),
+      variables: d.variables.map((v) => ({
+        name: v.name,
+        kind: v.kind,
+        required: v.required,
+        description: v.description,
+      })),
       sample: d.sample,
     }));
     ctx.io.out(`${JSON.stringify({ languages, types }, null, 2)}\n`);
     return ExitCode.OK;
   }
   const chalk = createChalk(ctx.env, ctx.io.outIsTTY);
-  const rows = MAIL_TYPE_DEFS.map((d) => [d.id, d.security ? `${d.category}*` : d.category, String(d.priority), ttl(d.ttlMs), d.variables.map((v) => `${v.name}${v.kind === 'text' ? '' : `:${v.kind}`}`).join(', ') || '-']);
+  const rows = MAIL_TYPE_DEFS.map((d) => [
+    d.id,
+    d.security ? `${d.category}*` : d.category,
+    String(d.priority),
+    ttl(d.ttlMs),
+    d.variables.map((v) => `${v.name}${v.kind === 'text' ? '' : `:${v.kind}`}`).join(', ') || '-',
+  ]);
   const head = ['TYPE', 'CATEGORY', 'PRIO', 'TTL', 'VARIABLES'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  ctx.io.out(`${chalk.bold(line(head))}\n${rows.map(line).join('\n')}\n\n* security notice: never carries List-Unsubscribe\nlanguages: ${languages.join(', ')}\n`);
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  ctx.io.out(
+    `${chalk.bold(line(head))}\n${rows.map(line).join('\n')}\n\n* security notice: never carries List-Unsubscribe\nlanguages: ${languages.join(', ')}\n`,
+  );
   return ExitCode.OK;
 }
 
@@ -53,7 +67,11 @@ export async function check(opts: TemplatesOptions, ctx: CommandContext): Promis
       ctx.io.out(`  ${chalk.red('error')} ${where ? `${chalk.bold(where)}: ` : ''}${p.message}\n`);
     }
     const summary = `${result.types} types × ${result.languages.length} languages (${result.languages.join(', ')}) × ${result.brands.length} brands: ${result.rendered} rendered`;
-    ctx.io.out(result.ok ? `${chalk.green('ok')} ${summary}, strict MJML, locale keys complete\n` : `${summary}; ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}\n`);
+    ctx.io.out(
+      result.ok
+        ? `${chalk.green('ok')} ${summary}, strict MJML, locale keys complete\n`
+        : `${summary}; ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}\n`,
+    );
   }
   return result.ok ? ExitCode.OK : ExitCode.CONFIG;
 }

@@ -44,36 +44,65 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
     dns = await checkDns(config, { cwd: ctx.cwd, clock: ctx.clock, signal: ctx.signal });
   }
 
-  const exitCode = errors.length > 0 ? ExitCode.CONFIG : probe && !probe.ok ? probe.exitCode : spool && !spool.ok ? spool.exitCode : dns && !dns.ok ? dns.exitCode : ExitCode.OK;
+  const exitCode =
+    errors.length > 0
+      ? ExitCode.CONFIG
+      : probe && !probe.ok
+        ? probe.exitCode
+        : spool && !spool.ok
+          ? spool.exitCode
+          : dns && !dns.ok
+            ? dns.exitCode
+            : ExitCode.OK;
   const print = (text: string): void => ctx.io.out(`${redact(text, secrets)}\n`);
   // The one-sentence error on stderr, as for every failing command; the transcript stays on stdout.
   if (probe && !probe.ok && probe.error) {
-    ctx.io.err(`${redact(`mailctl: connection check failed: ${probe.error}${probe.hint ? `\nhint: ${probe.hint}` : ''}`, secrets)}\n`);
+    ctx.io.err(
+      `${redact(`mailctl: connection check failed: ${probe.error}${probe.hint ? `\nhint: ${probe.hint}` : ''}`, secrets)}\n`,
+    );
   }
-  if (spool && !spool.ok && spool.error) ctx.io.err(`${redact(`mailctl: spool check failed: ${spool.error}${spool.hint ? `\nhint: ${spool.hint}` : ''}`, secrets)}\n`);
+  if (spool && !spool.ok && spool.error)
+    ctx.io.err(
+      `${redact(`mailctl: spool check failed: ${spool.error}${spool.hint ? `\nhint: ${spool.hint}` : ''}`, secrets)}\n`,
+    );
   const dnsErrors = dns?.findings.filter((f) => f.severity === 'error') ?? [];
   if (dnsErrors[0]) {
     const more = dnsErrors.length > 1 ? ` (and ${dnsErrors.length - 1} more)` : '';
-    ctx.io.err(`${redact(`mailctl: DNS check failed: ${dnsErrors[0].message}${more}${dnsErrors[0].fix ? `\nhint: ${dnsErrors[0].fix}` : ''}`, secrets)}\n`);
+    ctx.io.err(
+      `${redact(`mailctl: DNS check failed: ${dnsErrors[0].message}${more}${dnsErrors[0].fix ? `\nhint: ${dnsErrors[0].fix}` : ''}`, secrets)}\n`,
+    );
   }
   // --debug: the resolved configuration with each value's source, secrets masked, on stderr.
   if (ctx.debug) {
     for (const row of configRows(config)) {
       if (row.value === undefined) continue;
-      ctx.io.err(`${redact(`config: ${row.env}=${JSON.stringify(row.value)} [${describeSource(config.sources[row.key as KeyPath])}]`, secrets)}\n`);
+      ctx.io.err(
+        `${redact(`config: ${row.env}=${JSON.stringify(row.value)} [${describeSource(config.sources[row.key as KeyPath])}]`, secrets)}\n`,
+      );
     }
   }
   // --debug: every DNS query and its answers, on stderr (stdout carries the report).
   if (dns && ctx.debug && !opts.json) {
-    for (const q of dns.queries) ctx.io.err(`${redact(`dns: ${q.type} ${q.name} @ ${dns.servers.join(', ')} (${q.ms} ms) -> ${q.error ?? (q.answers ?? []).join(', ')}`, secrets)}\n`);
+    for (const q of dns.queries)
+      ctx.io.err(
+        `${redact(`dns: ${q.type} ${q.name} @ ${dns.servers.join(', ')} (${q.ms} ms) -> ${q.error ?? (q.answers ?? []).join(', ')}`, secrets)}\n`,
+      );
   }
 
   if (opts.json) {
-    print(JSON.stringify({ ...jsonReport(config, problems, probe, exitCode, dns, ctx.debug), ...(spool ? { spool } : {}) }, null, 2));
+    print(
+      JSON.stringify(
+        { ...jsonReport(config, problems, probe, exitCode, dns, ctx.debug), ...(spool ? { spool } : {}) },
+        null,
+        2,
+      ),
+    );
     return exitCode;
   }
   const chalk = createChalk(ctx.env, ctx.io.outIsTTY);
-  print(`${chalk.bold('mailctl verify-config')}: ${describeTransport(config)}${config.filePath ? chalk.dim(` (config: ${config.filePath})`) : ''}`);
+  print(
+    `${chalk.bold('mailctl verify-config')}: ${describeTransport(config)}${config.filePath ? chalk.dim(` (config: ${config.filePath})`) : ''}`,
+  );
   if (problems.length > 0) print(formatProblems(problems, chalk));
   if (opts.connect && errors.length > 0) print(chalk.dim('  --connect skipped: fix the errors above first'));
   if (opts.dns && errors.length > 0) print(chalk.dim('  --dns skipped: fix the errors above first'));
@@ -81,18 +110,33 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
   if (spool) print(`${chalk.bold('spool')}\n${formatProbe(spool, chalk)}`);
   if (dns) print(formatDns(dns, chalk));
   const verdict = exitCode === ExitCode.OK ? chalk.green('ok') : chalk.red('failed');
-  print(`${verdict}: ${countLine(problems)}${probe ? `, connection ${probe.ok ? 'ok' : 'failed'}` : ''}${spool ? `, spool ${spool.ok ? (spool.stages.some((s) => s.warning) ? 'ok with warnings' : 'ok') : 'failed'}` : ''}${dns ? `, DNS ${dnsSummary(dns)}` : ''}`);
+  print(
+    `${verdict}: ${countLine(problems)}${probe ? `, connection ${probe.ok ? 'ok' : 'failed'}` : ''}${spool ? `, spool ${spool.ok ? (spool.stages.some((s) => s.warning) ? 'ok with warnings' : 'ok') : 'failed'}` : ''}${dns ? `, DNS ${dnsSummary(dns)}` : ''}`,
+  );
   return exitCode;
 }
 
-function jsonReport(config: Config, problems: readonly Problem[], probe: ProbeReport | undefined, exitCode: number, dns: DnsReport | undefined, debug: boolean): object {
+function jsonReport(
+  config: Config,
+  problems: readonly Problem[],
+  probe: ProbeReport | undefined,
+  exitCode: number,
+  dns: DnsReport | undefined,
+  debug: boolean,
+): object {
   return {
     ok: exitCode === ExitCode.OK,
     exitCode,
     mailType: config.values.mailType,
     transport: describeTransport(config),
     configFile: config.filePath ?? null,
-    problems: problems.map((p) => ({ key: p.key, severity: p.severity, message: p.message, source: p.source, ...(p.hint ? { hint: p.hint } : {}) })),
+    problems: problems.map((p) => ({
+      key: p.key,
+      severity: p.severity,
+      message: p.message,
+      source: p.source,
+      ...(p.hint ? { hint: p.hint } : {}),
+    })),
     ...(probe ? { connect: probe } : {}),
     ...(dns ? { dns: debug ? dns : { ...dns, queries: undefined } } : {}),
   };
@@ -123,11 +167,19 @@ function dnsSummary(dns: DnsReport): string {
 }
 
 function formatDns(dns: DnsReport, chalk: ReturnType<typeof createChalk>): string {
-  const mark = { ok: chalk.green('ok     '), info: chalk.dim('info   '), warning: chalk.yellow('warning'), error: chalk.red('error  ') } as const;
-  const lines = [`  ${chalk.bold('dns')} ${dns.domain ?? '(no sender domain)'} ${chalk.dim(`(servers: ${dns.servers.join(', ')})`)}`];
+  const mark = {
+    ok: chalk.green('ok     '),
+    info: chalk.dim('info   '),
+    warning: chalk.yellow('warning'),
+    error: chalk.red('error  '),
+  } as const;
+  const lines = [
+    `  ${chalk.bold('dns')} ${dns.domain ?? '(no sender domain)'} ${chalk.dim(`(servers: ${dns.servers.join(', ')})`)}`,
+  ];
   for (const f of dns.findings) {
     lines.push(`  ${mark[f.severity]} ${f.check.toUpperCase().padEnd(5)} ${f.message}`);
-    if (f.record && f.severity !== 'ok' && f.severity !== 'info') lines.push(`                ${chalk.dim(`record: ${f.record}`)}`);
+    if (f.record && f.severity !== 'ok' && f.severity !== 'info')
+      lines.push(`                ${chalk.dim(`record: ${f.record}`)}`);
     if (f.fix && f.severity !== 'ok') lines.push(`                ${chalk.dim('fix:')} ${f.fix}`);
   }
   return lines.join('\n');

@@ -40,13 +40,22 @@ export async function loadConfigFile(cwd: string, explicitPath?: string): Promis
 export function loadError(err: unknown, explicitPath?: string): ConfigError {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') {
-    return new ConfigError(`config file ${explicitPath ?? ''} does not exist`, { hint: 'check the path given to --config', cause: err });
+    return new ConfigError(`config file ${explicitPath ?? ''} does not exist`, {
+      hint: 'check the path given to --config',
+      cause: err,
+    });
   }
   const first = (e.message ?? String(err)).split('\n')[0] ?? '';
   // cosmiconfig compiles .ts config files with the typescript package, which a global install
   // of mailctl does not bring along.
   if ((e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND') && /['"]typescript['"]/.test(first)) {
-    return new ConfigError('a .ts config file needs the typescript package, which is not installed', { hint: 'install it (npm install typescript), or write the file as mailctl.config.json, .yaml or .js', cause: err });
+    return new ConfigError('a .ts config file needs the typescript package, which is not installed', {
+      hint: 'install it (npm install typescript), or write the file as mailctl.config.json, .yaml or .js',
+      cause: err,
+    });
   }
-  return new ConfigError(`cannot read the config file: ${first}`, { hint: 'fix its syntax, or name another file with --config', cause: err });
+  return new ConfigError(`cannot read the config file: ${first}`, {
+    hint: 'fix its syntax, or name another file with --config',
+    cause: err,
+  });
 }

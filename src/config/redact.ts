@@ -44,5 +44,9 @@ export function redact(text: string, secrets: readonly string[]): string {
 
 /** The whole configuration as display rows, secrets masked. */
 export function configRows(config: Config): { key: string; env: string; value: unknown }[] {
-  return (KEYS as readonly KeyDef[]).map((k) => ({ key: k.path, env: k.env, value: displayValue(k, (config.values as Record<string, unknown>)[k.path]) }));
+  return (KEYS as readonly KeyDef[]).map((k) => ({
+    key: k.path,
+    env: k.env,
+    value: displayValue(k, (config.values as Record<string, unknown>)[k.path]),
+  }));
 }

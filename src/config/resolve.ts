@@ -76,7 +76,10 @@ function flatten(data: unknown, prefix = ''): [string, unknown][] {
 
 function closest(name: string, candidates: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
-  return candidates.find((c) => c.toLowerCase() === lower) ?? candidates.find((c) => editDistance(c.toLowerCase(), lower) <= 2);
+  return (
+    candidates.find((c) => c.toLowerCase() === lower) ??
+    candidates.find((c) => editDistance(c.toLowerCase(), lower) <= 2)
+  );
 }
 
 function editDistance(a: string, b: string): number {
@@ -102,13 +105,23 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
   if (input.file) {
     const { path, data } = input.file;
     if (data !== null && data !== undefined && (typeof data !== 'object' || Array.isArray(data))) {
-      problems.push({ key: '(file)', severity: 'error', message: 'the config file must hold an object of keys', source: path });
+      problems.push({
+        key: '(file)',
+        severity: 'error',
+        message: 'the config file must hold an object of keys',
+        source: path,
+      });
     } else {
       for (const [key, raw] of flatten(data ?? {})) {
         if (KEY_BY_PATH.has(key)) fileValues.set(key, raw);
         else {
           const guess = closest(key, [...KEY_BY_PATH.keys()]);
-          problems.push({ key, severity: 'warning', message: `unknown key "${key}" is ignored${guess ? `; did you mean "${guess}"?` : ''}`, source: path });
+          problems.push({
+            key,
+            severity: 'warning',
+            message: `unknown key "${key}" is ignored${guess ? `; did you mean "${guess}"?` : ''}`,
+            source: path,
+          });
         }
       }
     }
@@ -116,8 +129,16 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
 
   for (const name of Object.keys(input.env)) {
     if (OWN_ENV_PREFIXES.some((p) => name.startsWith(p)) && !KEYS.some((k) => k.env === name)) {
-      const guess = closest(name, KEYS.map((k) => k.env));
-      problems.push({ key: name, severity: 'warning', message: `unknown variable ${name} is ignored${guess ? `; did you mean ${guess}?` : ''}`, source: `env ${name}` });
+      const guess = closest(
+        name,
+        KEYS.map((k) => k.env),
+      );
+      problems.push({
+        key: name,
+        severity: 'warning',
+        message: `unknown variable ${name} is ignored${guess ? `; did you mean ${guess}?` : ''}`,
+        source: `env ${name}`,
+      });
     }
   }
 
@@ -142,7 +163,12 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
       }
       // A bad value is an error, never a silent fallback to a lower source or default.
       const name = source.kind === 'file' ? def.path : source.kind === 'flag' ? source.name : def.env;
-      problems.push({ key: def.env, severity: 'error', message: `${name}: ${parsed.message}`, source: describeSource(source) });
+      problems.push({
+        key: def.env,
+        severity: 'error',
+        message: `${name}: ${parsed.message}`,
+        source: describeSource(source),
+      });
       values[def.path] = undefined;
       sources[def.path] = source;
       continue;

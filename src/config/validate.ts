@@ -33,7 +33,8 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
     if (hint) problem.hint = hint;
     problems.push(problem);
   };
-  const isSet = (path: KeyPath): boolean => config.sources[path].kind !== 'default' && config.sources[path].kind !== 'unset';
+  const isSet = (path: KeyPath): boolean =>
+    config.sources[path].kind !== 'default' && config.sources[path].kind !== 'unset';
 
   const mailType = v.mailType;
   const sends = mailType !== undefined && mailType !== 'file';
@@ -41,31 +42,77 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
   // Sender
   const from = v.defaultFrom === undefined ? undefined : parseMailbox(v.defaultFrom);
   if (v.defaultFrom !== undefined && !from) {
-    add('defaultFrom', 'error', `MAIL_DEFAULT_SEND_FROM "${v.defaultFrom}" is not a valid sender`, 'use "Name <user@example.com>" or "user@example.com"');
+    add(
+      'defaultFrom',
+      'error',
+      `MAIL_DEFAULT_SEND_FROM "${v.defaultFrom}" is not a valid sender`,
+      'use "Name <user@example.com>" or "user@example.com"',
+    );
   } else if (v.defaultFrom === undefined && sends) {
-    add('defaultFrom', 'error', `MAIL_DEFAULT_SEND_FROM is required for MAIL_TYPE=${mailType}`, 'set it to an address your provider lets you send from');
+    add(
+      'defaultFrom',
+      'error',
+      `MAIL_DEFAULT_SEND_FROM is required for MAIL_TYPE=${mailType}`,
+      'set it to an address your provider lets you send from',
+    );
   } else if (from && sends && /@dify\.ai$/i.test(from.address)) {
-    add('defaultFrom', 'warning', `MAIL_DEFAULT_SEND_FROM ${from.address} is the example sender of Dify's documentation; providers refuse senders you have not verified`, 'use an address of your own verified domain');
+    add(
+      'defaultFrom',
+      'warning',
+      `MAIL_DEFAULT_SEND_FROM ${from.address} is the example sender of Dify's documentation; providers refuse senders you have not verified`,
+      'use an address of your own verified domain',
+    );
   }
 
   if (mailType === 'smtp') validateSmtp(config, add, isSet, from?.address);
   if (mailType === 'sendgrid') {
-    if (!v['sendgrid.apiKey']) add('sendgrid.apiKey', 'error', 'SENDGRID_API_KEY is required for MAIL_TYPE=sendgrid', 'create a key with the mail.send scope in SendGrid → Settings → API Keys');
-    else if (!v['sendgrid.apiKey'].startsWith('SG.')) add('sendgrid.apiKey', 'warning', 'SENDGRID_API_KEY does not start with "SG."; SendGrid keys do', 'paste the whole key as SendGrid showed it');
+    if (!v['sendgrid.apiKey'])
+      add(
+        'sendgrid.apiKey',
+        'error',
+        'SENDGRID_API_KEY is required for MAIL_TYPE=sendgrid',
+        'create a key with the mail.send scope in SendGrid → Settings → API Keys',
+      );
+    else if (!v['sendgrid.apiKey'].startsWith('SG.'))
+      add(
+        'sendgrid.apiKey',
+        'warning',
+        'SENDGRID_API_KEY does not start with "SG."; SendGrid keys do',
+        'paste the whole key as SendGrid showed it',
+      );
   }
   if (mailType === 'resend' && !v['resend.apiKey']) {
-    add('resend.apiKey', 'error', 'RESEND_API_KEY is required for MAIL_TYPE=resend', 'create a key in Resend → API Keys');
+    add(
+      'resend.apiKey',
+      'error',
+      'RESEND_API_KEY is required for MAIL_TYPE=resend',
+      'create a key in Resend → API Keys',
+    );
   }
 
   // Branding
   if (v['branding.enabled'] && !v['branding.applicationTitle']) {
-    add('branding.applicationTitle', 'warning', 'BRANDING_ENABLED is on but APPLICATION_TITLE is not set: white-label mail will name no product', 'set APPLICATION_TITLE to your product name');
+    add(
+      'branding.applicationTitle',
+      'warning',
+      'BRANDING_ENABLED is on but APPLICATION_TITLE is not set: white-label mail will name no product',
+      'set APPLICATION_TITLE to your product name',
+    );
   }
   if (v['branding.logoUrl'] && !v['branding.logoUrl'].startsWith('https:')) {
-    add('branding.logoUrl', 'warning', 'BRANDING_LOGO_URL is not https; mail clients block or flag plain-http images', 'serve the logo over https');
+    add(
+      'branding.logoUrl',
+      'warning',
+      'BRANDING_LOGO_URL is not https; mail clients block or flag plain-http images',
+      'serve the logo over https',
+    );
   }
   if (v['branding.supportEmail'] !== undefined && !parseMailbox(v['branding.supportEmail'])) {
-    add('branding.supportEmail', 'error', `BRANDING_SUPPORT_EMAIL "${v['branding.supportEmail']}" is not a valid address`);
+    add(
+      'branding.supportEmail',
+      'error',
+      `BRANDING_SUPPORT_EMAIL "${v['branding.supportEmail']}" is not a valid address`,
+    );
   }
 
   // DKIM: all or nothing
@@ -73,19 +120,35 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
   const dkimAny = v['dkim.domain'] !== undefined || v['dkim.selector'] !== undefined || dkimKey;
   if (dkimAny) {
     if (v['dkim.domain'] === undefined) add('dkim.domain', 'error', 'DKIM_DOMAIN is required when DKIM is configured');
-    if (v['dkim.selector'] === undefined) add('dkim.selector', 'error', 'DKIM_SELECTOR is required when DKIM is configured');
-    if (!dkimKey) add('dkim.privateKey', 'error', 'DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_PATH is required when DKIM is configured');
+    if (v['dkim.selector'] === undefined)
+      add('dkim.selector', 'error', 'DKIM_SELECTOR is required when DKIM is configured');
+    if (!dkimKey)
+      add('dkim.privateKey', 'error', 'DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_PATH is required when DKIM is configured');
     if (v['dkim.privateKey'] !== undefined && v['dkim.privateKeyPath'] !== undefined) {
-      add('dkim.privateKeyPath', 'warning', 'both DKIM_PRIVATE_KEY and DKIM_PRIVATE_KEY_PATH are set; DKIM_PRIVATE_KEY is used');
+      add(
+        'dkim.privateKeyPath',
+        'warning',
+        'both DKIM_PRIVATE_KEY and DKIM_PRIVATE_KEY_PATH are set; DKIM_PRIVATE_KEY is used',
+      );
     }
     if (v['dkim.privateKey'] !== undefined && !v['dkim.privateKey'].includes('PRIVATE KEY')) {
-      add('dkim.privateKey', 'error', 'DKIM_PRIVATE_KEY is not a PEM private key', 'paste the key with its -----BEGIN PRIVATE KEY----- lines, or use DKIM_PRIVATE_KEY_PATH');
+      add(
+        'dkim.privateKey',
+        'error',
+        'DKIM_PRIVATE_KEY is not a PEM private key',
+        'paste the key with its -----BEGIN PRIVATE KEY----- lines, or use DKIM_PRIVATE_KEY_PATH',
+      );
     }
     if (from && v['dkim.domain'] !== undefined) {
       const d = v['dkim.domain'].toLowerCase();
       const fromDomain = domainOf(from.address);
       if (fromDomain !== d && !fromDomain.endsWith(`.${d}`)) {
-        add('dkim.domain', 'warning', `DKIM_DOMAIN ${d} does not align with the sender's domain ${fromDomain}; DMARC needs them aligned`, 'sign with the sender\'s domain');
+        add(
+          'dkim.domain',
+          'warning',
+          `DKIM_DOMAIN ${d} does not align with the sender's domain ${fromDomain}; DMARC needs them aligned`,
+          "sign with the sender's domain",
+        );
       }
     }
   }
@@ -96,10 +159,21 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
   // Spool and retry policy
   if (v['spool.url'] !== undefined) {
     const spoolUrl = parseSpoolUrl(v['spool.url']);
-    if (!spoolUrl.ok) add('spool.url', 'error', `MAILCTL_SPOOL_URL ${spoolUrl.reason}`, 'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR');
+    if (!spoolUrl.ok)
+      add(
+        'spool.url',
+        'error',
+        `MAILCTL_SPOOL_URL ${spoolUrl.reason}`,
+        'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR',
+      );
   }
   if (v['drain.rate'] !== undefined && parseRate(v['drain.rate']) === undefined) {
-    add('drain.rate', 'error', `MAILCTL_RATE "${v['drain.rate']}" is not a rate`, 'write it as N/s, N/m or N/h, e.g. 10/s');
+    add(
+      'drain.rate',
+      'error',
+      `MAILCTL_RATE "${v['drain.rate']}" is not a rate`,
+      'write it as N/s, N/m or N/h, e.g. 10/s',
+    );
   }
   const minB = v['retry.minBackoff'];
   const maxB = v['retry.maxBackoff'];
@@ -107,7 +181,8 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
     add('retry.minBackoff', 'error', 'MAILCTL_BACKOFF_MIN is longer than MAILCTL_BACKOFF_MAX');
   }
   for (const addr of v['monitor.alertEmails'] ?? []) {
-    if (!parseMailbox(addr)) add('monitor.alertEmails', 'error', `QUEUE_MONITOR_ALERT_EMAILS: "${addr}" is not a valid address`);
+    if (!parseMailbox(addr))
+      add('monitor.alertEmails', 'error', `QUEUE_MONITOR_ALERT_EMAILS: "${addr}" is not a valid address`);
   }
 
   return problems;
@@ -121,31 +196,90 @@ function validateSmtp(config: Config, add: Add, isSet: (p: KeyPath) => boolean, 
   const useTls = v['smtp.useTls'] === true;
   const startTls = v['smtp.opportunisticTls'] === true;
 
-  if (!v['smtp.server']) add('smtp.server', 'error', 'SMTP_SERVER is required for MAIL_TYPE=smtp', 'set it to your provider\'s SMTP host, e.g. smtp.example.com');
-  if (port === undefined) add('smtp.port', 'error', 'SMTP_PORT is required for MAIL_TYPE=smtp', 'use 587 with STARTTLS, or 465 with implicit TLS');
+  if (!v['smtp.server'])
+    add(
+      'smtp.server',
+      'error',
+      'SMTP_SERVER is required for MAIL_TYPE=smtp',
+      "set it to your provider's SMTP host, e.g. smtp.example.com",
+    );
+  if (port === undefined)
+    add(
+      'smtp.port',
+      'error',
+      'SMTP_PORT is required for MAIL_TYPE=smtp',
+      'use 587 with STARTTLS, or 465 with implicit TLS',
+    );
 
   if (startTls && !useTls) {
-    add('smtp.opportunisticTls', 'error', 'SMTP_OPPORTUNISTIC_TLS=true needs SMTP_USE_TLS=true', 'for STARTTLS set both to true; for plain SMTP set both to false');
+    add(
+      'smtp.opportunisticTls',
+      'error',
+      'SMTP_OPPORTUNISTIC_TLS=true needs SMTP_USE_TLS=true',
+      'for STARTTLS set both to true; for plain SMTP set both to false',
+    );
   } else if (useTls && !startTls && port === 587) {
-    add('smtp.port', 'warning', 'implicit TLS on port 587: servers on 587 expect STARTTLS, so the TLS handshake will fail', 'set SMTP_OPPORTUNISTIC_TLS=true, or use port 465');
+    add(
+      'smtp.port',
+      'warning',
+      'implicit TLS on port 587: servers on 587 expect STARTTLS, so the TLS handshake will fail',
+      'set SMTP_OPPORTUNISTIC_TLS=true, or use port 465',
+    );
   } else if (useTls && startTls && port === 465) {
-    add('smtp.port', 'warning', 'STARTTLS on port 465: servers on 465 expect implicit TLS, so the connection will hang until it times out', 'set SMTP_OPPORTUNISTIC_TLS=false, or use port 587');
+    add(
+      'smtp.port',
+      'warning',
+      'STARTTLS on port 465: servers on 465 expect implicit TLS, so the connection will hang until it times out',
+      'set SMTP_OPPORTUNISTIC_TLS=false, or use port 587',
+    );
   } else if (!useTls && port === 465) {
-    add('smtp.port', 'warning', 'plain SMTP on port 465: servers on 465 expect implicit TLS, so the connection will hang until it times out', 'set SMTP_USE_TLS=true');
+    add(
+      'smtp.port',
+      'warning',
+      'plain SMTP on port 465: servers on 465 expect implicit TLS, so the connection will hang until it times out',
+      'set SMTP_USE_TLS=true',
+    );
   }
 
   const user = v['smtp.username'];
   const pass = v['smtp.password'];
-  if (user !== undefined && pass === undefined) add('smtp.password', 'error', 'SMTP_USERNAME is set but SMTP_PASSWORD is not', 'set both for AUTH, or neither for a relay without AUTH');
-  if (pass !== undefined && user === undefined) add('smtp.username', 'error', 'SMTP_PASSWORD is set but SMTP_USERNAME is not', 'set both for AUTH, or neither for a relay without AUTH');
+  if (user !== undefined && pass === undefined)
+    add(
+      'smtp.password',
+      'error',
+      'SMTP_USERNAME is set but SMTP_PASSWORD is not',
+      'set both for AUTH, or neither for a relay without AUTH',
+    );
+  if (pass !== undefined && user === undefined)
+    add(
+      'smtp.username',
+      'error',
+      'SMTP_PASSWORD is set but SMTP_USERNAME is not',
+      'set both for AUTH, or neither for a relay without AUTH',
+    );
   if (user !== undefined && !useTls) {
-    add('smtp.username', 'warning', 'AUTH is configured without TLS: the password would cross the network in clear, and most servers offer AUTH only after STARTTLS ("No suitable authentication method found")', 'set SMTP_USE_TLS=true (and SMTP_OPPORTUNISTIC_TLS=true on port 587)');
+    add(
+      'smtp.username',
+      'warning',
+      'AUTH is configured without TLS: the password would cross the network in clear, and most servers offer AUTH only after STARTTLS ("No suitable authentication method found")',
+      'set SMTP_USE_TLS=true (and SMTP_OPPORTUNISTIC_TLS=true on port 587)',
+    );
   }
   if (user !== undefined && user.includes('@') && fromAddress && domainOf(user) !== domainOf(fromAddress)) {
-    add('defaultFrom', 'warning', `the sender's domain ${domainOf(fromAddress)} differs from SMTP_USERNAME's domain ${domainOf(user)}; many servers refuse to send as another domain (550/553)`, 'send from an address of the account you log in with, or one the provider verified');
+    add(
+      'defaultFrom',
+      'warning',
+      `the sender's domain ${domainOf(fromAddress)} differs from SMTP_USERNAME's domain ${domainOf(user)}; many servers refuse to send as another domain (550/553)`,
+      'send from an address of the account you log in with, or one the provider verified',
+    );
   }
   if (v['smtp.tlsVerify'] === false && isSet('smtp.tlsVerify')) {
-    add('smtp.tlsVerify', 'warning', 'SMTP_TLS_VERIFY=false: the server certificate is not verified, so anyone on the path can read the mail and the password', 'use it only against a test server');
+    add(
+      'smtp.tlsVerify',
+      'warning',
+      'SMTP_TLS_VERIFY=false: the server certificate is not verified, so anyone on the path can read the mail and the password',
+      'use it only against a test server',
+    );
   }
 }
 

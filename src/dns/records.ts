@@ -67,8 +67,12 @@ export function parseDmarc(text: string): DmarcRecord {
   const pctText = tags.get('pct') ?? '100';
   const pct = /^\d{1,3}$/.test(pctText) && Number(pctText) <= 100 ? Number(pctText) : 100;
   if (pct === 100 && pctText !== '100') errors.push(`pct=${pctText} is not a whole number 0–100`);
-  const rua = (tags.get('rua') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const uri of rua) if (!/^mailto:[^@\s]+@[^@\s]+/i.test(uri) && !/^https?:/i.test(uri)) errors.push(`rua ${uri} is not a mailto: URI`);
+  const rua = (tags.get('rua') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const uri of rua)
+    if (!/^mailto:[^@\s]+@[^@\s]+/i.test(uri) && !/^https?:/i.test(uri)) errors.push(`rua ${uri} is not a mailto: URI`);
   return { p, sp: policy('sp'), adkim: mode('adkim'), aspf: mode('aspf'), pct, rua, errors };
 }
 
@@ -105,7 +109,10 @@ export function parseDkimKey(text: string): DkimKeyRecord {
   if (p === undefined) errors.push('the record has no p= public key');
   const k = (tags.get('k') ?? 'rsa').toLowerCase();
   if (k !== 'rsa' && k !== 'ed25519') errors.push(`k=${k} is not rsa or ed25519`);
-  const testing = (tags.get('t') ?? '').split(':').map((s) => s.trim().toLowerCase()).includes('y');
+  const testing = (tags.get('t') ?? '')
+    .split(':')
+    .map((s) => s.trim().toLowerCase())
+    .includes('y');
   return { k, p, testing, errors };
 }
 
@@ -117,7 +124,9 @@ export function keyFromRecord(record: DkimKeyRecord): KeyObject | undefined {
   if (!record.p) return undefined;
   const der = Buffer.from(record.p, 'base64');
   if (record.k === 'ed25519') {
-    return der.length === 32 ? createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, der]), format: 'der', type: 'spki' }) : undefined;
+    return der.length === 32
+      ? createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, der]), format: 'der', type: 'spki' })
+      : undefined;
   }
   for (const type of ['spki', 'pkcs1'] as const) {
     try {
@@ -144,7 +153,12 @@ export function publicOfPrivate(pem: string): ConfiguredKey {
   const type = publicKey.asymmetricKeyType ?? 'unknown';
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const p = type === 'ed25519' ? spki.subarray(ED25519_SPKI_PREFIX.length).toString('base64') : spki.toString('base64');
-  return { publicKey, type, bits: publicKey.asymmetricKeyDetails?.modulusLength, record: `v=DKIM1; k=${type === 'ed25519' ? 'ed25519' : 'rsa'}; p=${p}` };
+  return {
+    publicKey,
+    type,
+    bits: publicKey.asymmetricKeyDetails?.modulusLength,
+    record: `v=DKIM1; k=${type === 'ed25519' ? 'ed25519' : 'rsa'}; p=${p}`,
+  };
 }
 
 export function sameKey(a: KeyObject, b: KeyObject): boolean {

@@ -111,16 +111,36 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
     servers,
     log,
     async txt(name) {
-      const records = await query('TXT', name, () => resolver.resolveTxt(name), (chunks) => JSON.stringify(chunks.join('')));
+      const records = await query(
+        'TXT',
+        name,
+        () => resolver.resolveTxt(name),
+        (chunks) => JSON.stringify(chunks.join('')),
+      );
       return records.map((chunks) => chunks.join(''));
     },
     mx(name) {
-      return query('MX', name, () => resolver.resolveMx(name), (r) => `${r.priority} ${r.exchange || '.'}`);
+      return query(
+        'MX',
+        name,
+        () => resolver.resolveMx(name),
+        (r) => `${r.priority} ${r.exchange || '.'}`,
+      );
     },
     async addresses(name) {
       if (isIP(name)) return [name];
-      const v4 = await query('A', name, () => resolver.resolve4(name), (a) => a);
-      const v6 = await query('AAAA', name, () => resolver.resolve6(name), (a) => a);
+      const v4 = await query(
+        'A',
+        name,
+        () => resolver.resolve4(name),
+        (a) => a,
+      );
+      const v6 = await query(
+        'AAAA',
+        name,
+        () => resolver.resolve6(name),
+        (a) => a,
+      );
       return [...v4, ...v6];
     },
     async resolve(name, rrtype) {
@@ -129,7 +149,12 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
       };
       switch (rrtype.toUpperCase()) {
         case 'TXT': {
-          const records = await query('TXT', name, () => resolver.resolveTxt(name), (chunks) => JSON.stringify(chunks.join('')));
+          const records = await query(
+            'TXT',
+            name,
+            () => resolver.resolveTxt(name),
+            (chunks) => JSON.stringify(chunks.join('')),
+          );
           return records.length > 0 ? records : notFound();
         }
         case 'MX': {
@@ -137,11 +162,21 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
           return records.length > 0 ? records : notFound();
         }
         case 'A': {
-          const records = await query('A', name, () => resolver.resolve4(name), (a) => a);
+          const records = await query(
+            'A',
+            name,
+            () => resolver.resolve4(name),
+            (a) => a,
+          );
           return records.length > 0 ? records : notFound();
         }
         case 'AAAA': {
-          const records = await query('AAAA', name, () => resolver.resolve6(name), (a) => a);
+          const records = await query(
+            'AAAA',
+            name,
+            () => resolver.resolve6(name),
+            (a) => a,
+          );
           return records.length > 0 ? records : notFound();
         }
         default:

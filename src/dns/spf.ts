@@ -70,13 +70,15 @@ export function parseSpf(record: string): ParsedSpf {
         break;
       case 'ip4': {
         const len = cidr?.[1] === undefined ? 32 : Number(cidr[1]);
-        if (!value || isIP(value) !== 4 || len > 32 || cidr?.[2] !== undefined) out.errors.push(`"${raw}" is not a valid ip4 network`);
+        if (!value || isIP(value) !== 4 || len > 32 || cidr?.[2] !== undefined)
+          out.errors.push(`"${raw}" is not a valid ip4 network`);
         mech.cidr4 = len;
         break;
       }
       case 'ip6': {
         const len = cidr?.[1] === undefined ? 128 : Number(cidr[1]);
-        if (!value || isIP(value) !== 6 || len > 128 || cidr?.[2] !== undefined) out.errors.push(`"${raw}" is not a valid ip6 network`);
+        if (!value || isIP(value) !== 6 || len > 128 || cidr?.[2] !== undefined)
+          out.errors.push(`"${raw}" is not a valid ip6 network`);
         mech.cidr6 = len;
         break;
       }
@@ -88,7 +90,8 @@ export function parseSpf(record: string): ParsedSpf {
         else {
           if (cidr[1] !== undefined) mech.cidr4 = Number(cidr[1]);
           if (cidr[2] !== undefined) mech.cidr6 = Number(cidr[2]);
-          if ((mech.cidr4 ?? 0) > 32 || (mech.cidr6 ?? 0) > 128) out.errors.push(`"${raw}": prefix length out of range`);
+          if ((mech.cidr4 ?? 0) > 32 || (mech.cidr6 ?? 0) > 128)
+            out.errors.push(`"${raw}": prefix length out of range`);
         }
         break;
     }
@@ -132,7 +135,13 @@ export async function walkSpf(domain: string, dns: DnsClient): Promise<SpfWalk> 
   return { root, ...walk };
 }
 
-async function node(domain: string, dns: DnsClient, walk: Omit<SpfWalk, 'root'>, path: string[], depth: number): Promise<SpfNode> {
+async function node(
+  domain: string,
+  dns: DnsClient,
+  walk: Omit<SpfWalk, 'root'>,
+  path: string[],
+  depth: number,
+): Promise<SpfNode> {
   const n: SpfNode = { domain, children: new Map(), hosts: new Map(), unknown: [] };
   if (path.includes(domain.toLowerCase()) || depth > MAX_DEPTH) {
     n.error = { result: 'permerror', message: `include loop at ${domain}` };
@@ -153,7 +162,10 @@ async function node(domain: string, dns: DnsClient, walk: Omit<SpfWalk, 'root'>,
     return n;
   }
   if (spf.length > 1) {
-    n.error = { result: 'permerror', message: `${domain} has ${spf.length} SPF records; receivers treat that as an error (RFC 7208 §4.5)` };
+    n.error = {
+      result: 'permerror',
+      message: `${domain} has ${spf.length} SPF records; receivers treat that as an error (RFC 7208 §4.5)`,
+    };
     return n;
   }
   n.record = spf[0];

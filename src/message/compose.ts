@@ -11,7 +11,15 @@ import { assertCustomHeader, assertHeaderValue, MESSAGE_ID } from './headers.js'
 import type { Category, OutgoingMessage } from './types.js';
 
 export interface ComposeInput {
-  rendered: { type: string; lang: string; subject: string; html: string; text: string; category: Category; unsubscribable?: boolean | undefined };
+  rendered: {
+    type: string;
+    lang: string;
+    subject: string;
+    html: string;
+    text: string;
+    category: Category;
+    unsubscribable?: boolean | undefined;
+  };
   /** Parsed with parseMailbox; invalid → DataError 65. */
   to: string | string[];
   /** `Name <addr>` or `addr`; invalid → 65. */
@@ -29,9 +37,13 @@ function mailbox(what: string, value: string): Mailbox {
   assertHeaderValue(what, value);
   const parsed = parseMailbox(value);
   if (!parsed) {
-    throw new DataError(`${what} ${JSON.stringify(value)} is not a valid address`, {
-      hint: 'use "user@example.com" or "Name <user@example.com>"',
-    }, 'data.address');
+    throw new DataError(
+      `${what} ${JSON.stringify(value)} is not a valid address`,
+      {
+        hint: 'use "user@example.com" or "Name <user@example.com>"',
+      },
+      'data.address',
+    );
   }
   return parsed;
 }
@@ -51,7 +63,8 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
   const to = toList.map((addr) => mailbox('recipient', addr));
 
   assertHeaderValue('subject', rendered.subject);
-  if (rendered.subject.trim() === '') throw new DataError(`the ${rendered.type} mail rendered an empty subject`, undefined, 'data.subject');
+  if (rendered.subject.trim() === '')
+    throw new DataError(`the ${rendered.type} mail rendered an empty subject`, undefined, 'data.subject');
 
   const date = input.date ?? new Date();
   if (Number.isNaN(date.getTime())) throw new DataError('the message date is not a valid date', undefined, 'data.date');
@@ -60,7 +73,11 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
   if (messageId !== undefined) {
     assertHeaderValue('Message-ID', messageId);
     if (!MESSAGE_ID.test(messageId)) {
-      throw new DataError(`Message-ID ${JSON.stringify(messageId)} is not of the form <id@domain>`, undefined, 'data.message-id');
+      throw new DataError(
+        `Message-ID ${JSON.stringify(messageId)} is not of the form <id@domain>`,
+        undefined,
+        'data.message-id',
+      );
     }
   } else {
     messageId = generateMessageId(from.address, date);
@@ -82,7 +99,11 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
       parsed = undefined;
     }
     if (!parsed || parsed.protocol !== 'https:' || /[<>\s]/.test(url)) {
-      throw new DataError(`unsubscribe URL ${JSON.stringify(url)} is not an https URL`, { hint: 'RFC 8058 one-click unsubscribe needs https' }, 'data.unsubscribe');
+      throw new DataError(
+        `unsubscribe URL ${JSON.stringify(url)} is not an https URL`,
+        { hint: 'RFC 8058 one-click unsubscribe needs https' },
+        'data.unsubscribe',
+      );
     }
     // RFC 2369 angle brackets; RFC 8058 one-click POST body.
     headers['List-Unsubscribe'] = `<${url}>`;

@@ -30,16 +30,21 @@ export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 /** Throws DataError (65) when `value` holds a CR, an LF or a NUL. `what` names it for the operator. */
 export function assertHeaderValue(what: string, value: string): void {
   if (/[\r\n\0]/.test(value)) {
-    throw new DataError(`${what} contains a line break, which would inject headers into the message; refused`, {
-      hint: 'remove CR/LF characters from the value',
-    }, 'data.header-injection');
+    throw new DataError(
+      `${what} contains a line break, which would inject headers into the message; refused`,
+      {
+        hint: 'remove CR/LF characters from the value',
+      },
+      'data.header-injection',
+    );
   }
 }
 
 /** Checks a custom header's name and value; reserved names are refused too. */
 export function assertCustomHeader(name: string, value: string): void {
   assertHeaderValue(`header name ${JSON.stringify(name)}`, name);
-  if (!FIELD_NAME.test(name)) throw new DataError(`${JSON.stringify(name)} is not a valid header name`, undefined, 'data.header-name');
+  if (!FIELD_NAME.test(name))
+    throw new DataError(`${JSON.stringify(name)} is not a valid header name`, undefined, 'data.header-name');
   if (RESERVED_HEADERS.has(name.toLowerCase())) {
     throw new DataError(`header ${name} is set by mailctl and cannot be overridden`, undefined, 'data.header-reserved');
   }

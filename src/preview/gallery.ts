@@ -8,11 +8,17 @@ export interface GalleryModel {
 }
 
 export function galleryPage(m: GalleryModel): string {
-  const options = (values: readonly string[]): string => values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`).join('');
+  const options = (values: readonly string[]): string =>
+    values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`).join('');
   const nav = m.types
     .map((t) => {
       const links = m.languages
-        .flatMap((l) => m.brands.map((b) => `<a class="combo" href="/mail/${t.id}/${l}/${b}.html" data-type="${t.id}" data-lang="${l}" data-brand="${b}" title="${escapeHtml(`${t.id} · ${l} · ${b}`)}">${escapeHtml(l)} · ${escapeHtml(b)}</a>`))
+        .flatMap((l) =>
+          m.brands.map(
+            (b) =>
+              `<a class="combo" href="/mail/${t.id}/${l}/${b}.html" data-type="${t.id}" data-lang="${l}" data-brand="${b}" title="${escapeHtml(`${t.id} · ${l} · ${b}`)}">${escapeHtml(l)} · ${escapeHtml(b)}</a>`,
+          ),
+        )
         .join('');
       return `<li><button type="button" class="type" data-type="${t.id}" title="${escapeHtml(t.description)}">${t.id}<small>${t.category}</small></button><div class="combos">${links}</div></li>`;
     })

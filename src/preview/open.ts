@@ -9,7 +9,11 @@ import { platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnavailableError } from '../errors.js';
 
-export async function writePreviewFile(content: string, name: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+export async function writePreviewFile(
+  content: string,
+  name: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
   const dir = await mkdtemp(join(env.TMPDIR || tmpdir(), 'mailctl-preview-'));
   const path = join(dir, name);
   await writeFile(path, content, { mode: 0o600 });
@@ -17,8 +21,14 @@ export async function writePreviewFile(content: string, name: string, env: Reado
 }
 
 /** The command line that opens `target`: from BROWSER, else xdg-open / open / start. */
-export function openerCommand(target: string, env: Readonly<Record<string, string | undefined>>, os: string = platform()): { command: string; args: string[] } {
-  const browser = env.BROWSER?.split(':').map((s) => s.trim()).find((s) => s !== '');
+export function openerCommand(
+  target: string,
+  env: Readonly<Record<string, string | undefined>>,
+  os: string = platform(),
+): { command: string; args: string[] } {
+  const browser = env.BROWSER?.split(':')
+    .map((s) => s.trim())
+    .find((s) => s !== '');
   if (browser) {
     const parts = browser.split(/\s+/);
     const hasPlaceholder = parts.some((p) => p.includes('%s'));
@@ -36,10 +46,16 @@ export function launchOpener(target: string, env: Readonly<Record<string, string
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { detached: true, stdio: 'ignore', env: { ...env } as NodeJS.ProcessEnv });
     child.once('error', (err) => {
-      reject(new UnavailableError(`cannot start the browser (${command}): ${err.message}`, {
-        hint: 'set BROWSER to your browser command, or open the file printed above yourself',
-        cause: err,
-      }, 'unavailable.browser'));
+      reject(
+        new UnavailableError(
+          `cannot start the browser (${command}): ${err.message}`,
+          {
+            hint: 'set BROWSER to your browser command, or open the file printed above yourself',
+            cause: err,
+          },
+          'unavailable.browser',
+        ),
+      );
     });
     child.once('spawn', () => {
       child.unref();

@@ -55,23 +55,39 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
   const brandingOf = (brand: string): Branding =>
     brand === 'white-label' ? { ...opts.branding, whiteLabel: true } : { ...opts.branding, whiteLabel: false };
 
-  const send = (res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    extra: Record<string, string> = {},
+  ): void => {
     res.writeHead(status, { 'Content-Type': type, ...SECURITY_HEADERS, ...extra });
     res.end(body);
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET, HEAD' });
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/') {
-      const page = galleryPage({ types: MAIL_TYPE_DEFS.map((d) => ({ id: d.id, description: d.description, category: d.category })), languages: store.languages(), brands: GALLERY_BRANDS });
+      const page = galleryPage({
+        types: MAIL_TYPE_DEFS.map((d) => ({ id: d.id, description: d.description, category: d.category })),
+        languages: store.languages(),
+        brands: GALLERY_BRANDS,
+      });
       return send(res, 200, 'text/html; charset=utf-8', page, {
-        'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src * data:; frame-src 'self' about:; connect-src 'self'",
+        'Content-Security-Policy':
+          "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src * data:; frame-src 'self' about:; connect-src 'self'",
       });
     }
     if (path === '/gallery.js') return send(res, 200, 'text/javascript; charset=utf-8', GALLERY_SCRIPT);
     if (path === '/events') {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', ...SECURITY_HEADERS });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        Connection: 'keep-alive',
+        ...SECURITY_HEADERS,
+      });
       res.write(': connected\n\n');
       clients.add(res);
       req.on('close', () => clients.delete(res));
@@ -87,7 +103,8 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
       const problems = await store.prepare(def.id);
       const r = renderWith(store, { type: def.id, lang, vars: {}, branding: brandingOf(brand), useSamples: true });
       const warnings = [...r.warnings, ...problems.map((p) => `MJML (${p.variant}): ${p.message}`)];
-      if (ext === 'html') return send(res, 200, 'text/html; charset=utf-8', r.html, { 'Content-Security-Policy': "script-src 'none'" });
+      if (ext === 'html')
+        return send(res, 200, 'text/html; charset=utf-8', r.html, { 'Content-Security-Policy': "script-src 'none'" });
       if (ext === 'txt') return send(res, 200, 'text/plain; charset=utf-8', r.text);
       return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ...r, brand, warnings }));
     } catch (err) {
@@ -106,10 +123,16 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      reject(new UnavailableError(`cannot listen on 127.0.0.1:${opts.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`, {
-        hint: 'choose another --port, or --port 0 for a free one',
-        cause: err,
-      }, 'unavailable.listen'));
+      reject(
+        new UnavailableError(
+          `cannot listen on 127.0.0.1:${opts.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`,
+          {
+            hint: 'choose another --port, or --port 0 for a free one',
+            cause: err,
+          },
+          'unavailable.listen',
+        ),
+      );
     };
     server.once('error', onError);
     server.listen(opts.port, '127.0.0.1', () => {
@@ -121,21 +144,26 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   const changed = new Set<string>();
-  const onChange = (dir: string) => (_event: string, file: string | Buffer | null): void => {
-    changed.add(file ? `${dir}/${String(file)}` : dir);
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const files = [...changed];
-      changed.clear();
-      store.invalidate();
-      reloads += 1;
-      log(`preview: changed ${files.join(', ')}; reloading ${clients.size} page(s)`);
-      const data = JSON.stringify({ files });
-      for (const c of clients) c.write(`event: reload\ndata: ${data}\n\n`);
-    }, opts.debounceMs ?? 100);
-  };
+  const onChange =
+    (dir: string) =>
+    (_event: string, file: string | Buffer | null): void => {
+      changed.add(file ? `${dir}/${String(file)}` : dir);
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const files = [...changed];
+        changed.clear();
+        store.invalidate();
+        reloads += 1;
+        log(`preview: changed ${files.join(', ')}; reloading ${clients.size} page(s)`);
+        const data = JSON.stringify({ files });
+        for (const c of clients) c.write(`event: reload\ndata: ${data}\n\n`);
+      }, opts.debounceMs ?? 100);
+    };
   if (opts.watch !== false) {
-    for (const [dir, name] of [[opts.dirs.templatesDir, 'templates'], [opts.dirs.localesDir, 'locales']] as const) {
+    for (const [dir, name] of [
+      [opts.dirs.templatesDir, 'templates'],
+      [opts.dirs.localesDir, 'locales'],
+    ] as const) {
       try {
         const w = watch(dir, { recursive: true }, onChange(name));
         w.on('error', (err) => log(`preview: watching ${dir} failed: ${err.message}`));

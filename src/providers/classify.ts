@@ -31,10 +31,37 @@ interface Verdict {
   retryAfterMs?: number | undefined;
 }
 
-const CONNECT_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'EDNS']);
-const TIMEOUT_ERRNOS = new Set(['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-const RESET_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ECONNECTION', 'ESOCKET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_STREAM_PREMATURE_CLOSE']);
-const TLS_ERRNOS = /^(ETLS|EPROTO|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_|CERT_|HOSTNAME_MISMATCH|ERR_OSSL_)/;
+const CONNECT_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EAI_FAIL',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'EADDRNOTAVAIL',
+  'EDNS',
+]);
+const TIMEOUT_ERRNOS = new Set([
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+const RESET_ERRNOS = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNECTION',
+  'ESOCKET',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+const TLS_ERRNOS =
+  /^(ETLS|EPROTO|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_|CERT_|HOSTNAME_MISMATCH|ERR_OSSL_)/;
 
 /** Why a connection-level failure happened, from errno-like codes along the cause chain. */
 function errnoChain(err: unknown): string[] {
@@ -66,7 +93,9 @@ function tlsWords(message: string): string {
 /** A network-level failure (no protocol reply at all), shared by SMTP and HTTP providers. */
 function classifyNetwork(codes: readonly string[], what: string, err: unknown): Verdict | undefined {
   const has = (set: ReadonlySet<string>): string | undefined => codes.find((c) => set.has(c));
-  const tls = codes.find((c) => TLS_ERRNOS.test(c)) ?? (/certificate|self[- ]signed|TLS|SSL/i.test(messageOf(err)) && !has(TIMEOUT_ERRNOS) ? 'ETLS' : undefined);
+  const tls =
+    codes.find((c) => TLS_ERRNOS.test(c)) ??
+    (/certificate|self[- ]signed|TLS|SSL/i.test(messageOf(err)) && !has(TIMEOUT_ERRNOS) ? 'ETLS' : undefined);
   const connect = has(CONNECT_ERRNOS);
   if (connect) {
     const dns = connect.startsWith('EAI_') || connect === 'ENOTFOUND' || connect === 'EDNS';
@@ -74,7 +103,9 @@ function classifyNetwork(codes: readonly string[], what: string, err: unknown): 
       exitCode: ExitCode.UNAVAILABLE,
       kind: 'transient',
       message: dns ? `cannot resolve the ${what} host (${connect})` : `cannot connect to the ${what} (${connect})`,
-      hint: dns ? 'check the host name and DNS' : 'check the host, the port and that the server is running and reachable',
+      hint: dns
+        ? 'check the host name and DNS'
+        : 'check the host, the port and that the server is running and reachable',
     };
   }
   if (tls) {
@@ -86,11 +117,21 @@ function classifyNetwork(codes: readonly string[], what: string, err: unknown): 
     };
   }
   if (has(TIMEOUT_ERRNOS)) {
-    return { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the ${what} did not answer in time (timeout)`, hint: 'try again later; check the port and firewall, or raise the timeout' };
+    return {
+      exitCode: ExitCode.TEMPFAIL,
+      kind: 'transient',
+      message: `the ${what} did not answer in time (timeout)`,
+      hint: 'try again later; check the port and firewall, or raise the timeout',
+    };
   }
   const reset = has(RESET_ERRNOS);
   if (reset) {
-    return { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the connection to the ${what} was lost (${reset}): ${messageOf(err)}`, hint: 'try again later' };
+    return {
+      exitCode: ExitCode.TEMPFAIL,
+      kind: 'transient',
+      message: `the connection to the ${what} was lost (${reset}): ${messageOf(err)}`,
+      hint: 'try again later',
+    };
   }
   if (codes.includes('EABORT') || codes.includes('ABORT_ERR')) {
     return { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `sending to the ${what} was aborted` };
@@ -115,7 +156,12 @@ export function classifySmtpError(err: unknown): DeliveryError {
   const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; response?: unknown; command?: unknown };
   const codes = errnoChain(err);
   const response = typeof e.response === 'string' ? e.response.trim() : undefined;
-  const responseCode = typeof e.responseCode === 'number' ? e.responseCode : response && /^\d{3}/.test(response) ? Number(response.slice(0, 3)) : undefined;
+  const responseCode =
+    typeof e.responseCode === 'number'
+      ? e.responseCode
+      : response && /^\d{3}/.test(response)
+        ? Number(response.slice(0, 3))
+        : undefined;
   const enhancedStatus = response ? /^\d{3}[ -](\d\.\d{1,3}\.\d{1,3})\b/.exec(response)?.[1] : undefined;
   const command = typeof e.command === 'string' && e.command !== 'CONN' && e.command !== 'API' ? e.command : undefined;
   const ncode = typeof e.code === 'string' ? e.code : undefined;
@@ -123,31 +169,90 @@ export function classifySmtpError(err: unknown): DeliveryError {
 
   let v: Verdict | undefined;
   if (ncode === 'ETLS' && command === 'STARTTLS' && responseCode !== undefined) {
-    v = { exitCode: ExitCode.UNAVAILABLE, kind: 'transient', message: `the SMTP server did not accept STARTTLS (${responseCode}); TLS is required, so nothing was sent in plaintext`, hint: 'this server offers no STARTTLS on this port: use port 465 with implicit TLS (SMTP_OPPORTUNISTIC_TLS=false), or another port' };
+    v = {
+      exitCode: ExitCode.UNAVAILABLE,
+      kind: 'transient',
+      message: `the SMTP server did not accept STARTTLS (${responseCode}); TLS is required, so nothing was sent in plaintext`,
+      hint: 'this server offers no STARTTLS on this port: use port 465 with implicit TLS (SMTP_OPPORTUNISTIC_TLS=false), or another port',
+    };
   } else if (ncode === 'ETLS') {
     // The handshake failed: never fall back to plaintext.
     v = classifyNetwork(codes, 'SMTP server', err);
   } else if (responseCode !== undefined) {
     const isAuth = ncode === 'EAUTH' || (command?.startsWith('AUTH') ?? false);
     if (responseCode === 421) {
-      v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the SMTP server is closing the connection (421${at}); it asks to try again later`, hint: 'try again later', retryAfterMs: smtpRetryAfter(response) ?? SMTP_421_RETRY_MS };
-    } else if (responseCode === 530 || responseCode === 534 || responseCode === 535 || (isAuth && responseCode >= 500 && responseCode < 600)) {
-      v = { exitCode: ExitCode.NOPERM, kind: 'permanent', message: `the SMTP server refused the login (${responseCode}${at})`, hint: 'check SMTP_USERNAME and SMTP_PASSWORD (many providers want an app password or an API key as the password)' };
+      v = {
+        exitCode: ExitCode.TEMPFAIL,
+        kind: 'transient',
+        message: `the SMTP server is closing the connection (421${at}); it asks to try again later`,
+        hint: 'try again later',
+        retryAfterMs: smtpRetryAfter(response) ?? SMTP_421_RETRY_MS,
+      };
+    } else if (
+      responseCode === 530 ||
+      responseCode === 534 ||
+      responseCode === 535 ||
+      (isAuth && responseCode >= 500 && responseCode < 600)
+    ) {
+      v = {
+        exitCode: ExitCode.NOPERM,
+        kind: 'permanent',
+        message: `the SMTP server refused the login (${responseCode}${at})`,
+        hint: 'check SMTP_USERNAME and SMTP_PASSWORD (many providers want an app password or an API key as the password)',
+      };
     } else if (responseCode >= 400 && responseCode < 500) {
-      v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the SMTP server deferred the message (${responseCode}${at})`, hint: 'a temporary refusal: try again later, or `mailctl send --queue` to let drain retry it', retryAfterMs: smtpRetryAfter(response) };
+      v = {
+        exitCode: ExitCode.TEMPFAIL,
+        kind: 'transient',
+        message: `the SMTP server deferred the message (${responseCode}${at})`,
+        hint: 'a temporary refusal: try again later, or `mailctl send --queue` to let drain retry it',
+        retryAfterMs: smtpRetryAfter(response),
+      };
     } else if (responseCode >= 500 && responseCode < 600) {
-      v = { exitCode: ExitCode.UNAVAILABLE, kind: 'permanent', message: `the SMTP server refused the message permanently (${responseCode}${at})`, hint: command === 'MAIL FROM' ? 'the server does not accept this sender: check MAIL_DEFAULT_SEND_FROM against the account' : command === 'RCPT TO' ? 'the server does not accept this recipient' : undefined };
+      v = {
+        exitCode: ExitCode.UNAVAILABLE,
+        kind: 'permanent',
+        message: `the SMTP server refused the message permanently (${responseCode}${at})`,
+        hint:
+          command === 'MAIL FROM'
+            ? 'the server does not accept this sender: check MAIL_DEFAULT_SEND_FROM against the account'
+            : command === 'RCPT TO'
+              ? 'the server does not accept this recipient'
+              : undefined,
+      };
     } else {
-      v = { exitCode: ExitCode.PROTOCOL, kind: 'transient', message: `the SMTP server gave an unexpected reply (${responseCode}${at})` };
+      v = {
+        exitCode: ExitCode.PROTOCOL,
+        kind: 'transient',
+        message: `the SMTP server gave an unexpected reply (${responseCode}${at})`,
+      };
     }
   } else if (ncode === 'EAUTH' || ncode === 'ENOAUTH') {
-    v = { exitCode: ExitCode.NOPERM, kind: 'permanent', message: `SMTP authentication failed: ${messageOf(err)}`, hint: 'check SMTP_USERNAME and SMTP_PASSWORD, and that the server offers AUTH (often only after STARTTLS)' };
+    v = {
+      exitCode: ExitCode.NOPERM,
+      kind: 'permanent',
+      message: `SMTP authentication failed: ${messageOf(err)}`,
+      hint: 'check SMTP_USERNAME and SMTP_PASSWORD, and that the server offers AUTH (often only after STARTTLS)',
+    };
   } else if (ncode === 'EPROTOCOL') {
-    v = { exitCode: ExitCode.PROTOCOL, kind: 'transient', message: `the SMTP server broke the protocol: ${messageOf(err)}`, hint: 'check that SMTP_SERVER:SMTP_PORT really is an SMTP server and the TLS mode matches the port' };
+    v = {
+      exitCode: ExitCode.PROTOCOL,
+      kind: 'transient',
+      message: `the SMTP server broke the protocol: ${messageOf(err)}`,
+      hint: 'check that SMTP_SERVER:SMTP_PORT really is an SMTP server and the TLS mode matches the port',
+    };
   } else if (ncode === 'EENVELOPE') {
-    v = { exitCode: ExitCode.DATAERR, kind: 'permanent', message: `the message envelope is invalid: ${messageOf(err)}` };
+    v = {
+      exitCode: ExitCode.DATAERR,
+      kind: 'permanent',
+      message: `the message envelope is invalid: ${messageOf(err)}`,
+    };
   } else if (ncode === 'EMESSAGE') {
-    v = { exitCode: ExitCode.UNAVAILABLE, kind: 'permanent', message: `the SMTP server cannot take this message: ${messageOf(err)}` };
+    v = {
+      exitCode: ExitCode.UNAVAILABLE,
+      kind: 'permanent',
+      message: `the SMTP server cannot take this message: ${messageOf(err)}`,
+    };
   } else {
     v = classifyNetwork(codes, 'SMTP server', err);
   }
@@ -160,7 +265,11 @@ export function classifySmtpError(err: unknown): DeliveryError {
   if (command) reply.command = command;
   const errno = codes.find((c) => c !== ncode) ?? ncode;
   if (errno) reply.errno = errno;
-  return new DeliveryError(v.message, { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err }, `delivery.${v.kind}`);
+  return new DeliveryError(
+    v.message,
+    { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err },
+    `delivery.${v.kind}`,
+  );
 }
 
 /** The provider's own words from an HTTP error body (SendGrid `errors[]`, Resend `message`, text). */
@@ -233,19 +342,62 @@ export function classifyHttpError(
   const name = provider === 'sendgrid' ? 'SendGrid' : provider === 'resend' ? 'Resend' : provider;
   let v: Verdict | undefined;
   if (status === undefined) {
-    v = classifyNetwork(errnoChain(err), `${name} API`, err) ?? { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the request to the ${name} API failed: ${messageOf(err)}` };
+    v = classifyNetwork(errnoChain(err), `${name} API`, err) ?? {
+      exitCode: ExitCode.TEMPFAIL,
+      kind: 'transient',
+      message: `the request to the ${name} API failed: ${messageOf(err)}`,
+    };
   } else if (status === 401 || status === 403) {
-    v = { exitCode: ExitCode.NOPERM, kind: 'permanent', message: `the ${name} API refused the credentials (HTTP ${status})`, hint: provider === 'sendgrid' ? 'check SENDGRID_API_KEY and that it has the mail.send scope, and that the sender is verified' : provider === 'resend' ? 'check RESEND_API_KEY and that the sender domain is verified' : undefined };
+    v = {
+      exitCode: ExitCode.NOPERM,
+      kind: 'permanent',
+      message: `the ${name} API refused the credentials (HTTP ${status})`,
+      hint:
+        provider === 'sendgrid'
+          ? 'check SENDGRID_API_KEY and that it has the mail.send scope, and that the sender is verified'
+          : provider === 'resend'
+            ? 'check RESEND_API_KEY and that the sender domain is verified'
+            : undefined,
+    };
   } else if (status === 429) {
-    v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the ${name} API is rate limiting us (HTTP 429)`, hint: 'try again later, or lower MAILCTL_RATE for drain', retryAfterMs: httpRetryAfter(headers, now) };
+    v = {
+      exitCode: ExitCode.TEMPFAIL,
+      kind: 'transient',
+      message: `the ${name} API is rate limiting us (HTTP 429)`,
+      hint: 'try again later, or lower MAILCTL_RATE for drain',
+      retryAfterMs: httpRetryAfter(headers, now),
+    };
   } else if (status === 408 || (status === 409 && /concurrent/i.test(words ?? ''))) {
-    v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the ${name} API asks to try again (HTTP ${status})`, retryAfterMs: httpRetryAfter(headers, now) };
+    v = {
+      exitCode: ExitCode.TEMPFAIL,
+      kind: 'transient',
+      message: `the ${name} API asks to try again (HTTP ${status})`,
+      retryAfterMs: httpRetryAfter(headers, now),
+    };
   } else if (status >= 500) {
-    v = { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `the ${name} API failed on its side (HTTP ${status})`, hint: 'try again later', retryAfterMs: httpRetryAfter(headers, now) };
+    v = {
+      exitCode: ExitCode.TEMPFAIL,
+      kind: 'transient',
+      message: `the ${name} API failed on its side (HTTP ${status})`,
+      hint: 'try again later',
+      retryAfterMs: httpRetryAfter(headers, now),
+    };
   } else if (status >= 400) {
-    v = { exitCode: ExitCode.UNAVAILABLE, kind: 'permanent', message: `the ${name} API refused the message (HTTP ${status})`, hint: status === 404 ? `check the API base URL (${provider === 'sendgrid' ? 'SENDGRID_API_BASE_URL' : 'RESEND_API_URL'})` : undefined };
+    v = {
+      exitCode: ExitCode.UNAVAILABLE,
+      kind: 'permanent',
+      message: `the ${name} API refused the message (HTTP ${status})`,
+      hint:
+        status === 404
+          ? `check the API base URL (${provider === 'sendgrid' ? 'SENDGRID_API_BASE_URL' : 'RESEND_API_URL'})`
+          : undefined,
+    };
   } else {
-    v = { exitCode: ExitCode.PROTOCOL, kind: 'transient', message: `the ${name} API gave an unexpected answer (HTTP ${status})` };
+    v = {
+      exitCode: ExitCode.PROTOCOL,
+      kind: 'transient',
+      message: `the ${name} API gave an unexpected answer (HTTP ${status})`,
+    };
   }
   const reply: ProviderReply = { provider };
   if (status !== undefined) reply.status = status;
@@ -253,5 +405,9 @@ export function classifyHttpError(
   else if (status === undefined && err !== undefined) reply.reply = messageOf(err);
   const errno = errnoChain(err)[0];
   if (status === undefined && errno) reply.errno = errno;
-  return new DeliveryError(v.message, { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err }, `delivery.${v.kind}`);
+  return new DeliveryError(
+    v.message,
+    { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err },
+    `delivery.${v.kind}`,
+  );
 }

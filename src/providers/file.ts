@@ -20,7 +20,10 @@ export interface FileProviderOptions {
 
 /** `20261201T210500Z-reset-password-<id>.eml`: sortable by time, one name per Message-ID. */
 export function emlFileName(message: OutgoingMessage): string {
-  const stamp = message.date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = message.date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const local = message.messageId.replace(/^<|>$/g, '').split('@')[0] ?? 'message';
   const id = local.replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 48);
   const type = message.type.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 40);
@@ -69,15 +72,25 @@ export function createFileProvider(options: FileProviderOptions): Provider {
         await writeFileAtomic(path, raw, dir);
       } catch (err) {
         const errno = (err as { code?: unknown }).code;
-        throw new DeliveryError(`cannot write the message into the outbox ${dir}: ${(err as Error).message}`, {
-          exitCode: ExitCode.UNAVAILABLE,
-          kind: 'transient',
-          reply: { provider: 'file', errno: typeof errno === 'string' ? errno : undefined },
-          hint: 'check MAILCTL_OUTBOX_DIR and its permissions',
-          cause: err,
-        }, 'delivery.transient');
+        throw new DeliveryError(
+          `cannot write the message into the outbox ${dir}: ${(err as Error).message}`,
+          {
+            exitCode: ExitCode.UNAVAILABLE,
+            kind: 'transient',
+            reply: { provider: 'file', errno: typeof errno === 'string' ? errno : undefined },
+            hint: 'check MAILCTL_OUTBOX_DIR and its permissions',
+            cause: err,
+          },
+          'delivery.transient',
+        );
       }
-      return { provider: 'file', messageId: message.messageId, path, accepted: message.to.map((m) => m.address), rejected: [] };
+      return {
+        provider: 'file',
+        messageId: message.messageId,
+        path,
+        accepted: message.to.map((m) => m.address),
+        rejected: [],
+      };
     },
     async close(): Promise<void> {},
   };

@@ -29,7 +29,9 @@ export function senderFor(config: Config, override?: string | undefined): string
   const from = config.values.defaultFrom;
   if (from !== undefined) return from;
   if ((config.values.mailType ?? 'file') === 'file') return LOCAL_SENDER;
-  throw new ConfigError(`MAIL_DEFAULT_SEND_FROM is required for MAIL_TYPE=${config.values.mailType}`, { hint: 'set it, or pass --from ADDR' });
+  throw new ConfigError(`MAIL_DEFAULT_SEND_FROM is required for MAIL_TYPE=${config.values.mailType}`, {
+    hint: 'set it, or pass --from ADDR',
+  });
 }
 
 /** DKIM signing options when DKIM_DOMAIN, DKIM_SELECTOR and a key are all set; else undefined. */
@@ -44,13 +46,23 @@ export async function dkimOptionsFrom(config: Config, cwd: string): Promise<Dkim
     try {
       privateKey = await readFile(path, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read DKIM_PRIVATE_KEY_PATH ${path}: ${(err as Error).message}`, { hint: 'point it at a readable PEM file', cause: err });
+      throw new ConfigError(`cannot read DKIM_PRIVATE_KEY_PATH ${path}: ${(err as Error).message}`, {
+        hint: 'point it at a readable PEM file',
+        cause: err,
+      });
     }
   }
   if (privateKey === undefined) return undefined;
-  if (!privateKey.includes('PRIVATE KEY')) throw new ConfigError('the DKIM private key is not a PEM private key', { hint: 'generate one with `openssl genrsa 2048`' });
+  if (!privateKey.includes('PRIVATE KEY'))
+    throw new ConfigError('the DKIM private key is not a PEM private key', {
+      hint: 'generate one with `openssl genrsa 2048`',
+    });
   // Env values often carry the PEM with literal \n (one-line .env files).
-  return { domainName, keySelector, privateKey: privateKey.includes('\\n') ? privateKey.replace(/\\n/g, '\n') : privateKey };
+  return {
+    domainName,
+    keySelector,
+    privateKey: privateKey.includes('\\n') ? privateKey.replace(/\\n/g, '\n') : privateKey,
+  };
 }
 
 export async function createProvider(config: Config, deps: ProviderDeps): Promise<Provider> {
@@ -58,7 +70,11 @@ export async function createProvider(config: Config, deps: ProviderDeps): Promis
   switch (type) {
     case 'file': {
       const { createFileProvider } = await import('./file.js');
-      return createFileProvider({ dir: config.values['outbox.dir'] ?? '.mailctl/outbox', cwd: deps.cwd, dkim: await dkimOptionsFrom(config, deps.cwd) });
+      return createFileProvider({
+        dir: config.values['outbox.dir'] ?? '.mailctl/outbox',
+        cwd: deps.cwd,
+        dkim: await dkimOptionsFrom(config, deps.cwd),
+      });
     }
     case 'smtp': {
       const { createSmtpProvider } = await import('./smtp.js');

@@ -31,9 +31,22 @@ export interface DkimOptions {
  * (nodemailer's default list has left it out in earlier versions, so we never rely on the default).
  */
 export const DKIM_SIGNED_HEADERS = [
-  'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc', 'MIME-Version',
-  'Content-Type', 'Content-Transfer-Encoding', 'In-Reply-To', 'References',
-  'List-Unsubscribe', 'List-Unsubscribe-Post', 'Auto-Submitted',
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'In-Reply-To',
+  'References',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'Auto-Submitted',
 ].join(':');
 
 /** RFC 5322 §2.1.1: at most 78 characters per line before CRLF; encoders wrap at 76. */
@@ -44,7 +57,9 @@ const crlf = (text: string): string => text.replace(/\r?\n/g, '\r\n');
 /** An unstructured header value (RFC 2047): encoded words only where the text needs them. */
 function headerText(value: string): string {
   const { encoding } = survey(value);
-  return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value) ? encodeWord(value, encoding, 52) : encodeWords(value, encoding, 52, true);
+  return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value)
+    ? encodeWord(value, encoding, 52)
+    : encodeWords(value, encoding, 52, true);
 }
 
 /** A display name: an atom phrase as it is, printable ASCII quoted, anything else an encoded word. */
@@ -159,7 +174,10 @@ function newBoundary(): string {
 }
 
 /** Builds the RFC 5322 message: multipart/alternative (text, then HTML), UTF-8, RFC 2047 words. */
-export async function buildMime(message: OutgoingMessage, options: { dkim?: DkimOptions | undefined } = {}): Promise<Buffer> {
+export async function buildMime(
+  message: OutgoingMessage,
+  options: { dkim?: DkimOptions | undefined } = {},
+): Promise<Buffer> {
   // RFC 2046 §5.1.4: the last alternative is the preferred one, so text first, HTML last.
   const parts = [
     { type: 'text/plain; charset=utf-8', ...textPart(message.text) },

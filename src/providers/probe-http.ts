@@ -29,8 +29,18 @@ interface Service {
   timeoutKey: string;
 }
 
-const SENDGRID: Service = { name: 'SendGrid', keyName: 'SENDGRID_API_KEY', urlKey: 'SENDGRID_API_BASE_URL', timeoutKey: 'SENDGRID_TIMEOUT' };
-const RESEND: Service = { name: 'Resend', keyName: 'RESEND_API_KEY', urlKey: 'RESEND_API_URL', timeoutKey: 'RESEND_TIMEOUT' };
+const SENDGRID: Service = {
+  name: 'SendGrid',
+  keyName: 'SENDGRID_API_KEY',
+  urlKey: 'SENDGRID_API_BASE_URL',
+  timeoutKey: 'SENDGRID_TIMEOUT',
+};
+const RESEND: Service = {
+  name: 'Resend',
+  keyName: 'RESEND_API_KEY',
+  urlKey: 'RESEND_API_URL',
+  timeoutKey: 'RESEND_TIMEOUT',
+};
 
 async function get(url: string, key: string, timeoutMs: number, deps: ProbeDeps, svc: Service): Promise<HttpAnswer> {
   const { name: service, urlKey } = svc;
@@ -38,13 +48,22 @@ async function get(url: string, key: string, timeoutMs: number, deps: ProbeDeps,
   let res: Response;
   let text: string;
   try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${key}`, accept: 'application/json', 'user-agent': 'mailctl verify-config' }, signal, redirect: 'manual' });
+    res = await fetch(url, {
+      headers: { authorization: `Bearer ${key}`, accept: 'application/json', 'user-agent': 'mailctl verify-config' },
+      signal,
+      redirect: 'manual',
+    });
     text = await res.text();
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     if (deps.signal.aborted) throw new ProbeFailure(ExitCode.TEMPFAIL, 'interrupted', undefined, 'interrupted');
     if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-      throw new ProbeFailure(ExitCode.TEMPFAIL, `${service} did not answer within ${timeoutMs} ms`, `the API is slow or a proxy holds the connection; ${svc.timeoutKey} sets the wait`, 'timeout');
+      throw new ProbeFailure(
+        ExitCode.TEMPFAIL,
+        `${service} did not answer within ${timeoutMs} ms`,
+        `the API is slow or a proxy holds the connection; ${svc.timeoutKey} sets the wait`,
+        'timeout',
+      );
     }
     const code = e.cause?.code ?? e.name;
     const host = new URL(url).host;
@@ -54,7 +73,12 @@ async function get(url: string, key: string, timeoutMs: number, deps: ProbeDeps,
         : code === 'ECONNREFUSED'
           ? `nothing accepts connections at ${host}: check ${urlKey}`
           : `check ${urlKey}, and any proxy or firewall between this machine and ${host}`;
-    throw new ProbeFailure(ExitCode.UNAVAILABLE, `cannot reach ${service} at ${host} (${code})`, hint, `${code}${e.cause?.message ? `: ${e.cause.message}` : ''}`);
+    throw new ProbeFailure(
+      ExitCode.UNAVAILABLE,
+      `cannot reach ${service} at ${host} (${code})`,
+      hint,
+      `${code}${e.cause?.message ? `: ${e.cause.message}` : ''}`,
+    );
   }
   let body: unknown;
   try {
@@ -68,7 +92,14 @@ async function get(url: string, key: string, timeoutMs: number, deps: ProbeDeps,
 /** The provider's own error words: SendGrid `errors[].message`, Resend `message`. */
 function apiMessage(answer: HttpAnswer): string {
   const b = answer.body as { errors?: { message?: unknown }[]; message?: unknown } | undefined;
-  const words = Array.isArray(b?.errors) ? b.errors.map((e) => String(e.message ?? '')).filter(Boolean).join('; ') : typeof b?.message === 'string' ? b.message : '';
+  const words = Array.isArray(b?.errors)
+    ? b.errors
+        .map((e) => String(e.message ?? ''))
+        .filter(Boolean)
+        .join('; ')
+    : typeof b?.message === 'string'
+      ? b.message
+      : '';
   return words || answer.text.replace(/\s+/g, ' ').trim();
 }
 
@@ -87,14 +118,41 @@ function httpFailure(answer: HttpAnswer, svc: Service, authHint: string): ProbeF
   }
   if (status === 429) {
     const reset = answer.headers.get('x-ratelimit-reset') ?? answer.headers.get('retry-after');
-    return new ProbeFailure(ExitCode.TEMPFAIL, `${service} is rate-limiting this key (429)`, `try again later${reset ? ` (the API says: ${reset})` : ''}`, line);
+    return new ProbeFailure(
+      ExitCode.TEMPFAIL,
+      `${service} is rate-limiting this key (429)`,
+      `try again later${reset ? ` (the API says: ${reset})` : ''}`,
+      line,
+    );
   }
-  if (status >= 500) return new ProbeFailure(ExitCode.TEMPFAIL, `${service} had a server error (${status})`, 'a problem on the provider\'s side; try again later', line);
+  if (status >= 500)
+    return new ProbeFailure(
+      ExitCode.TEMPFAIL,
+      `${service} had a server error (${status})`,
+      "a problem on the provider's side; try again later",
+      line,
+    );
   if (status >= 300 && status < 400) {
-    return new ProbeFailure(ExitCode.PROTOCOL, `${service} redirected the request (${status} to ${answer.headers.get('location') ?? '?'})`, `check ${urlKey}: it should be the API's base URL`, line);
+    return new ProbeFailure(
+      ExitCode.PROTOCOL,
+      `${service} redirected the request (${status} to ${answer.headers.get('location') ?? '?'})`,
+      `check ${urlKey}: it should be the API's base URL`,
+      line,
+    );
   }
-  if (status === 404) return new ProbeFailure(ExitCode.UNAVAILABLE, `${service} has no such endpoint (404)`, `check ${urlKey}: it should be the API's base URL, without a path`, line);
-  return new ProbeFailure(ExitCode.UNAVAILABLE, `${service} refused the request (${status})`, `check ${keyName} and ${urlKey}`, line);
+  if (status === 404)
+    return new ProbeFailure(
+      ExitCode.UNAVAILABLE,
+      `${service} has no such endpoint (404)`,
+      `check ${urlKey}: it should be the API's base URL, without a path`,
+      line,
+    );
+  return new ProbeFailure(
+    ExitCode.UNAVAILABLE,
+    `${service} refused the request (${status})`,
+    `check ${keyName} and ${urlKey}`,
+    line,
+  );
 }
 
 export async function probeSendgrid(config: Config, deps: ProbeDeps): Promise<ProbeReport> {
@@ -109,19 +167,32 @@ export async function probeSendgrid(config: Config, deps: ProbeDeps): Promise<Pr
       const a = await get(url, key, timeout, deps, SENDGRID);
       stage.reply = statusLine(a);
       if (a.status < 200 || a.status > 299) {
-        throw httpFailure(a, SENDGRID, 'the key is wrong, revoked or from another account: create one in SendGrid → Settings → API Keys and set SENDGRID_API_KEY');
+        throw httpFailure(
+          a,
+          SENDGRID,
+          'the key is wrong, revoked or from another account: create one in SendGrid → Settings → API Keys and set SENDGRID_API_KEY',
+        );
       }
       return a;
     });
     await rec.stage('scopes', undefined, async (stage) => {
       const scopes = (answer.body as { scopes?: unknown } | undefined)?.scopes;
       if (!Array.isArray(scopes)) {
-        throw new ProbeFailure(ExitCode.PROTOCOL, 'SendGrid answered /v3/scopes without a list of scopes', 'check SENDGRID_API_BASE_URL: it should be https://api.sendgrid.com or https://api.eu.sendgrid.com', answer.text);
+        throw new ProbeFailure(
+          ExitCode.PROTOCOL,
+          'SendGrid answered /v3/scopes without a list of scopes',
+          'check SENDGRID_API_BASE_URL: it should be https://api.sendgrid.com or https://api.eu.sendgrid.com',
+          answer.text,
+        );
       }
       const has = scopes.includes('mail.send');
       stage.reply = `${scopes.length} scope${scopes.length === 1 ? '' : 's'}; mail.send ${has ? 'present' : 'MISSING'}`;
       if (!has) {
-        throw new ProbeFailure(ExitCode.NOPERM, 'the SendGrid API key lacks the mail.send scope: every send would be refused (403)', 'edit the key in SendGrid → Settings → API Keys and give it Mail Send access (or Full Access)');
+        throw new ProbeFailure(
+          ExitCode.NOPERM,
+          'the SendGrid API key lacks the mail.send scope: every send would be refused (403)',
+          'edit the key in SendGrid → Settings → API Keys and give it Mail Send access (or Full Access)',
+        );
       }
     });
     return rec.passed();
@@ -150,11 +221,15 @@ export async function probeResend(config: Config, deps: ProbeDeps): Promise<Prob
       // A "sending access" key may send but not list domains: the key is good, the domain unknown.
       const name = (a.body as { name?: unknown } | undefined)?.name;
       if ((a.status === 401 || a.status === 403) && name === 'restricted_api_key') {
-        stage.warning = 'this key may only send, so the sender\'s domain could not be checked';
+        stage.warning = "this key may only send, so the sender's domain could not be checked";
         return undefined;
       }
       if (a.status < 200 || a.status > 299) {
-        throw httpFailure(a, RESEND, 'the key is wrong or revoked: create one in Resend → API Keys and set RESEND_API_KEY');
+        throw httpFailure(
+          a,
+          RESEND,
+          'the key is wrong or revoked: create one in Resend → API Keys and set RESEND_API_KEY',
+        );
       }
       return a;
     });
@@ -162,17 +237,32 @@ export async function probeResend(config: Config, deps: ProbeDeps): Promise<Prob
       await rec.stage('domain', domainOf(from), async (stage) => {
         const data = (answer.body as { data?: unknown } | undefined)?.data;
         if (!Array.isArray(data)) {
-          throw new ProbeFailure(ExitCode.PROTOCOL, 'Resend answered /domains without a list of domains', 'check RESEND_API_URL: it should be https://api.resend.com', answer.text);
+          throw new ProbeFailure(
+            ExitCode.PROTOCOL,
+            'Resend answered /domains without a list of domains',
+            'check RESEND_API_URL: it should be https://api.resend.com',
+            answer.text,
+          );
         }
         const domain = domainOf(from);
-        const found = (data as ResendDomain[]).find((d) => typeof d.name === 'string' && d.name.toLowerCase() === domain);
+        const found = (data as ResendDomain[]).find(
+          (d) => typeof d.name === 'string' && d.name.toLowerCase() === domain,
+        );
         if (!found) {
           stage.reply = `not among the account's ${data.length} domain${data.length === 1 ? '' : 's'}`;
-          throw new ProbeFailure(ExitCode.UNAVAILABLE, `the sender's domain ${domain} is not in this Resend account: Resend refuses to send from it`, 'add and verify the domain in Resend → Domains, or set MAIL_DEFAULT_SEND_FROM to an address of a verified domain');
+          throw new ProbeFailure(
+            ExitCode.UNAVAILABLE,
+            `the sender's domain ${domain} is not in this Resend account: Resend refuses to send from it`,
+            'add and verify the domain in Resend → Domains, or set MAIL_DEFAULT_SEND_FROM to an address of a verified domain',
+          );
         }
         stage.reply = `${domain}: ${String(found.status)}`;
         if (found.status !== 'verified') {
-          throw new ProbeFailure(ExitCode.UNAVAILABLE, `the sender's domain ${domain} is ${String(found.status)} in Resend, not verified: Resend refuses to send from it`, 'publish the DNS records Resend shows under Domains, then verify the domain');
+          throw new ProbeFailure(
+            ExitCode.UNAVAILABLE,
+            `the sender's domain ${domain} is ${String(found.status)} in Resend, not verified: Resend refuses to send from it`,
+            'publish the DNS records Resend shows under Domains, then verify the domain',
+          );
         }
       });
     }

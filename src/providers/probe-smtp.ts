@@ -134,7 +134,12 @@ export class SmtpWire {
         for (let i = 0; i < this.lines.length; i++) {
           const m = LINE.exec(this.lines[i]!);
           if (!m) {
-            finish(new WireError('protocol', `the server sent a line that is not an SMTP reply: ${JSON.stringify(this.lines[i]!.slice(0, 120))}`));
+            finish(
+              new WireError(
+                'protocol',
+                `the server sent a line that is not an SMTP reply: ${JSON.stringify(this.lines[i]!.slice(0, 120))}`,
+              ),
+            );
             return;
           }
           if (m[1] !== LINE.exec(this.lines[0]!)?.[1]) {
@@ -176,7 +181,11 @@ export function ehloExtensions(reply: SmtpReply): Map<string, string[]> {
   const ext = new Map<string, string[]>();
   for (const line of reply.lines.slice(1)) {
     const [kw, ...params] = line.slice(4).trim().split(/\s+/);
-    if (kw) ext.set(kw.toUpperCase(), params.map((p) => p.toUpperCase()));
+    if (kw)
+      ext.set(
+        kw.toUpperCase(),
+        params.map((p) => p.toUpperCase()),
+      );
   }
   // Some servers send `AUTH=LOGIN PLAIN` (pre-standard form) as well as or instead of `AUTH`.
   for (const line of reply.lines.slice(1)) {
@@ -287,7 +296,12 @@ export async function probeSmtp(config: Config, deps: ProbeDeps): Promise<ProbeR
   let wire: SmtpWire | undefined;
   try {
     const addresses = await rec.stage('resolve', s.server, async (stage) => {
-      const found = await resolveHost(s.server, s.connectTimeout, signal, deps.lookup ?? ((host) => lookup(host, { all: true })));
+      const found = await resolveHost(
+        s.server,
+        s.connectTimeout,
+        signal,
+        deps.lookup ?? ((host) => lookup(host, { all: true })),
+      );
       stage.reply = isIP(s.server) ? 'an IP address: no lookup' : found.join(', ');
       return found;
     });
@@ -300,7 +314,9 @@ export async function probeSmtp(config: Config, deps: ProbeDeps): Promise<ProbeR
     socket = tcp;
 
     if (s.mode === 'implicit') {
-      socket = await rec.stage('tls', 'TLS handshake (implicit TLS)', (stage) => upgrade(tcp, s, s.connectTimeout, signal, stage, deps.clock.now()));
+      socket = await rec.stage('tls', 'TLS handshake (implicit TLS)', (stage) =>
+        upgrade(tcp, s, s.connectTimeout, signal, stage, deps.clock.now()),
+      );
     }
     wire = new SmtpWire(socket);
     const w = wire;
@@ -329,12 +345,16 @@ export async function probeSmtp(config: Config, deps: ProbeDeps): Promise<ProbeR
         });
       }
       await rec.stage('starttls', 'STARTTLS', async (stage) => {
-        const reply = await w.command('STARTTLS', s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'STARTTLS', s));
+        const reply = await w
+          .command('STARTTLS', s.socketTimeout, signal)
+          .catch((e: unknown) => rethrowWire(e, 'STARTTLS', s));
         stage.reply = replyText(reply);
         if (reply.code !== 220) throw refusal(reply, 'STARTTLS', s);
       });
       const plain = w.detach();
-      const tlsSocket = await rec.stage('tls', 'TLS handshake (STARTTLS)', (stage) => upgrade(plain, s, s.socketTimeout, signal, stage, deps.clock.now()));
+      const tlsSocket = await rec.stage('tls', 'TLS handshake (STARTTLS)', (stage) =>
+        upgrade(plain, s, s.socketTimeout, signal, stage, deps.clock.now()),
+      );
       socket = tlsSocket;
       w.attach(tlsSocket);
       secure = true;
@@ -342,7 +362,11 @@ export async function probeSmtp(config: Config, deps: ProbeDeps): Promise<ProbeR
       ext = await ehlo(rec, w, s, signal, 'ehlo');
     } else if (s.mode === 'plain' && ext.has('STARTTLS')) {
       const last = rec.stages[rec.stages.length - 1];
-      if (last) last.warning = joinWarnings(last.warning, 'the server offers STARTTLS but SMTP_USE_TLS=false: mail and any password cross the network unencrypted (set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true)');
+      if (last)
+        last.warning = joinWarnings(
+          last.warning,
+          'the server offers STARTTLS but SMTP_USE_TLS=false: mail and any password cross the network unencrypted (set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true)',
+        );
     }
 
     if (s.username !== undefined) await auth(rec, w, s, ext, secure, signal);
@@ -350,7 +374,9 @@ export async function probeSmtp(config: Config, deps: ProbeDeps): Promise<ProbeR
     if (s.from !== undefined) {
       const from = s.from;
       await rec.stage('mail from', `MAIL FROM:<${from}>`, async (stage) => {
-        const reply = await w.command(`MAIL FROM:<${from}>`, s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'MAIL FROM', s));
+        const reply = await w
+          .command(`MAIL FROM:<${from}>`, s.socketTimeout, signal)
+          .catch((e: unknown) => rethrowWire(e, 'MAIL FROM', s));
         stage.reply = replyText(reply);
         if (reply.code !== 250) throw refusal(reply, 'MAIL FROM', s);
       });
@@ -400,13 +426,29 @@ function joinWarnings(a: string | undefined, b: string): string {
   return a ? `${a}; ${b}` : b;
 }
 
-async function resolveHost(host: string, timeoutMs: number, signal: AbortSignal, resolve: NonNullable<ProbeDeps['lookup']>): Promise<string[]> {
+async function resolveHost(
+  host: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+  resolve: NonNullable<ProbeDeps['lookup']>,
+): Promise<string[]> {
   if (isIP(host)) return [host];
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
     const bounded = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ProbeFailure(ExitCode.TEMPFAIL, `resolving ${host} took longer than ${timeoutMs} ms`, 'the DNS resolver is slow or unreachable; check /etc/resolv.conf (or the container\'s DNS)', 'timeout')), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new ProbeFailure(
+              ExitCode.TEMPFAIL,
+              `resolving ${host} took longer than ${timeoutMs} ms`,
+              "the DNS resolver is slow or unreachable; check /etc/resolv.conf (or the container's DNS)",
+              'timeout',
+            ),
+          ),
+        timeoutMs,
+      );
       onAbort = () => reject(new ProbeFailure(ExitCode.TEMPFAIL, 'interrupted', undefined, 'interrupted'));
       signal.addEventListener('abort', onAbort, { once: true });
     });
@@ -419,7 +461,9 @@ async function resolveHost(host: string, timeoutMs: number, signal: AbortSignal,
     throw new ProbeFailure(
       temporary ? ExitCode.TEMPFAIL : ExitCode.UNAVAILABLE,
       `cannot resolve SMTP_SERVER ${host} (${code})`,
-      temporary ? 'the DNS server did not answer; try again, or check this machine\'s resolver' : 'check the spelling of SMTP_SERVER; inside a container, check that its DNS can see this name',
+      temporary
+        ? "the DNS server did not answer; try again, or check this machine's resolver"
+        : 'check the spelling of SMTP_SERVER; inside a container, check that its DNS can see this name',
       code,
     );
   } finally {
@@ -454,7 +498,13 @@ async function connectAny(addresses: readonly string[], s: SmtpSettings, signal:
 function settle<S extends Socket>(
   sock: S,
   okEvent: 'connect' | 'secureConnect',
-  how: { timeoutMs: number; signal: AbortSignal; onOk?: () => void; onError: (err: NodeJS.ErrnoException) => ProbeFailure; onTimeout: () => ProbeFailure },
+  how: {
+    timeoutMs: number;
+    signal: AbortSignal;
+    onOk?: () => void;
+    onError: (err: NodeJS.ErrnoException) => ProbeFailure;
+    onTimeout: () => ProbeFailure;
+  },
 ): Promise<S> {
   return new Promise<S>((resolve, reject) => {
     const done = (err?: ProbeFailure): void => {
@@ -494,7 +544,12 @@ function connectOne(address: string, s: SmtpSettings, signal: AbortSignal): Prom
         code === 'ECONNREFUSED'
           ? `nothing accepts connections on ${s.server}:${s.port}: check SMTP_PORT (465 implicit TLS, 587 STARTTLS, 25 plain) and that the server is up`
           : 'no route to the server: check the network, VPN or firewall between this machine and SMTP_SERVER';
-      return new ProbeFailure(ExitCode.UNAVAILABLE, `cannot connect to ${s.server}:${s.port} (${code})`, hint, `${code} ${address}:${s.port}`);
+      return new ProbeFailure(
+        ExitCode.UNAVAILABLE,
+        `cannot connect to ${s.server}:${s.port} (${code})`,
+        hint,
+        `${code} ${address}:${s.port}`,
+      );
     },
     onTimeout: () =>
       new ProbeFailure(
@@ -506,11 +561,30 @@ function connectOne(address: string, s: SmtpSettings, signal: AbortSignal): Prom
   });
 }
 
-const PLAINTEXT_ANSWER = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST', 'EPROTO']);
-const UNTRUSTED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED']);
+const PLAINTEXT_ANSWER = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_HTTP_REQUEST',
+  'EPROTO',
+]);
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_UNTRUSTED',
+]);
 
 /** A TLS handshake on `socket`; the stage gets the version, cipher and certificate. */
-function upgrade(socket: Socket, s: SmtpSettings, timeoutMs: number, signal: AbortSignal, stage: ProbeStage, now: number): Promise<TLSSocket> {
+function upgrade(
+  socket: Socket,
+  s: SmtpSettings,
+  timeoutMs: number,
+  signal: AbortSignal,
+  stage: ProbeStage,
+  now: number,
+): Promise<TLSSocket> {
   const tlsSocket = tlsConnect({
     socket,
     host: s.server,
@@ -530,7 +604,9 @@ function upgrade(socket: Socket, s: SmtpSettings, timeoutMs: number, signal: Abo
       if (!s.verify) {
         // Node sets authorizationError to the OpenSSL code string (e.g. DEPTH_ZERO_SELF_SIGNED_CERT).
         const reason = tlsSocket.authorizationError as unknown as string | Error | undefined;
-        const why = tlsSocket.authorized ? 'it would have passed' : `it would have failed: ${reason instanceof Error ? reason.message : String(reason)}`;
+        const why = tlsSocket.authorized
+          ? 'it would have passed'
+          : `it would have failed: ${reason instanceof Error ? reason.message : String(reason)}`;
         stage.warning = `certificate NOT verified because SMTP_TLS_VERIFY=false (${why}); anyone on the path can read the mail and the password`;
       } else {
         stage.reply += ', verified';
@@ -545,7 +621,9 @@ function upgrade(socket: Socket, s: SmtpSettings, timeoutMs: number, signal: Abo
       new ProbeFailure(
         ExitCode.TEMPFAIL,
         `the TLS handshake with ${s.server}:${s.port} timed out after ${timeoutMs} ms`,
-        s.mode === 'implicit' ? 'the server may expect plain SMTP or STARTTLS on this port: on 587 set SMTP_OPPORTUNISTIC_TLS=true' : undefined,
+        s.mode === 'implicit'
+          ? 'the server may expect plain SMTP or STARTTLS on this port: on 587 set SMTP_OPPORTUNISTIC_TLS=true'
+          : undefined,
         'timeout',
       ),
   });
@@ -557,26 +635,43 @@ function tlsFailure(code: string, message: string, s: SmtpSettings): ProbeFailur
     return new ProbeFailure(
       ExitCode.UNAVAILABLE,
       `the server's TLS certificate is not trusted (${message})`,
-      'fix the server\'s certificate chain, or trust its CA with NODE_EXTRA_CA_CERTS=ca.pem; only for a test server, SMTP_TLS_VERIFY=false',
+      "fix the server's certificate chain, or trust its CA with NODE_EXTRA_CA_CERTS=ca.pem; only for a test server, SMTP_TLS_VERIFY=false",
       reply,
     );
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new ProbeFailure(ExitCode.UNAVAILABLE, `the server's TLS certificate does not name ${s.server}`, 'set SMTP_SERVER to a name the certificate lists (see the reply above)', reply);
+    return new ProbeFailure(
+      ExitCode.UNAVAILABLE,
+      `the server's TLS certificate does not name ${s.server}`,
+      'set SMTP_SERVER to a name the certificate lists (see the reply above)',
+      reply,
+    );
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    return new ProbeFailure(ExitCode.UNAVAILABLE, `the server's TLS certificate is not valid now (${message})`, 'the server\'s administrator must renew its certificate', reply);
+    return new ProbeFailure(
+      ExitCode.UNAVAILABLE,
+      `the server's TLS certificate is not valid now (${message})`,
+      "the server's administrator must renew its certificate",
+      reply,
+    );
   }
   if (PLAINTEXT_ANSWER.has(code) || /wrong version number|packet length too long|http request/i.test(message)) {
     return new ProbeFailure(
       ExitCode.UNAVAILABLE,
       `the TLS handshake with ${s.server}:${s.port} failed: the server answered in plain text`,
-      s.mode === 'implicit' ? 'the server expects STARTTLS on this port: set SMTP_OPPORTUNISTIC_TLS=true (or use port 465 for implicit TLS)' : 'the server does not speak TLS after STARTTLS; check SMTP_SERVER and SMTP_PORT',
+      s.mode === 'implicit'
+        ? 'the server expects STARTTLS on this port: set SMTP_OPPORTUNISTIC_TLS=true (or use port 465 for implicit TLS)'
+        : 'the server does not speak TLS after STARTTLS; check SMTP_SERVER and SMTP_PORT',
       reply,
     );
   }
   if (/unsupported protocol|protocol version/i.test(message)) {
-    return new ProbeFailure(ExitCode.UNAVAILABLE, `the server offers only TLS older than 1.2 (${message})`, 'TLS 1.0 and 1.1 are broken: the server must be upgraded', reply);
+    return new ProbeFailure(
+      ExitCode.UNAVAILABLE,
+      `the server offers only TLS older than 1.2 (${message})`,
+      'TLS 1.0 and 1.1 are broken: the server must be upgraded',
+      reply,
+    );
   }
   return new ProbeFailure(
     ExitCode.UNAVAILABLE,
@@ -589,7 +684,11 @@ function tlsFailure(code: string, message: string, s: SmtpSettings): ProbeFailur
 function describeCert(cert: PeerCertificate): string {
   if (!cert || Object.keys(cert).length === 0) return 'none';
   const dn = (name: Record<string, string | string[]> | undefined): string =>
-    name ? Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`).join(', ') : '?';
+    name
+      ? Object.entries(name)
+          .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+          .join(', ')
+      : '?';
   const subject = dn(cert.subject as unknown as Record<string, string | string[]> | undefined);
   const issuer = dn(cert.issuer as unknown as Record<string, string | string[]> | undefined);
   const alt = cert.subjectaltname ? `, ${cert.subjectaltname}` : '';
@@ -597,7 +696,13 @@ function describeCert(cert: PeerCertificate): string {
 }
 
 /** Waits for a reply, turning a wire failure into the contract's exit code and a hint. */
-async function read(w: SmtpWire, timeoutMs: number, signal: AbortSignal, what: string, s: SmtpSettings): Promise<SmtpReply> {
+async function read(
+  w: SmtpWire,
+  timeoutMs: number,
+  signal: AbortSignal,
+  what: string,
+  s: SmtpSettings,
+): Promise<SmtpReply> {
   try {
     return await w.readReply(timeoutMs, signal);
   } catch (err) {
@@ -615,20 +720,37 @@ function rethrowWire(err: unknown, what: string, s: SmtpSettings): never {
           s.mode !== 'implicit'
             ? `the server accepted the connection but said nothing: ${s.port === 465 ? 'port 465 expects implicit TLS: set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=false' : 'if it expects implicit TLS (usually port 465), set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=false'}; SMTP_GREETING_TIMEOUT sets the wait`
             : 'the server accepted the connection but said nothing; SMTP_GREETING_TIMEOUT sets the wait';
-        throw new ProbeFailure(ExitCode.TEMPFAIL, `${where} sent no greeting within ${err.message.replace(/^no reply within /, '')}`, hint, 'timeout');
+        throw new ProbeFailure(
+          ExitCode.TEMPFAIL,
+          `${where} sent no greeting within ${err.message.replace(/^no reply within /, '')}`,
+          hint,
+          'timeout',
+        );
       }
-      throw new ProbeFailure(ExitCode.TEMPFAIL, `${where} did not answer ${what} (${err.message})`, 'the server is overloaded or the connection stalled; SMTP_SOCKET_TIMEOUT sets the wait', 'timeout');
+      throw new ProbeFailure(
+        ExitCode.TEMPFAIL,
+        `${where} did not answer ${what} (${err.message})`,
+        'the server is overloaded or the connection stalled; SMTP_SOCKET_TIMEOUT sets the wait',
+        'timeout',
+      );
     }
     case 'aborted':
       throw new ProbeFailure(ExitCode.TEMPFAIL, 'interrupted', undefined, 'interrupted');
     case 'protocol':
-      throw new ProbeFailure(ExitCode.PROTOCOL, `${where} did not answer ${what} in SMTP: ${err.message}`, 'check that SMTP_SERVER and SMTP_PORT name an SMTP server', err.message);
+      throw new ProbeFailure(
+        ExitCode.PROTOCOL,
+        `${where} did not answer ${what} in SMTP: ${err.message}`,
+        'check that SMTP_SERVER and SMTP_PORT name an SMTP server',
+        err.message,
+      );
     case 'closed':
     case 'error':
       throw new ProbeFailure(
         ExitCode.UNAVAILABLE,
         `${where} closed the connection ${what === 'greeting' ? 'before its greeting' : `after ${what}`}${err.errno ? ` (${err.errno})` : ''}`,
-        what === 'greeting' && s.mode !== 'implicit' ? 'the server may expect implicit TLS on this port (SMTP_USE_TLS=true, SMTP_OPPORTUNISTIC_TLS=false), or refuse this client\'s address' : 'the server may refuse this client\'s address; check its logs',
+        what === 'greeting' && s.mode !== 'implicit'
+          ? "the server may expect implicit TLS on this port (SMTP_USE_TLS=true, SMTP_OPPORTUNISTIC_TLS=false), or refuse this client's address"
+          : "the server may refuse this client's address; check its logs",
         err.errno ?? err.message,
       );
   }
@@ -641,15 +763,22 @@ function refusal(reply: SmtpReply, command: string, s: SmtpSettings): ProbeFailu
   const { code } = reply;
   if (code >= 400 && code < 500) {
     const hint =
-      code === 421 ? 'the server is shutting down or limits connections from this address; try again later'
-      : command === 'MAIL FROM' ? 'the server deferred the sender (greylisting or a rate limit); it may pass later'
-      : 'a temporary refusal: try again later';
+      code === 421
+        ? 'the server is shutting down or limits connections from this address; try again later'
+        : command === 'MAIL FROM'
+          ? 'the server deferred the sender (greylisting or a rate limit); it may pass later'
+          : 'a temporary refusal: try again later';
     return new ProbeFailure(ExitCode.TEMPFAIL, said, hint, text);
   }
   if (code >= 500 && code < 600) {
     switch (command) {
       case 'greeting':
-        return new ProbeFailure(ExitCode.UNAVAILABLE, `${s.server} refused the connection: ${text}`, 'the server refuses this client\'s address (blocklist or an allow-list of IPs); ask its administrator', text);
+        return new ProbeFailure(
+          ExitCode.UNAVAILABLE,
+          `${s.server} refused the connection: ${text}`,
+          "the server refuses this client's address (blocklist or an allow-list of IPs); ask its administrator",
+          text,
+        );
       case 'EHLO':
       case 'HELO':
         return new ProbeFailure(
@@ -659,14 +788,29 @@ function refusal(reply: SmtpReply, command: string, s: SmtpSettings): ProbeFailu
           text,
         );
       case 'STARTTLS':
-        return new ProbeFailure(ExitCode.UNAVAILABLE, said, 'the server offers STARTTLS but refuses it; ask its administrator', text);
+        return new ProbeFailure(
+          ExitCode.UNAVAILABLE,
+          said,
+          'the server offers STARTTLS but refuses it; ask its administrator',
+          text,
+        );
       case 'MAIL FROM':
         // RFC 3207 §4: 530 also means "Must issue a STARTTLS command first".
         if (code === 530 && /STARTTLS|TLS/i.test(text)) {
-          return new ProbeFailure(ExitCode.UNAVAILABLE, said, 'the server accepts mail only over TLS: set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true (usually port 587)', text);
+          return new ProbeFailure(
+            ExitCode.UNAVAILABLE,
+            said,
+            'the server accepts mail only over TLS: set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true (usually port 587)',
+            text,
+          );
         }
         if (code === 530) {
-          return new ProbeFailure(ExitCode.NOPERM, said, 'the server requires AUTH: set SMTP_USERNAME and SMTP_PASSWORD', text);
+          return new ProbeFailure(
+            ExitCode.NOPERM,
+            said,
+            'the server requires AUTH: set SMTP_USERNAME and SMTP_PASSWORD',
+            text,
+          );
         }
         return new ProbeFailure(
           ExitCode.UNAVAILABLE,
@@ -678,20 +822,34 @@ function refusal(reply: SmtpReply, command: string, s: SmtpSettings): ProbeFailu
         return new ProbeFailure(ExitCode.UNAVAILABLE, said, undefined, text);
     }
   }
-  return new ProbeFailure(ExitCode.PROTOCOL, `${s.server} gave an unexpected reply to ${command}: ${text}`, 'check that SMTP_SERVER and SMTP_PORT name an SMTP server', text);
+  return new ProbeFailure(
+    ExitCode.PROTOCOL,
+    `${s.server} gave an unexpected reply to ${command}: ${text}`,
+    'check that SMTP_SERVER and SMTP_PORT name an SMTP server',
+    text,
+  );
 }
 
 function isFqdn(name: string): boolean {
   return /^\[.*\]$/.test(name) || (/\./.test(name) && !/\.$/.test(name) && /^[A-Za-z0-9.-]+$/.test(name));
 }
 
-async function ehlo(rec: StageRecorder, w: SmtpWire, s: SmtpSettings, signal: AbortSignal, name: string): Promise<Map<string, string[]>> {
+async function ehlo(
+  rec: StageRecorder,
+  w: SmtpWire,
+  s: SmtpSettings,
+  signal: AbortSignal,
+  name: string,
+): Promise<Map<string, string[]>> {
   const line = `EHLO ${s.ehloName}`;
   const ext = await rec.stage(name, line, async (stage) => {
     const reply = await w.command(line, s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'EHLO', s));
     stage.reply = ehloSummary(reply);
-    if (!isFqdn(s.ehloName) && !rec.stages.some((x) => x.name === 'ehlo' && x !== stage && x.warning?.startsWith('EHLO name'))) {
-      stage.warning = `EHLO name "${s.ehloName}" is not a fully-qualified domain name${s.ehloNameConfigured ? '' : ' (the machine\'s host name)'}; relays that check it refuse it: set SMTP_LOCAL_HOSTNAME`;
+    if (
+      !isFqdn(s.ehloName) &&
+      !rec.stages.some((x) => x.name === 'ehlo' && x !== stage && x.warning?.startsWith('EHLO name'))
+    ) {
+      stage.warning = `EHLO name "${s.ehloName}" is not a fully-qualified domain name${s.ehloNameConfigured ? '' : " (the machine's host name)"}; relays that check it refuse it: set SMTP_LOCAL_HOSTNAME`;
     }
     if (reply.code === 250) return ehloExtensions(reply);
     // 500/502: a server without ESMTP (RFC 5321 §3.2): fall back to HELO, as smtplib does.
@@ -712,11 +870,21 @@ async function ehlo(rec: StageRecorder, w: SmtpWire, s: SmtpSettings, signal: Ab
 /** `250 mx.example.com Hello; offers PIPELINING, STARTTLS, AUTH PLAIN LOGIN` */
 function ehloSummary(reply: SmtpReply): string {
   const first = reply.lines[0] ?? '';
-  const rest = reply.lines.slice(1).map((l) => l.slice(4).trim()).filter(Boolean);
+  const rest = reply.lines
+    .slice(1)
+    .map((l) => l.slice(4).trim())
+    .filter(Boolean);
   return rest.length > 0 ? `${first}; offers ${rest.join(', ')}` : first;
 }
 
-async function auth(rec: StageRecorder, w: SmtpWire, s: SmtpSettings, ext: Map<string, string[]>, secure: boolean, signal: AbortSignal): Promise<void> {
+async function auth(
+  rec: StageRecorder,
+  w: SmtpWire,
+  s: SmtpSettings,
+  ext: Map<string, string[]>,
+  secure: boolean,
+  signal: AbortSignal,
+): Promise<void> {
   const user = s.username ?? '';
   const pass = s.password ?? '';
   const offered = ext.get('AUTH');
@@ -729,7 +897,7 @@ async function auth(rec: StageRecorder, w: SmtpWire, s: SmtpSettings, ext: Map<s
           ? 'the server offers AUTH only after STARTTLS: set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true (usually port 587)'
           : !secure
             ? 'most servers offer AUTH only over TLS: use port 587 with SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true, or 465 with implicit TLS; for a relay without AUTH, unset SMTP_USERNAME and SMTP_PASSWORD'
-            : 'this looks like a relay without AUTH: unset SMTP_USERNAME and SMTP_PASSWORD, or use the provider\'s submission port (587)',
+            : "this looks like a relay without AUTH: unset SMTP_USERNAME and SMTP_PASSWORD, or use the provider's submission port (587)",
         'AUTH not in the EHLO reply',
       );
     });
@@ -741,7 +909,9 @@ async function auth(rec: StageRecorder, w: SmtpWire, s: SmtpSettings, ext: Map<s
       throw new ProbeFailure(
         ExitCode.NOPERM,
         `the server offers AUTH ${offered.join(' ')}, and mailctl speaks PLAIN and LOGIN`,
-        offered.includes('XOAUTH2') ? 'the server wants OAuth2 (Microsoft 365 and Google have retired passwords): use an app password or a provider that accepts one' : 'ask the provider for PLAIN or LOGIN over TLS',
+        offered.includes('XOAUTH2')
+          ? 'the server wants OAuth2 (Microsoft 365 and Google have retired passwords): use an app password or a provider that accepts one'
+          : 'ask the provider for PLAIN or LOGIN over TLS',
         `AUTH ${offered.join(' ')}`,
       );
     });
@@ -755,9 +925,14 @@ async function auth(rec: StageRecorder, w: SmtpWire, s: SmtpSettings, ext: Map<s
   // The password and every base64 form of it are shown as ******** (RFC 4616 / draft LOGIN).
   if (mechanism === 'PLAIN') {
     await rec.stage('auth', `AUTH PLAIN ${MASK}`, async (stage) => {
-      let reply = await w.command(`AUTH PLAIN ${b64(`\u0000${user}\u0000${pass}`)}`, s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'AUTH', s));
+      let reply = await w
+        .command(`AUTH PLAIN ${b64(`\u0000${user}\u0000${pass}`)}`, s.socketTimeout, signal)
+        .catch((e: unknown) => rethrowWire(e, 'AUTH', s));
       // Some servers ignore the initial response and ask for it with an empty 334.
-      if (reply.code === 334) reply = await w.command(b64(`\u0000${user}\u0000${pass}`), s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'AUTH', s));
+      if (reply.code === 334)
+        reply = await w
+          .command(b64(`\u0000${user}\u0000${pass}`), s.socketTimeout, signal)
+          .catch((e: unknown) => rethrowWire(e, 'AUTH', s));
       stage.reply = `${replyText(reply)} (as ${user})`;
       check(reply, 235);
     });
@@ -765,8 +940,10 @@ async function auth(rec: StageRecorder, w: SmtpWire, s: SmtpSettings, ext: Map<s
   }
   await rec.stage('auth', `AUTH LOGIN; username ${user}; password ${MASK}`, async (stage) => {
     let reply = await w.command('AUTH LOGIN', s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'AUTH', s));
-    if (reply.code === 334) reply = await w.command(b64(user), s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'AUTH', s));
-    if (reply.code === 334) reply = await w.command(b64(pass), s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'AUTH', s));
+    if (reply.code === 334)
+      reply = await w.command(b64(user), s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'AUTH', s));
+    if (reply.code === 334)
+      reply = await w.command(b64(pass), s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'AUTH', s));
     stage.reply = `${replyText(reply)} (as ${user})`;
     check(reply, 235);
   });
@@ -776,11 +953,22 @@ function authRefusal(reply: SmtpReply, s: SmtpSettings, secure: boolean, ext: Ma
   const text = replyText(reply);
   const said = `${s.server} refused AUTH for ${s.username ?? '?'}: ${text}`;
   const { code } = reply;
-  if (code >= 400 && code < 500) return new ProbeFailure(ExitCode.TEMPFAIL, said, 'a temporary refusal (454: the server\'s auth backend is down); try again later', text);
+  if (code >= 400 && code < 500)
+    return new ProbeFailure(
+      ExitCode.TEMPFAIL,
+      said,
+      "a temporary refusal (454: the server's auth backend is down); try again later",
+      text,
+    );
   // 538 (RFC 4954 §6) and replies that name TLS: the server wants encryption first. A 535 stays a
   // wrong password even on a plain connection to a server that also offers STARTTLS.
   if (code === 538 || code === 523 || (!secure && code !== 535 && /\b(STARTTLS|TLS|encrypt)/i.test(text))) {
-    return new ProbeFailure(ExitCode.NOPERM, said, 'the server offers AUTH only after STARTTLS: set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true (usually port 587)', text);
+    return new ProbeFailure(
+      ExitCode.NOPERM,
+      said,
+      'the server offers AUTH only after STARTTLS: set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true (usually port 587)',
+      text,
+    );
   }
   if (code >= 500 && code < 600) {
     return new ProbeFailure(

@@ -47,7 +47,9 @@ export async function probeFile(config: Config, deps: ProbeDeps): Promise<ProbeR
         throw new ProbeFailure(
           ExitCode.UNAVAILABLE,
           `the outbox directory ${dir} is not writable (${code})`,
-          code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way: set MAILCTL_OUTBOX_DIR to a directory' : 'give this user write access to it, or set MAILCTL_OUTBOX_DIR to a writable directory',
+          code === 'ENOTDIR' || code === 'EEXIST'
+            ? 'a file is in the way: set MAILCTL_OUTBOX_DIR to a directory'
+            : 'give this user write access to it, or set MAILCTL_OUTBOX_DIR to a writable directory',
           `${code}: ${(err as Error).message}`,
         );
       }

@@ -36,7 +36,8 @@ export function idempotencyKey(messageId: string): string {
 export function createResendProvider(config: Config, deps: { clock: Clock }): Provider {
   const v = config.values;
   const apiKey = v['resend.apiKey'];
-  if (!apiKey) throw new ConfigError('RESEND_API_KEY is required for MAIL_TYPE=resend', { hint: 'run `mailctl verify-config`' });
+  if (!apiKey)
+    throw new ConfigError('RESEND_API_KEY is required for MAIL_TYPE=resend', { hint: 'run `mailctl verify-config`' });
   const url = `${(v['resend.apiUrl'] ?? 'https://api.resend.com').replace(/\/+$/, '')}/emails`;
   const timeout = v['resend.timeout'] ?? 15_000;
 
@@ -69,7 +70,14 @@ export function createResendProvider(config: Config, deps: { clock: Clock }): Pr
         // not JSON: keep the text as the provider's words
       }
       if (!response.ok) {
-        throw classifyHttpError('resend', response.status, body, Object.fromEntries(response.headers.entries()), undefined, deps.clock.now());
+        throw classifyHttpError(
+          'resend',
+          response.status,
+          body,
+          Object.fromEntries(response.headers.entries()),
+          undefined,
+          deps.clock.now(),
+        );
       }
       const id = body !== null && typeof body === 'object' ? (body as { id?: unknown }).id : undefined;
       return {

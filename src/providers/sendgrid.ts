@@ -16,13 +16,27 @@ import type { Delivery, Provider, SendOptions } from './types.js';
  * dkim-signature, Content-Type, Content-Transfer-Encoding, To, From, Subject, Reply-To, CC, BCC.
  * Message-ID and our own headers are allowed.
  */
-const SENDGRID_FORBIDDEN = new Set(['x-sg-id', 'x-sg-eid', 'received', 'dkim-signature', 'content-type', 'content-transfer-encoding', 'to', 'from', 'subject', 'reply-to', 'cc', 'bcc']);
+const SENDGRID_FORBIDDEN = new Set([
+  'x-sg-id',
+  'x-sg-eid',
+  'received',
+  'dkim-signature',
+  'content-type',
+  'content-transfer-encoding',
+  'to',
+  'from',
+  'subject',
+  'reply-to',
+  'cc',
+  'bcc',
+]);
 
 /** The v3 `/v3/mail/send` request body (snake_case, as it goes on the wire). */
 export function sendgridPayload(message: OutgoingMessage): Record<string, unknown> {
   const headers: Record<string, string> = { 'Message-ID': message.messageId };
   for (const [k, v] of Object.entries(message.headers)) if (!SENDGRID_FORBIDDEN.has(k.toLowerCase())) headers[k] = v;
-  const mailbox = (m: { name?: string | undefined; address: string }): { email: string; name?: string } => (m.name ? { email: m.address, name: m.name } : { email: m.address });
+  const mailbox = (m: { name?: string | undefined; address: string }): { email: string; name?: string } =>
+    m.name ? { email: m.address, name: m.name } : { email: m.address };
   return {
     personalizations: [
       {
@@ -51,7 +65,10 @@ interface SendGridClientLike {
 export function createSendgridProvider(config: Config, deps: { clock: Clock }): Provider {
   const v = config.values;
   const apiKey = v['sendgrid.apiKey'];
-  if (!apiKey) throw new ConfigError('SENDGRID_API_KEY is required for MAIL_TYPE=sendgrid', { hint: 'run `mailctl verify-config`' });
+  if (!apiKey)
+    throw new ConfigError('SENDGRID_API_KEY is required for MAIL_TYPE=sendgrid', {
+      hint: 'run `mailctl verify-config`',
+    });
   const service = new MailService();
   service.setApiKey(apiKey);
   // `client` is public at runtime but missing from the library's types; setApiKey() just reset its
@@ -89,7 +106,10 @@ export function createSendgridProvider(config: Config, deps: { clock: Clock }): 
           rejected: [],
         };
       } catch (err) {
-        const e = err as { code?: unknown; response?: { body?: unknown; headers?: Record<string, string | undefined> } };
+        const e = err as {
+          code?: unknown;
+          response?: { body?: unknown; headers?: Record<string, string | undefined> };
+        };
         const status = typeof e.code === 'number' ? e.code : undefined;
         throw classifyHttpError('sendgrid', status, e.response?.body, e.response?.headers ?? {}, err, deps.clock.now());
       }

@@ -27,9 +27,15 @@ export function smtpTransportOptions(config: Config, pool = false): SMTPTranspor
   const v = config.values;
   const host = v['smtp.server'];
   const port = v['smtp.port'];
-  if (!host || port === undefined) throw new ConfigError('SMTP_SERVER and SMTP_PORT are required for MAIL_TYPE=smtp', { hint: 'run `mailctl verify-config`' });
+  if (!host || port === undefined)
+    throw new ConfigError('SMTP_SERVER and SMTP_PORT are required for MAIL_TYPE=smtp', {
+      hint: 'run `mailctl verify-config`',
+    });
   const mode = tlsMode(v['smtp.useTls'], v['smtp.opportunisticTls']);
-  if (mode === 'invalid') throw new ConfigError('SMTP_OPPORTUNISTIC_TLS=true needs SMTP_USE_TLS=true', { hint: 'run `mailctl verify-config`' });
+  if (mode === 'invalid')
+    throw new ConfigError('SMTP_OPPORTUNISTIC_TLS=true needs SMTP_USE_TLS=true', {
+      hint: 'run `mailctl verify-config`',
+    });
   const user = v['smtp.username'];
   const pass = v['smtp.password'];
   const base: SMTPTransport.Options = {
@@ -74,7 +80,8 @@ export function createSmtpProvider(config: Config, options: SmtpProviderOptions 
           raw,
           ...(sendOptions.signal ? { signal: sendOptions.signal } : {}),
         });
-        const flat = (list: unknown[] | undefined): string[] => (list ?? []).map((a) => (typeof a === 'string' ? a : (a as { address: string }).address));
+        const flat = (list: unknown[] | undefined): string[] =>
+          (list ?? []).map((a) => (typeof a === 'string' ? a : (a as { address: string }).address));
         return {
           provider: 'smtp',
           messageId: message.messageId,

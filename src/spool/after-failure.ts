@@ -31,13 +31,21 @@ export function errorOf(err: unknown, at: string): ClassifiedError {
     return e;
   }
   // Not classified (a network error a provider did not wrap, or a bug): retry rather than lose it.
-  return { at, message: err instanceof Error ? err.message : String(err), kind: 'transient', backpressure: false, retryAfterMs: undefined };
+  return {
+    at,
+    message: err instanceof Error ? err.message : String(err),
+    kind: 'transient',
+    backpressure: false,
+    retryAfterMs: undefined,
+  };
 }
 
 /** One line for the operator: our message, then the provider's own words when it said any. */
 export function describeError(error: JobError | undefined): string | undefined {
   if (!error) return undefined;
-  return error.reply && !error.message.includes(error.reply) ? `${error.message} (${error.provider ?? 'provider'} said: ${error.reply})` : error.message;
+  return error.reply && !error.message.includes(error.reply)
+    ? `${error.message} (${error.provider ?? 'provider'} said: ${error.reply})`
+    : error.message;
 }
 
 /** Appends to the job's history, keeping the last HISTORY_LIMIT attempts. */
@@ -59,7 +67,13 @@ export interface FailureResult {
  * transient failure counts an attempt and backs off with jitter; permanent failures, exhausted
  * attempts and jobs that would outlive MAILCTL_MAX_LIFETIME are dead.
  */
-export function decideAfterFailure(job: Job, err: unknown, policy: RetryPolicy, now: number, random: () => number): FailureResult {
+export function decideAfterFailure(
+  job: Job,
+  err: unknown,
+  policy: RetryPolicy,
+  now: number,
+  random: () => number,
+): FailureResult {
   const { backpressure, retryAfterMs, ...error } = errorOf(err, iso(now));
   const entry: AttemptRecord = { at: error.at, ok: false, kind: error.kind, error: error.message };
   if (error.code !== undefined) entry.code = error.code;
@@ -73,7 +87,10 @@ export function decideAfterFailure(job: Job, err: unknown, policy: RetryPolicy, 
     job.lastError = error;
     const until = now + retryAfterMs;
     job.nextAttemptAt = iso(until);
-    return { decision: outlives(until) ? dead('max-lifetime') : { action: 'defer', at: until }, backpressure: { until, retryAfterMs } };
+    return {
+      decision: outlives(until) ? dead('max-lifetime') : { action: 'defer', at: until },
+      backpressure: { until, retryAfterMs },
+    };
   }
 
   job.attempts += 1;

@@ -11,7 +11,18 @@ import type { Config } from '../config/index.js';
 import { ConfigError, DataError, UsageError } from '../errors.js';
 import { drain, type DrainOptions, type DrainSummary } from './drain.js';
 import { idOfName, parseJob, type Job, type JobState } from './job.js';
-import { backlogOf, holdJob, listJobs, purgeJobs, releaseJob, retryAll, retryById, spoolStatus, type ListedJob, type SpoolStatus } from './manage.js';
+import {
+  backlogOf,
+  holdJob,
+  listJobs,
+  purgeJobs,
+  releaseJob,
+  retryAll,
+  retryById,
+  spoolStatus,
+  type ListedJob,
+  type SpoolStatus,
+} from './manage.js';
 import { parseSpoolUrl, type SpoolTarget } from './redis/url.js';
 import { FileSpool, type Claimer } from './store.js';
 
@@ -118,7 +129,9 @@ export class FileBackend implements SpoolBackend {
         }
         const parsed = parseJob(text);
         const id = parsed.ok ? parsed.job.id : (idOfName(entry.name) ?? entry.name);
-        const out: ExportedJob = parsed.ok ? { id, state, job: parsed.job } : { id, state: 'corrupt', raw: text, problem: parsed.reason };
+        const out: ExportedJob = parsed.ok
+          ? { id, state, job: parsed.job }
+          : { id, state: 'corrupt', raw: text, problem: parsed.reason };
         (out as ExportedJob & { path?: string }).path = entry.path;
         yield out;
       }
@@ -142,7 +155,10 @@ export class FileBackend implements SpoolBackend {
     }
     const path = await this.store.add(entry.job);
     if (entry.state !== 'incoming') {
-      const dir = entry.state === 'deferred' ? this.store.bucketDir(Date.parse(entry.job.nextAttemptAt)) : this.store.dirs[entry.state];
+      const dir =
+        entry.state === 'deferred'
+          ? this.store.bucketDir(Date.parse(entry.job.nextAttemptAt))
+          : this.store.dirs[entry.state];
       this.store.moveInto(path, dir, path.slice(path.lastIndexOf('/') + 1));
     }
     return true;
@@ -172,8 +188,16 @@ export interface OpenSpoolOptions {
 export function spoolTarget(config: Config, url?: string): SpoolTarget {
   const text = url ?? config.values['spool.url'];
   const r = parseSpoolUrl(text);
-  if (!r.ok && url !== undefined) throw new UsageError(`--to ${r.reason}`, { hint: 'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR' });
-  if (!r.ok) throw new ConfigError(`MAILCTL_SPOOL_URL ${r.reason}`, { hint: 'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR' }, 'config.invalid');
+  if (!r.ok && url !== undefined)
+    throw new UsageError(`--to ${r.reason}`, {
+      hint: 'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR',
+    });
+  if (!r.ok)
+    throw new ConfigError(
+      `MAILCTL_SPOOL_URL ${r.reason}`,
+      { hint: 'write it as redis://host:6379/0, rediss://host:6380/0 or file:DIR' },
+      'config.invalid',
+    );
   return r.target;
 }
 
@@ -181,7 +205,8 @@ export function spoolTarget(config: Config, url?: string): SpoolTarget {
 export async function openSpool(config: Config, cwd: string, options: OpenSpoolOptions = {}): Promise<SpoolBackend> {
   const target = spoolTarget(config, options.url);
   if (target.kind === 'file') {
-    const dir = target.dir !== undefined && target.dir !== '' ? target.dir : (config.values['spool.dir'] ?? '.mailctl/spool');
+    const dir =
+      target.dir !== undefined && target.dir !== '' ? target.dir : (config.values['spool.dir'] ?? '.mailctl/spool');
     return new FileBackend(resolve(cwd, dir));
   }
   const { RedisBackend } = await import('./redis/backend.js');
@@ -191,5 +216,9 @@ export async function openSpool(config: Config, cwd: string, options: OpenSpoolO
 
 /** For messages: a job id that is nowhere in this spool. */
 export function noSuchJob(backend: SpoolBackend, id: string): DataError {
-  return new DataError(`no job ${JSON.stringify(id)} in the spool at ${backend.location}`, { hint: 'run `mailctl queue list` to see the job ids' }, 'data.job');
+  return new DataError(
+    `no job ${JSON.stringify(id)} in the spool at ${backend.location}`,
+    { hint: 'run `mailctl queue list` to see the job ids' },
+    'data.job',
+  );
 }

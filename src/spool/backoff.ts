@@ -22,7 +22,11 @@ export interface RetryPolicy {
  * that jobs that failed together do not come back together; the result stays within
  * [minBackoffMs, maxBackoffMs].
  */
-export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'minBackoffMs' | 'maxBackoffMs'>, random: () => number): number {
+export function backoffDelay(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'minBackoffMs' | 'maxBackoffMs'>,
+  random: () => number,
+): number {
   const n = Math.max(1, Math.floor(attempt));
   const base = Math.min(policy.maxBackoffMs, policy.minBackoffMs * 2 ** Math.min(n - 1, 40));
   const r = Math.min(Math.max(random(), 0), 1);
@@ -31,6 +35,11 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'minBack
 }
 
 /** The time (ms since the epoch) of the next attempt after `attempt` failed attempts. */
-export function nextAttemptAt(attempt: number, policy: Pick<RetryPolicy, 'minBackoffMs' | 'maxBackoffMs'>, now: number, random: () => number): number {
+export function nextAttemptAt(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'minBackoffMs' | 'maxBackoffMs'>,
+  now: number,
+  random: () => number,
+): number {
   return now + backoffDelay(attempt, policy, random);
 }

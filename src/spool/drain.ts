@@ -107,7 +107,17 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
   if (options.signal.aborted) stop.abort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
 
-  const summary: DrainSummary = { delivered: 0, deferred: 0, dead: 0, corrupt: 0, expired: 0, recovered: 0, released: 0, backpressure: 0, durationMs: 0 };
+  const summary: DrainSummary = {
+    delivered: 0,
+    deferred: 0,
+    dead: 0,
+    corrupt: 0,
+    expired: 0,
+    recovered: 0,
+    released: 0,
+    backpressure: 0,
+    durationMs: 0,
+  };
   let done = 0;
   let inFlight = 0;
   let list: Candidate[] = [];
@@ -127,7 +137,9 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     if (!watch) triedThisRun.add(job.id);
   };
   let bucket: TokenBucket | undefined;
-  const rate: RateLimit | undefined = options.ratePerSecond ? { perSecond: options.ratePerSecond, burst: 1 } : undefined;
+  const rate: RateLimit | undefined = options.ratePerSecond
+    ? { perSecond: options.ratePerSecond, burst: 1 }
+    : undefined;
   if (rate) bucket = createBucket(rate, clock.now());
 
   const total = (): number => done + inFlight + Math.max(0, list.length - index);
@@ -264,10 +276,23 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     }
     const job = parsed.job;
     const expired = (): boolean => job.expiresAt !== undefined && clock.now() >= Date.parse(job.expiresAt);
-    const expiredError = (): JobError => ({ at: iso(clock.now()), message: `expired at ${job.expiresAt} before it could be delivered`, kind: 'permanent' });
+    const expiredError = (): JobError => ({
+      at: iso(clock.now()),
+      message: `expired at ${job.expiresAt} before it could be delivered`,
+      kind: 'permanent',
+    });
     if (expired()) return toDead(claim, job, 'expired', expiredError());
     if (clock.now() - Date.parse(job.createdAt) > policy.maxLifetimeMs) {
-      return toDead(claim, job, 'max-lifetime', job.lastError ?? { at: iso(clock.now()), message: 'queued longer than MAILCTL_MAX_LIFETIME', kind: 'permanent' });
+      return toDead(
+        claim,
+        job,
+        'max-lifetime',
+        job.lastError ?? {
+          at: iso(clock.now()),
+          message: 'queued longer than MAILCTL_MAX_LIFETIME',
+          kind: 'permanent',
+        },
+      );
     }
     let message: OutgoingMessage;
     try {
@@ -276,7 +301,11 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       // A configuration problem (e.g. white-label without APPLICATION_TITLE) is not the job's
       // fault: stop the drain (the claim is put back) instead of sending every job to dead.
       if (err instanceof MailctlError && err.exitCode === ExitCode.CONFIG) throw err;
-      return toDead(claim, job, 'invalid', { at: iso(clock.now()), message: `cannot build the message: ${(err as Error).message}`, kind: 'permanent' });
+      return toDead(claim, job, 'invalid', {
+        at: iso(clock.now()),
+        message: `cannot build the message: ${(err as Error).message}`,
+        kind: 'permanent',
+      });
     }
     if (!(await gate())) {
       store.release(claim);

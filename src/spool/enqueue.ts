@@ -52,9 +52,16 @@ export interface EnqueueResult {
 
 export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promise<EnqueueResult> {
   const def = getMailType(req.type);
-  if (!def) throw new UsageError(`unknown mail type ${JSON.stringify(req.type)}`, { hint: 'run `mailctl templates list` to see every type' }, 'usage.type');
+  if (!def)
+    throw new UsageError(
+      `unknown mail type ${JSON.stringify(req.type)}`,
+      { hint: 'run `mailctl templates list` to see every type' },
+      'usage.type',
+    );
   if (req.priority !== undefined && (!Number.isInteger(req.priority) || req.priority < 0 || req.priority > 99)) {
-    throw new UsageError(`priority ${req.priority} is out of range`, { hint: 'use a whole number 0–99; lower is sooner' });
+    throw new UsageError(`priority ${req.priority} is out of range`, {
+      hint: 'use a whole number 0–99; lower is sooner',
+    });
   }
   // Resolve the language once, so the job records what it will be rendered in.
   const vars = req.vars ?? {};

@@ -97,18 +97,23 @@ export function parseJob(text: string): ParseResult {
   } catch (err) {
     return { ok: false, reason: `not JSON: ${(err as Error).message}` };
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { ok: false, reason: 'not a JSON object' };
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    return { ok: false, reason: 'not a JSON object' };
   const d = data as Record<string, unknown>;
-  if (d.version !== JOB_VERSION) return { ok: false, reason: `unsupported version ${JSON.stringify(d.version)} (expected 1)` };
+  if (d.version !== JOB_VERSION)
+    return { ok: false, reason: `unsupported version ${JSON.stringify(d.version)} (expected 1)` };
   if (typeof d.id !== 'string' || !ULID.test(d.id)) return { ok: false, reason: 'id must be a 26-character ULID' };
   if (typeof d.type !== 'string' || !TYPE.test(d.type)) return { ok: false, reason: 'type must be a mail type name' };
   if (typeof d.to !== 'string' || d.to.length === 0) return { ok: false, reason: 'to must be an address' };
   if (d.lang !== undefined && typeof d.lang !== 'string') return { ok: false, reason: 'lang must be a string' };
-  if (d.from !== undefined && d.from !== null && typeof d.from !== 'string') return { ok: false, reason: 'from must be a string' };
+  if (d.from !== undefined && d.from !== null && typeof d.from !== 'string')
+    return { ok: false, reason: 'from must be a string' };
   const vars = d.vars ?? {};
-  if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) return { ok: false, reason: 'vars must be an object' };
+  if (vars === null || typeof vars !== 'object' || Array.isArray(vars))
+    return { ok: false, reason: 'vars must be an object' };
   const priority = d.priority ?? 5;
-  if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 99) return { ok: false, reason: 'priority must be a whole number 0–99' };
+  if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 99)
+    return { ok: false, reason: 'priority must be a whole number 0–99' };
   const createdAt = isoOrUndefined(d.createdAt);
   if (!createdAt) return { ok: false, reason: 'createdAt must be an ISO 8601 time' };
   const nextAttemptAt = d.nextAttemptAt === undefined ? createdAt : isoOrUndefined(d.nextAttemptAt);
@@ -119,10 +124,15 @@ export function parseJob(text: string): ParseResult {
     if (!expiresAt) return { ok: false, reason: 'expiresAt must be an ISO 8601 time' };
   }
   const attempts = d.attempts ?? 0;
-  if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0) return { ok: false, reason: 'attempts must be a whole number' };
+  if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0)
+    return { ok: false, reason: 'attempts must be a whole number' };
   const history = d.history ?? [];
   if (!Array.isArray(history)) return { ok: false, reason: 'history must be an array' };
-  if (d.messageId !== undefined && d.messageId !== null && (typeof d.messageId !== 'string' || !MESSAGE_ID.test(d.messageId))) {
+  if (
+    d.messageId !== undefined &&
+    d.messageId !== null &&
+    (typeof d.messageId !== 'string' || !MESSAGE_ID.test(d.messageId))
+  ) {
     return { ok: false, reason: 'messageId must look like <local@domain>' };
   }
   const job: Job = {

@@ -39,7 +39,18 @@ function createdAtOf(entry: Entry): number | undefined {
 }
 
 export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
-  const status: SpoolStatus = { incoming: 0, active: 0, deferred: 0, hold: 0, dead: 0, corrupt: 0, backlog: 0, oldestAgeSeconds: null, oldestId: null, byType: {} };
+  const status: SpoolStatus = {
+    incoming: 0,
+    active: 0,
+    deferred: 0,
+    hold: 0,
+    dead: 0,
+    corrupt: 0,
+    backlog: 0,
+    oldestAgeSeconds: null,
+    oldestId: null,
+    byType: {},
+  };
   let oldest = Number.POSITIVE_INFINITY;
   for (const state of STATES) {
     for (const entry of store.entries(state)) {
@@ -106,7 +117,16 @@ export function* listJobs(store: FileSpool, states: readonly JobState[]): Genera
         continue;
       }
       const j = parsed.job;
-      const out: ListedJob = { ...base, id: j.id, type: j.type, priority: j.priority, to: j.to, createdAt: j.createdAt, nextAttemptAt: j.nextAttemptAt, attempts: j.attempts };
+      const out: ListedJob = {
+        ...base,
+        id: j.id,
+        type: j.type,
+        priority: j.priority,
+        to: j.to,
+        createdAt: j.createdAt,
+        nextAttemptAt: j.nextAttemptAt,
+        attempts: j.attempts,
+      };
       if (j.lang) out.lang = j.lang;
       if (j.expiresAt) out.expiresAt = j.expiresAt;
       if (j.messageId) out.messageId = j.messageId;
@@ -119,12 +139,20 @@ export function* listJobs(store: FileSpool, states: readonly JobState[]): Genera
 
 function mustFind(store: FileSpool, id: string): Entry {
   const entry = store.find(id);
-  if (!entry) throw new DataError(`no job ${JSON.stringify(id)} in the spool at ${store.root}`, { hint: 'run `mailctl queue list` to see the job ids' }, 'data.job');
+  if (!entry)
+    throw new DataError(
+      `no job ${JSON.stringify(id)} in the spool at ${store.root}`,
+      { hint: 'run `mailctl queue list` to see the job ids' },
+      'data.job',
+    );
   return entry;
 }
 
 function busy(id: string, entry: Entry): TemporaryError {
-  return new TemporaryError(`job ${id} is being delivered right now (claimed by ${entry.file.slice(0, entry.file.indexOf('~'))})`, { hint: 'try again when the drain has settled it' });
+  return new TemporaryError(
+    `job ${id} is being delivered right now (claimed by ${entry.file.slice(0, entry.file.indexOf('~'))})`,
+    { hint: 'try again when the drain has settled it' },
+  );
 }
 
 /** postsuper -h: incoming or deferred → hold. */
@@ -134,7 +162,9 @@ export function holdJob(store: FileSpool, id: string): { id: string; from: JobSt
     if (entry.state === 'hold') return { id, from: 'hold', changed: false };
     if (entry.state === 'active') throw busy(id, entry);
     if (entry.state === 'dead' || entry.state === 'corrupt') {
-      throw new DataError(`job ${id} is ${entry.state}; only incoming or deferred jobs can be held`, { hint: entry.state === 'dead' ? 'use `mailctl queue retry ID` to deliver it again' : undefined });
+      throw new DataError(`job ${id} is ${entry.state}; only incoming or deferred jobs can be held`, {
+        hint: entry.state === 'dead' ? 'use `mailctl queue retry ID` to deliver it again' : undefined,
+      });
     }
     try {
       store.moveInto(entry.path, store.dirs.hold, entry.name);
@@ -149,7 +179,10 @@ export function holdJob(store: FileSpool, id: string): { id: string; from: JobSt
 /** postsuper -H: hold → incoming (or deferred, when its next attempt is still ahead). */
 export function releaseJob(store: FileSpool, id: string, now: number): { id: string; to: JobState } {
   const entry = mustFind(store, id);
-  if (entry.state !== 'hold') throw new DataError(`job ${id} is not on hold (it is ${entry.state})`, { hint: 'run `mailctl queue list --state hold`' });
+  if (entry.state !== 'hold')
+    throw new DataError(`job ${id} is not on hold (it is ${entry.state})`, {
+      hint: 'run `mailctl queue list --state hold`',
+    });
   const due = parseName(entry.name)?.dueMs ?? 0;
   if (due > now) {
     store.moveInto(entry.path, store.bucketDir(due), entry.name);
@@ -186,14 +219,18 @@ export function retryById(store: FileSpool, id: string, claimer: Claimer, now: n
   const entry = mustFind(store, id);
   if (entry.state === 'active') throw busy(id, entry);
   if (entry.state !== 'deferred' && entry.state !== 'dead') {
-    throw new DataError(`job ${id} is ${entry.state}; only deferred or dead jobs can be retried`, { hint: entry.state === 'hold' ? 'use `mailctl queue release ID`' : undefined });
+    throw new DataError(`job ${id} is ${entry.state}; only deferred or dead jobs can be retried`, {
+      hint: entry.state === 'hold' ? 'use `mailctl queue release ID`' : undefined,
+    });
   }
-  if (!retryJob(store, entry, claimer, now)) throw new TemporaryError(`job ${id} moved while it was being retried; try again`);
+  if (!retryJob(store, entry, claimer, now))
+    throw new TemporaryError(`job ${id} moved while it was being retried; try again`);
 }
 
 export function retryAll(store: FileSpool, claimer: Claimer, now: number): number {
   let n = 0;
-  for (const state of ['deferred', 'dead'] as const) for (const entry of store.entries(state)) if (retryJob(store, entry, claimer, now)) n += 1;
+  for (const state of ['deferred', 'dead'] as const)
+    for (const entry of store.entries(state)) if (retryJob(store, entry, claimer, now)) n += 1;
   return n;
 }
 

@@ -19,7 +19,12 @@ export interface MigrateSummary {
   active: number;
 }
 
-export async function migrateSpool(from: SpoolBackend, to: SpoolBackend, now: number, onJob?: (id: string, copied: boolean) => void): Promise<MigrateSummary> {
+export async function migrateSpool(
+  from: SpoolBackend,
+  to: SpoolBackend,
+  now: number,
+  onJob?: (id: string, copied: boolean) => void,
+): Promise<MigrateSummary> {
   const summary: MigrateSummary = { copied: 0, skipped: 0, removed: 0, active: 0 };
   for await (const entry of from.exportJobs()) {
     const added = await to.importJob(entry, now);

@@ -35,7 +35,13 @@ export function parseMonitorState(data: unknown): MonitorState {
 }
 
 /** Over the threshold (backlog >= threshold): alert unless one went out within the cooldown. */
-export function decideMonitor(state: MonitorState, backlog: number, threshold: number, now: number, cooldownMs: number): MonitorDecision {
+export function decideMonitor(
+  state: MonitorState,
+  backlog: number,
+  threshold: number,
+  now: number,
+  cooldownMs: number,
+): MonitorDecision {
   const over = backlog >= threshold;
   if (over) {
     const last = state.lastAlertAt ? Date.parse(state.lastAlertAt) : Number.NEGATIVE_INFINITY;
@@ -45,13 +51,21 @@ export function decideMonitor(state: MonitorState, backlog: number, threshold: n
 }
 
 /** The state after a run; `sent` says whether the mail of `action` went out. */
-export function nextMonitorState(state: MonitorState, decision: MonitorDecision, now: number, sent: boolean): MonitorState {
+export function nextMonitorState(
+  state: MonitorState,
+  decision: MonitorDecision,
+  now: number,
+  sent: boolean,
+): MonitorState {
   const at = new Date(now).toISOString();
   if (decision.action === 'alert') {
     if (!sent) return state; // try again on the next run
     return { version: 1, alerting: true, lastAlertAt: at, since: state.alerting ? (state.since ?? at) : at };
   }
-  if (decision.action === 'recover') return sent ? { version: 1, alerting: false, ...(state.lastAlertAt ? { lastAlertAt: state.lastAlertAt } : {}) } : state;
+  if (decision.action === 'recover')
+    return sent
+      ? { version: 1, alerting: false, ...(state.lastAlertAt ? { lastAlertAt: state.lastAlertAt } : {}) }
+      : state;
   return state;
 }
 

@@ -53,7 +53,10 @@ export function createPauseControl(o: PauseOptions): PauseControl {
     },
     failure(err, now) {
       // Unreachable: no reply code or status at all (a reply means the provider is there).
-      const unreachable = err instanceof DeliveryError ? err.reply.responseCode === undefined && err.reply.status === undefined && err.kind === 'transient' : true;
+      const unreachable =
+        err instanceof DeliveryError
+          ? err.reply.responseCode === undefined && err.reply.status === undefined && err.kind === 'transient'
+          : true;
       if (!unreachable) {
         unreachableRun = 0;
         return;
@@ -70,7 +73,8 @@ export function createPauseControl(o: PauseOptions): PauseControl {
       unreachableRun = 0;
     },
     async wait() {
-      while (!o.stop.signal.aborted && pauseUntil > o.clock.now()) await o.clock.sleep(pauseUntil - o.clock.now(), o.stop.signal);
+      while (!o.stop.signal.aborted && pauseUntil > o.clock.now())
+        await o.clock.sleep(pauseUntil - o.clock.now(), o.stop.signal);
       return !o.stop.signal.aborted;
     },
   };

@@ -33,7 +33,13 @@ export function createPrepare(deps: PrepareDeps): Prepare {
   return (job) => {
     // The validity the mail states is the job's own expiry (MAILCTL_CODE_TTL when it was queued).
     const codeTtlMs = job.expiresAt !== undefined ? Date.parse(job.expiresAt) - Date.parse(job.createdAt) : undefined;
-    const rendered = renderEmail({ type: job.type, lang: job.lang, vars: job.vars, branding, codeTtlMs: codeTtlMs !== undefined && codeTtlMs > 0 ? codeTtlMs : undefined });
+    const rendered = renderEmail({
+      type: job.type,
+      lang: job.lang,
+      vars: job.vars,
+      branding,
+      codeTtlMs: codeTtlMs !== undefined && codeTtlMs > 0 ? codeTtlMs : undefined,
+    });
     const from = job.from ?? deps.defaultFrom;
     return composeMessage({
       rendered,

@@ -126,7 +126,8 @@ export class FileSpool {
 
   /** Creates the state directories (mode 0700: jobs carry codes and addresses). */
   ensure(): void {
-    for (const dir of [this.tmp, this.done, ...Object.values(this.dirs)]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const dir of [this.tmp, this.done, ...Object.values(this.dirs)])
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   bucketDir(dueMs: number): string {
@@ -230,7 +231,8 @@ export class FileSpool {
       if (!this.deletesInBackground) {
         const t0 = performance.now();
         unlinkSync(claim.path);
-        this.slowUnlinks = performance.now() - t0 > this.slowUnlinkMs ? this.slowUnlinks + 1 : Math.max(0, this.slowUnlinks - 1);
+        this.slowUnlinks =
+          performance.now() - t0 > this.slowUnlinkMs ? this.slowUnlinks + 1 : Math.max(0, this.slowUnlinks - 1);
         return;
       }
       const dest = join(this.done, claim.path.slice(claim.path.lastIndexOf('/') + 1));

@@ -12,14 +12,21 @@ import { runCli, tempDir } from '../helpers/cli.js';
 const SMTP_PASSWORD = 'pw-9f8e7d6c5b4a-secret';
 const SENDGRID_API_KEY = 'SG.key-0123456789abcdef-secret';
 const RESEND_API_KEY = 're_key-fedcba9876543210-secret';
-const DKIM_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const DKIM_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 const DKIM_BODY = DKIM_PRIVATE_KEY.split('\n')[1]!;
 
 const SECRETS = [SMTP_PASSWORD, SENDGRID_API_KEY, RESEND_API_KEY, DKIM_BODY];
-const forms = (s: string): string[] => [s, Buffer.from(s).toString('base64'), Buffer.from(`\0user@example.com\0${s}`).toString('base64')];
+const forms = (s: string): string[] => [
+  s,
+  Buffer.from(s).toString('base64'),
+  Buffer.from(`\0user@example.com\0${s}`).toString('base64'),
+];
 
 function expectClean(text: string, where: string): void {
-  for (const secret of SECRETS) for (const form of forms(secret)) expect(text.includes(form), `${where} contains a secret`).toBe(false);
+  for (const secret of SECRETS)
+    for (const form of forms(secret)) expect(text.includes(form), `${where} contains a secret`).toBe(false);
 }
 
 function filesUnder(dir: string): string[] {
@@ -58,10 +65,26 @@ describe('no secret in any output', () => {
       cases.push(
         [`${mailType} verify-config ${debug.join(' ')}`, [...debug, 'verify-config'], env],
         [`${mailType} verify-config --json ${debug.join(' ')}`, [...debug, 'verify-config', '--json'], env],
-        [`${mailType} verify-config --connect ${debug.join(' ')}`, [...debug, 'verify-config', '--connect', '--json'], env],
-        [`${mailType} send ${debug.join(' ')}`, [...debug, 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'], env],
-        [`${mailType} send --json ${debug.join(' ')}`, [...debug, 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456', '--json'], env],
-        [`${mailType} send --dry-run ${debug.join(' ')}`, [...debug, 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456', '--dry-run'], env],
+        [
+          `${mailType} verify-config --connect ${debug.join(' ')}`,
+          [...debug, 'verify-config', '--connect', '--json'],
+          env,
+        ],
+        [
+          `${mailType} send ${debug.join(' ')}`,
+          [...debug, 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'],
+          env,
+        ],
+        [
+          `${mailType} send --json ${debug.join(' ')}`,
+          [...debug, 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456', '--json'],
+          env,
+        ],
+        [
+          `${mailType} send --dry-run ${debug.join(' ')}`,
+          [...debug, 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456', '--dry-run'],
+          env,
+        ],
       );
     }
   }
@@ -78,7 +101,19 @@ describe('no secret in any output', () => {
     const env = { ...base, MAIL_TYPE: 'file' };
     const steps = [
       ['enqueue', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'],
-      ['send', 'invite-member', '--to', 'ops@example.com', '--queue', '--var', 'inviter_name=Ana', '--var', 'workspace_name=Acme', '--var', 'url=https://example.com/a'],
+      [
+        'send',
+        'invite-member',
+        '--to',
+        'ops@example.com',
+        '--queue',
+        '--var',
+        'inviter_name=Ana',
+        '--var',
+        'workspace_name=Acme',
+        '--var',
+        'url=https://example.com/a',
+      ],
       ['--debug', 'drain', '--json'],
       ['queue', 'status', '--json'],
       ['queue', 'list', '--json'],

@@ -64,7 +64,8 @@ const smtp = (port: number, extra: Record<string, string> = {}): Record<string, 
   ...extra,
 });
 const withAuth = { SMTP_USERNAME: USER, SMTP_PASSWORD: PASSWORD };
-const startTlsEnv = (extra: Record<string, string> = {}) => smtp(starttls.port, { SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'true', ...withAuth, ...extra });
+const startTlsEnv = (extra: Record<string, string> = {}) =>
+  smtp(starttls.port, { SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'true', ...withAuth, ...extra });
 
 describe('mailctl verify-config --connect (smtp)', () => {
   it('STARTTLS + AUTH against a test server with SMTP_TLS_VERIFY=false: exit 0, a transcript, warnings', async () => {
@@ -72,8 +73,21 @@ describe('mailctl verify-config --connect (smtp)', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toBe(`mailctl verify-config: smtp 127.0.0.1:${starttls.port} (STARTTLS required, AUTH as ${USER})`);
-    for (const name of ['resolve', 'connect', 'greeting', 'ehlo', 'starttls', 'tls', 'auth', 'mail from', 'rset', 'quit']) {
+    expect(lines[0]).toBe(
+      `mailctl verify-config: smtp 127.0.0.1:${starttls.port} (STARTTLS required, AUTH as ${USER})`,
+    );
+    for (const name of [
+      'resolve',
+      'connect',
+      'greeting',
+      'ehlo',
+      'starttls',
+      'tls',
+      'auth',
+      'mail from',
+      'rset',
+      'quit',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^  ok   ${name} +\\d+ ms`, 'm'));
     }
     expect(r.stdout).toContain('-> EHLO mailer.example.net');
@@ -90,18 +104,43 @@ describe('mailctl verify-config --connect (smtp)', () => {
     expect(r.exitCode).toBe(69);
     expect(r.stdout).toMatch(/^  FAIL tls .*DEPTH_ZERO_SELF_SIGNED_CERT/m);
     expect(r.stdout).toMatch(/failed: 0 errors, 0 warnings, connection failed/);
-    expect(r.stderr).toMatch(/^mailctl: connection check failed: the server's TLS certificate is not trusted \(self-signed certificate\)\nhint: /);
+    expect(r.stderr).toMatch(
+      /^mailctl: connection check failed: the server's TLS certificate is not trusted \(self-signed certificate\)\nhint: /,
+    );
   });
 
   it('implicit TLS: --json has {ok, problems, connect: {stages}}', async () => {
-    const r = await run(['--json'], smtp(implicit.port, { SMTP_USE_TLS: 'true', SMTP_TLS_VERIFY: 'false', ...withAuth }));
+    const r = await run(
+      ['--json'],
+      smtp(implicit.port, { SMTP_USE_TLS: 'true', SMTP_TLS_VERIFY: 'false', ...withAuth }),
+    );
     expect(r.exitCode).toBe(0);
-    const json = JSON.parse(r.stdout) as { ok: boolean; problems: { key: string; severity: string; message: string; source: string }[]; connect: { ok: boolean; exitCode: number; stages: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string }[] } };
+    const json = JSON.parse(r.stdout) as {
+      ok: boolean;
+      problems: { key: string; severity: string; message: string; source: string }[];
+      connect: {
+        ok: boolean;
+        exitCode: number;
+        stages: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string }[];
+      };
+    };
     expect(json.ok).toBe(true);
-    expect(json.problems).toEqual([expect.objectContaining({ key: 'SMTP_TLS_VERIFY', severity: 'warning', source: 'env SMTP_TLS_VERIFY' })]);
+    expect(json.problems).toEqual([
+      expect.objectContaining({ key: 'SMTP_TLS_VERIFY', severity: 'warning', source: 'env SMTP_TLS_VERIFY' }),
+    ]);
     expect(json.connect.ok).toBe(true);
     expect(json.connect.exitCode).toBe(0);
-    expect(json.connect.stages.map((s) => s.name)).toEqual(['resolve', 'connect', 'tls', 'greeting', 'ehlo', 'auth', 'mail from', 'rset', 'quit']);
+    expect(json.connect.stages.map((s) => s.name)).toEqual([
+      'resolve',
+      'connect',
+      'tls',
+      'greeting',
+      'ehlo',
+      'auth',
+      'mail from',
+      'rset',
+      'quit',
+    ]);
     for (const s of json.connect.stages) {
       expect(s).toMatchObject({ ok: true, ms: expect.any(Number) });
     }
@@ -109,9 +148,27 @@ describe('mailctl verify-config --connect (smtp)', () => {
   });
 
   it('a wrong password is 77; --json carries error and hint, stderr the sentence', async () => {
-    const r = await run(['--json'], smtp(implicit.port, { SMTP_USE_TLS: 'true', SMTP_TLS_VERIFY: 'false', SMTP_USERNAME: USER, SMTP_PASSWORD: 'wrong-Password-987' }));
+    const r = await run(
+      ['--json'],
+      smtp(implicit.port, {
+        SMTP_USE_TLS: 'true',
+        SMTP_TLS_VERIFY: 'false',
+        SMTP_USERNAME: USER,
+        SMTP_PASSWORD: 'wrong-Password-987',
+      }),
+    );
     expect(r.exitCode).toBe(77);
-    const json = JSON.parse(r.stdout) as { ok: boolean; exitCode: number; connect: { ok: boolean; exitCode: number; error: string; hint: string; stages: { name: string; ok: boolean; reply?: string }[] } };
+    const json = JSON.parse(r.stdout) as {
+      ok: boolean;
+      exitCode: number;
+      connect: {
+        ok: boolean;
+        exitCode: number;
+        error: string;
+        hint: string;
+        stages: { name: string; ok: boolean; reply?: string }[];
+      };
+    };
     expect(json).toMatchObject({ ok: false, exitCode: 77, connect: { ok: false, exitCode: 77 } });
     expect(json.connect.stages.at(-1)).toMatchObject({ name: 'auth', ok: false });
     expect(json.connect.stages.at(-1)?.reply).toMatch(/^535 /);
@@ -143,7 +200,14 @@ describe('mailctl verify-config --connect (smtp)', () => {
 
   it('the password in a config file is masked too, and --debug shows no secret', async () => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, '.mailctlrc.json'), JSON.stringify({ mailType: 'smtp', smtp: { server: '127.0.0.1', port: plain.port, username: USER, password: PASSWORD }, defaultFrom: FROM }));
+    writeFileSync(
+      join(cwd, '.mailctlrc.json'),
+      JSON.stringify({
+        mailType: 'smtp',
+        smtp: { server: '127.0.0.1', port: plain.port, username: USER, password: PASSWORD },
+        defaultFrom: FROM,
+      }),
+    );
     const r = await runCli(['--debug', 'verify-config', '--connect'], { cwd });
     outputs.push(r);
     expect(r.exitCode).toBe(0);
@@ -162,10 +226,15 @@ describe('mailctl verify-config --connect (trusted certificates)', () => {
   it('verification on passes for a certificate the operator trusts (NODE_EXTRA_CA_CERTS) that names the host', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'ca.pem'), cert.cert);
-    const r = await runCli(['verify-config', '--connect'], { cwd, env: { ...startTlsEnv(), SMTP_SERVER: 'localhost', NODE_EXTRA_CA_CERTS: join(cwd, 'ca.pem') } });
+    const r = await runCli(['verify-config', '--connect'], {
+      cwd,
+      env: { ...startTlsEnv(), SMTP_SERVER: 'localhost', NODE_EXTRA_CA_CERTS: join(cwd, 'ca.pem') },
+    });
     outputs.push(r);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^  ok   tls .*certificate CN=localhost, DNS:localhost, IP Address:127\.0\.0\.1 \(issuer itself, valid until [^)]+\), verified$/m);
+    expect(r.stdout).toMatch(
+      /^  ok   tls .*certificate CN=localhost, DNS:localhost, IP Address:127\.0\.0\.1 \(issuer itself, valid until [^)]+\), verified$/m,
+    );
     expect(r.stdout).not.toMatch(/warning: certificate/);
   });
 
@@ -175,16 +244,26 @@ describe('mailctl verify-config --connect (trusted certificates)', () => {
     servers.push(server);
     const cwd = tempDir();
     writeFileSync(join(cwd, 'ca.pem'), other.cert);
-    const r = await runCli(['verify-config', '--connect'], { cwd, env: { ...smtp(server.port, { SMTP_USE_TLS: 'true' }), NODE_EXTRA_CA_CERTS: join(cwd, 'ca.pem') } });
+    const r = await runCli(['verify-config', '--connect'], {
+      cwd,
+      env: { ...smtp(server.port, { SMTP_USE_TLS: 'true' }), NODE_EXTRA_CA_CERTS: join(cwd, 'ca.pem') },
+    });
     outputs.push(r);
     expect(r.exitCode).toBe(69);
     expect(r.stdout).toMatch(/^  FAIL tls .*ERR_TLS_CERT_ALTNAME_INVALID/m);
-    expect(r.stderr).toMatch(/the server's TLS certificate does not name 127\.0\.0\.1\nhint: set SMTP_SERVER to a name the certificate lists/);
+    expect(r.stderr).toMatch(
+      /the server's TLS certificate does not name 127\.0\.0\.1\nhint: set SMTP_SERVER to a name the certificate lists/,
+    );
   });
 });
 
 describe('mailctl verify-config --connect (sendgrid, file)', () => {
-  const sg = (key: string): Record<string, string> => ({ MAIL_TYPE: 'sendgrid', SENDGRID_API_KEY: key, SENDGRID_API_BASE_URL: api.url, MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>' });
+  const sg = (key: string): Record<string, string> => ({
+    MAIL_TYPE: 'sendgrid',
+    SENDGRID_API_KEY: key,
+    SENDGRID_API_BASE_URL: api.url,
+    MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>',
+  });
 
   it('a key with mail.send: exit 0', async () => {
     const r = await run([], sg(SG_GOOD));
@@ -197,7 +276,17 @@ describe('mailctl verify-config --connect (sendgrid, file)', () => {
   it('a key without mail.send: 77', async () => {
     const r = await run(['--json'], sg(SG_NO_SEND));
     expect(r.exitCode).toBe(77);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, connect: { ok: false, exitCode: 77, stages: [{ name: 'api', ok: true }, { name: 'scopes', ok: false }] } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      connect: {
+        ok: false,
+        exitCode: 77,
+        stages: [
+          { name: 'api', ok: true },
+          { name: 'scopes', ok: false },
+        ],
+      },
+    });
     expect(r.stderr).toMatch(/lacks the mail\.send scope/);
   });
 
@@ -217,7 +306,10 @@ describe('mailctl verify-config --connect (sendgrid, file)', () => {
 describe('secrets', () => {
   it('no password or API key, nor its base64, appears in any output of these runs', () => {
     expect(outputs.length).toBeGreaterThan(10);
-    const forms = [PASSWORD, SG_GOOD, SG_NO_SEND, 'SG.revoked-0123456789abcdef'].flatMap((s) => [s, Buffer.from(s).toString('base64')]);
+    const forms = [PASSWORD, SG_GOOD, SG_NO_SEND, 'SG.revoked-0123456789abcdef'].flatMap((s) => [
+      s,
+      Buffer.from(s).toString('base64'),
+    ]);
     forms.push(Buffer.from(`\u0000${USER}\u0000${PASSWORD}`).toString('base64'));
     for (const r of outputs) {
       for (const f of forms) {

@@ -30,7 +30,9 @@ describe('mailctl verify-config (static)', () => {
   });
 
   it('reports every problem at once with key and source, and exits 78', async () => {
-    const r = await runCli(['verify-config'], { env: { MAIL_TYPE: 'smtp', SMTP_PORT: '99999', SMTP_USE_TLS: 'maybe', SMTP_USERNAME: 'u@example.com' } });
+    const r = await runCli(['verify-config'], {
+      env: { MAIL_TYPE: 'smtp', SMTP_PORT: '99999', SMTP_USE_TLS: 'maybe', SMTP_USERNAME: 'u@example.com' },
+    });
     expect(r.exitCode).toBe(78);
     expect(r.stdout).toContain('SMTP_PORT: 99999 is out of range (1–65535) [env SMTP_PORT]');
     expect(r.stdout).toContain('SMTP_USE_TLS: "maybe" is not a boolean');
@@ -41,11 +43,20 @@ describe('mailctl verify-config (static)', () => {
   });
 
   it('--json prints one object with ok and problems {key, severity, message, source}', async () => {
-    const r = await runCli(['verify-config', '--json'], { env: { ...GOOD_SMTP, SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'false' } });
+    const r = await runCli(['verify-config', '--json'], {
+      env: { ...GOOD_SMTP, SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'false' },
+    });
     expect(r.exitCode).toBe(0);
     const report = JSON.parse(r.stdout) as { ok: boolean; problems: Record<string, string>[] };
     expect(report.ok).toBe(true);
-    expect(report.problems).toEqual([expect.objectContaining({ key: 'SMTP_PORT', severity: 'warning', source: 'env SMTP_PORT', message: expect.stringContaining('implicit TLS on port 587') })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        key: 'SMTP_PORT',
+        severity: 'warning',
+        source: 'env SMTP_PORT',
+        message: expect.stringContaining('implicit TLS on port 587'),
+      }),
+    ]);
     expect(Object.keys(report.problems[0]!).sort()).toEqual(['hint', 'key', 'message', 'severity', 'source']);
     expect(r.stdout).not.toContain(GOOD_SMTP.SMTP_PASSWORD);
   });
@@ -64,7 +75,10 @@ describe('mailctl verify-config (static)', () => {
     expect(r.exitCode).toBe(78);
     const report = JSON.parse(r.stdout) as { ok: boolean; problems: { key: string; message: string }[] };
     expect(report.ok).toBe(false);
-    expect(report.problems[0]).toMatchObject({ key: 'MAIL_TYPE', message: expect.stringContaining('file, smtp, sendgrid, resend') });
+    expect(report.problems[0]).toMatchObject({
+      key: 'MAIL_TYPE',
+      message: expect.stringContaining('file, smtp, sendgrid, resend'),
+    });
   });
 });
 
@@ -75,9 +89,15 @@ describe('config file discovery (cosmiconfig, module "mailctl")', () => {
     ['mailctl.config.json', JSON.stringify(fileConfig)],
     ['.mailctlrc', JSON.stringify(fileConfig)],
     ['.mailctlrc.yaml', 'mailType: smtp\ndefaultFrom: a@example.com\nsmtp:\n  server: file.example.com\n  port: 25\n'],
-    ['mailctl.config.yaml', 'mailType: smtp\ndefaultFrom: a@example.com\nsmtp: { server: file.example.com, port: 25 }\n'],
+    [
+      'mailctl.config.yaml',
+      'mailType: smtp\ndefaultFrom: a@example.com\nsmtp: { server: file.example.com, port: 25 }\n',
+    ],
     ['mailctl.config.mjs', `export default ${JSON.stringify(fileConfig)};`],
-    ['mailctl.config.ts', `const config: Record<string, unknown> = ${JSON.stringify(fileConfig)};\nexport default config;`],
+    [
+      'mailctl.config.ts',
+      `const config: Record<string, unknown> = ${JSON.stringify(fileConfig)};\nexport default config;`,
+    ],
     ['package.json', JSON.stringify({ name: 'app', mailctl: fileConfig })],
   ])('finds %s in the working directory and names it as the source', async (name, content) => {
     const cwd = tempDir();

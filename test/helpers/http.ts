@@ -40,7 +40,9 @@ export interface TestHttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(responder: Responder = () => ({ status: 200, body: {} })): Promise<TestHttpServer> {
+export async function startHttpServer(
+  responder: Responder = () => ({ status: 200, body: {} }),
+): Promise<TestHttpServer> {
   let current = responder;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -55,12 +57,23 @@ export async function startHttpServer(responder: Responder = () => ({ status: 20
       } catch {
         json = undefined;
       }
-      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        json,
+      };
       requests.push(recorded);
       Promise.resolve(current(recorded, requests.length - 1)).then(
         (answer) => {
           if (answer.hang) return;
-          const payload = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+          const payload =
+            answer.body === undefined
+              ? ''
+              : typeof answer.body === 'string'
+                ? answer.body
+                : JSON.stringify(answer.body);
           res.writeHead(answer.status, {
             ...(typeof answer.body === 'object' ? { 'content-type': 'application/json' } : {}),
             ...answer.headers,

@@ -80,14 +80,22 @@ export function selfSignedCert(): Promise<{ key: string; cert: string }> {
     keySize: 2048,
     extensions: [
       { name: 'basicConstraints', cA: false },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
     ],
   }).then((p) => ({ key: p.private, cert: p.cert }));
   return certCache;
 }
 
 function smtpError(reply: Reply): Error {
-  const err = new Error(reply.message ?? (reply.code >= 500 ? 'Requested action not taken' : 'Try again later')) as Error & { responseCode: number };
+  const err = new Error(
+    reply.message ?? (reply.code >= 500 ? 'Requested action not taken' : 'Try again later'),
+  ) as Error & { responseCode: number };
   err.responseCode = reply.code;
   return err;
 }
@@ -122,13 +130,15 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     },
     onAuth(auth, _session, cb) {
       calls.auth += 1;
-      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) return cb(null, { user: auth.username });
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass)
+        return cb(null, { user: auth.username });
       const err = smtpError({ code: 535, message: '5.7.8 Authentication credentials invalid' });
       return cb(err);
     },
     onMailFrom(address: SMTPServerAddress, session, cb) {
       calls.mail += 1;
-      if (session.hostNameAppearsAs && !ehloNames.includes(session.hostNameAppearsAs)) ehloNames.push(session.hostNameAppearsAs);
+      if (session.hostNameAppearsAs && !ehloNames.includes(session.hostNameAppearsAs))
+        ehloNames.push(session.hostNameAppearsAs);
       const reply = resolveHook(options.mail, { attempt: calls.mail, address: address.address, session });
       cb(reply ? smtpError(reply) : null);
     },
@@ -187,8 +197,17 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     waitForMessages(n, timeoutMs = 10_000) {
       if (messages.length >= n) return Promise.resolve(messages.slice());
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`smtp test server: ${messages.length} of ${n} messages after ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ n, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+        const timer = setTimeout(
+          () => reject(new Error(`smtp test server: ${messages.length} of ${n} messages after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({
+          n,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
       });
     },
     close: () =>
@@ -256,7 +275,10 @@ export interface ScriptedServer {
  * `MAIL`, `RCPT`, `DATA`, `QUIT`…; unknown verbs get `250 OK`). For protocol-error cases where the
  * reply must be something smtp-server would never send.
  */
-export async function startScriptedServer(script: { greeting: string; replies?: Record<string, string> }): Promise<ScriptedServer> {
+export async function startScriptedServer(script: {
+  greeting: string;
+  replies?: Record<string, string>;
+}): Promise<ScriptedServer> {
   const { createServer } = await import('node:net');
   const sockets = new Set<import('node:net').Socket>();
   const received: string[] = [];

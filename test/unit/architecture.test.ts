@@ -11,15 +11,22 @@ import { ROOT } from '../helpers/cli.js';
 const SRC = join(ROOT, 'src');
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
-const files = walk(SRC).map((abs) => ({ abs, rel: relative(SRC, abs).replace(/\\/g, '/'), text: readFileSync(abs, 'utf8') }));
+const files = walk(SRC).map((abs) => ({
+  abs,
+  rel: relative(SRC, abs).replace(/\\/g, '/'),
+  text: readFileSync(abs, 'utf8'),
+}));
 
 /** Value imports (not `import type`), static and dynamic. */
 function importsOf(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) out.push(m[1]!);
+  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm))
+    out.push(m[1]!);
   for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]!);
   return out;
 }
@@ -54,7 +61,11 @@ describe('architecture', () => {
   it('only the entry points (src/cli.ts, the template build step) touch process globals', () => {
     const offenders = files
       .filter((f) => !ENTRY_POINTS.has(f.rel))
-      .filter((f) => /\bprocess\.(argv|env|exit|exitCode|cwd|stdout|stderr|stdin|on|once|kill|pid)\b/.test(f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
+      .filter((f) =>
+        /\bprocess\.(argv|env|exit|exitCode|cwd|stdout|stderr|stdin|on|once|kill|pid)\b/.test(
+          f.text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''),
+        ),
+      )
       .map((f) => f.rel);
     expect(offenders).toEqual([]);
   });
@@ -86,7 +97,11 @@ describe('architecture', () => {
     for (const f of files) {
       const deps = importsOf(f.text)
         .filter((s) => s.startsWith('.'))
-        .map((s) => relative(SRC, resolve(dirname(f.abs), s)).replace(/\\/g, '/').replace(/\.js$/, '.ts'));
+        .map((s) =>
+          relative(SRC, resolve(dirname(f.abs), s))
+            .replace(/\\/g, '/')
+            .replace(/\.js$/, '.ts'),
+        );
       graph.set(f.rel, deps);
     }
     const cycles: string[] = [];

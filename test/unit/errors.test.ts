@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, ConfigError, DataError, DeliveryError, ExitCode, exitCodeOf, ProtocolError, TemporaryError, UnavailableError, UsageError } from '../../src/errors.js';
+import {
+  AuthError,
+  ConfigError,
+  DataError,
+  DeliveryError,
+  ExitCode,
+  exitCodeOf,
+  ProtocolError,
+  TemporaryError,
+  UnavailableError,
+  UsageError,
+} from '../../src/errors.js';
 import { formatError } from '../../src/output/format-error.js';
 
 describe('exit codes', () => {
@@ -11,7 +22,14 @@ describe('exit codes', () => {
     [new ProtocolError('x'), 76],
     [new AuthError('x'), 77],
     [new ConfigError('x'), 78],
-    [new DeliveryError('x', { kind: 'transient', exitCode: ExitCode.TEMPFAIL, reply: { provider: 'smtp', responseCode: 451 } }), 75],
+    [
+      new DeliveryError('x', {
+        kind: 'transient',
+        exitCode: ExitCode.TEMPFAIL,
+        reply: { provider: 'smtp', responseCode: 451 },
+      }),
+      75,
+    ],
     [new Error('a bug'), 70],
     ['a thrown string', 70],
   ])('%s → %d', (err, code) => expect(exitCodeOf(err)).toBe(code));
@@ -31,9 +49,11 @@ describe('formatError', () => {
     expect(debug).toMatch(/\n\s+at /);
   });
 
-  it('prints the provider\'s own words', () => {
+  it("prints the provider's own words", () => {
     const err = new DeliveryError('the server refused the recipient', {
-      kind: 'permanent', exitCode: ExitCode.UNAVAILABLE, reply: { provider: 'smtp', responseCode: 550, reply: '550 5.1.1 <x@example.com>: Recipient address rejected' },
+      kind: 'permanent',
+      exitCode: ExitCode.UNAVAILABLE,
+      reply: { provider: 'smtp', responseCode: 550, reply: '550 5.1.1 <x@example.com>: Recipient address rejected' },
     });
     expect(formatError(err, false)).toContain('smtp said: 550 5.1.1 <x@example.com>: Recipient address rejected');
   });

@@ -90,8 +90,17 @@ interface Connection {
   retryStrategy: (times: number) => number | null;
 }
 
-function connectionOptions(t: RedisTarget, extra: Pick<Connection, 'maxRetriesPerRequest' | 'retryStrategy'> & { lazyConnect?: boolean }): Connection {
-  const o: Connection = { host: t.host, port: t.port, db: t.db, connectTimeout: Math.min(t.timeoutMs, 10_000), ...extra };
+function connectionOptions(
+  t: RedisTarget,
+  extra: Pick<Connection, 'maxRetriesPerRequest' | 'retryStrategy'> & { lazyConnect?: boolean },
+): Connection {
+  const o: Connection = {
+    host: t.host,
+    port: t.port,
+    db: t.db,
+    connectTimeout: Math.min(t.timeoutMs, 10_000),
+    ...extra,
+  };
   if (t.username !== undefined) o.username = t.username;
   if (t.password !== undefined) o.password = t.password;
   if (t.tls) o.tls = { servername: t.host };
@@ -101,9 +110,15 @@ function connectionOptions(t: RedisTarget, extra: Pick<Connection, 'maxRetriesPe
 function unreachable(t: RedisTarget, err: unknown): MailctlError {
   const why = err instanceof Error ? err.message : String(err);
   if (/NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(why)) {
-    return new AuthError(`Redis at ${t.display} refused the login: ${why.replace(t.password ?? '\u0000', '***')}`, { hint: 'set MAILCTL_REDIS_PASSWORD (or the password in MAILCTL_SPOOL_URL) to the one Redis expects', cause: err });
+    return new AuthError(`Redis at ${t.display} refused the login: ${why.replace(t.password ?? '\u0000', '***')}`, {
+      hint: 'set MAILCTL_REDIS_PASSWORD (or the password in MAILCTL_SPOOL_URL) to the one Redis expects',
+      cause: err,
+    });
   }
-  return new UnavailableError(`cannot reach Redis at ${t.display}: ${why.replace(t.password ?? '\u0000', '***')}`, { hint: 'check MAILCTL_SPOOL_URL and that redis-server is running and reachable from this host', cause: err });
+  return new UnavailableError(`cannot reach Redis at ${t.display}: ${why.replace(t.password ?? '\u0000', '***')}`, {
+    hint: 'check MAILCTL_SPOOL_URL and that redis-server is running and reachable from this host',
+    cause: err,
+  });
 }
 
 /** Resolves `p`, or rejects after `ms` (a command to a Redis that went away would wait forever). */
@@ -129,7 +144,12 @@ export class RedisBackend implements SpoolBackend {
   private constructor(target: RedisTarget, redis: Redis) {
     this.target = target;
     this.redis = redis;
-    this.queue = new Queue(target.queue, { connection: connectionOptions(target, { maxRetriesPerRequest: 3, retryStrategy: (n) => (n > 20 ? null : Math.min(n * 100, 500)) }) });
+    this.queue = new Queue(target.queue, {
+      connection: connectionOptions(target, {
+        maxRetriesPerRequest: 3,
+        retryStrategy: (n) => (n > 20 ? null : Math.min(n * 100, 500)),
+      }),
+    });
     this.queue.on('error', () => {}); // reported through the command that failed
     redis.on('close', () => (this.downSince ??= Date.now()));
     redis.on('ready', () => (this.downSince = undefined));
@@ -141,7 +161,10 @@ export class RedisBackend implements SpoolBackend {
     // connected keeps the process alive for another two seconds).
     await new Promise<void>((resolve, reject) => {
       const socket = netConnect({ host: target.host, port: target.port });
-      const timer = setTimeout(() => socket.destroy(new Error(`connect ETIMEDOUT ${target.host}:${target.port}`)), target.timeoutMs);
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`connect ETIMEDOUT ${target.host}:${target.port}`)),
+        target.timeoutMs,
+      );
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.destroy();
@@ -159,7 +182,8 @@ export class RedisBackend implements SpoolBackend {
         maxRetriesPerRequest: 1,
         // First connection: fail fast. Later (a drain that loses Redis): keep trying, the drain
         // decides when to give up (`timeout` in the URL).
-        retryStrategy: (n: number): number | null => (redis.status === 'reconnecting' && attempts > 0 ? Math.min(n * 100, 500) : null),
+        retryStrategy: (n: number): number | null =>
+          redis.status === 'reconnecting' && attempts > 0 ? Math.min(n * 100, 500) : null,
       }),
       // disconnect() ends the socket, then waits this long for it to close before destroying
       // it; after a refused login it never closes by itself, and the default 2 s kept the
@@ -206,7 +230,14 @@ export class RedisBackend implements SpoolBackend {
     if (state === 'hold') data.held = true;
     if (state === 'hold' || state === 'dead' || state === 'corrupt') delay = HOLD_UNTIL - now;
     const body = raw !== undefined ? { corrupt: raw } : data;
-    return this.queue.add(job.type, body, { jobId: job.id, priority: Math.min(99, Math.max(0, job.priority)) + 1, delay, removeOnComplete: true, removeOnFail: false, attempts: 1 });
+    return this.queue.add(job.type, body, {
+      jobId: job.id,
+      priority: Math.min(99, Math.max(0, job.priority)) + 1,
+      delay,
+      removeOnComplete: true,
+      removeOnFail: false,
+      attempts: 1,
+    });
   }
 
   private async *pages(types: JobType[]): AsyncGenerator<BullJob> {
@@ -236,12 +267,28 @@ export class RedisBackend implements SpoolBackend {
 
   private mustFind = async (id: string): Promise<{ bull: BullJob; state: JobState }> => {
     const hit = await this.find(id);
-    if (!hit) throw new DataError(`no job ${JSON.stringify(id)} in the spool at ${this.location}`, { hint: 'run `mailctl queue list` to see the job ids' }, 'data.job');
+    if (!hit)
+      throw new DataError(
+        `no job ${JSON.stringify(id)} in the spool at ${this.location}`,
+        { hint: 'run `mailctl queue list` to see the job ids' },
+        'data.job',
+      );
     return hit;
   };
 
   async status(now: number): Promise<SpoolStatus> {
-    const status: SpoolStatus = { incoming: 0, active: 0, deferred: 0, hold: 0, dead: 0, corrupt: 0, backlog: 0, oldestAgeSeconds: null, oldestId: null, byType: {} };
+    const status: SpoolStatus = {
+      incoming: 0,
+      active: 0,
+      deferred: 0,
+      hold: 0,
+      dead: 0,
+      corrupt: 0,
+      backlog: 0,
+      oldestAgeSeconds: null,
+      oldestId: null,
+      byType: {},
+    };
     let oldest = Number.POSITIVE_INFINITY;
     for (const type of ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as JobType[]) {
       for await (const bull of this.pages([type])) {
@@ -276,9 +323,21 @@ export class RedisBackend implements SpoolBackend {
     const base: ListedJob = { id: String(bull.id), state, file: this.where(String(bull.id)) };
     if (state === 'active') base.claimedBy = bull.processedBy ?? 'unknown';
     const parsed = parseJob(JSON.stringify(bull.data ?? null));
-    if (!parsed.ok) return { ...base, problem: (bull.data as Data | undefined)?.problem ? String((bull.data as Data).problem) : parsed.reason };
+    if (!parsed.ok)
+      return {
+        ...base,
+        problem: (bull.data as Data | undefined)?.problem ? String((bull.data as Data).problem) : parsed.reason,
+      };
     const j = parsed.job;
-    const out: ListedJob = { ...base, type: j.type, priority: j.priority, to: j.to, createdAt: j.createdAt, nextAttemptAt: j.nextAttemptAt, attempts: j.attempts };
+    const out: ListedJob = {
+      ...base,
+      type: j.type,
+      priority: j.priority,
+      to: j.to,
+      createdAt: j.createdAt,
+      nextAttemptAt: j.nextAttemptAt,
+      attempts: j.attempts,
+    };
     if (j.lang) out.lang = j.lang;
     if (j.expiresAt) out.expiresAt = j.expiresAt;
     if (j.messageId) out.messageId = j.messageId;
@@ -293,16 +352,22 @@ export class RedisBackend implements SpoolBackend {
   }
 
   private busy(id: string, bull: BullJob): TemporaryError {
-    return new TemporaryError(`job ${id} is being delivered right now (claimed by ${bull.processedBy ?? 'a drainer'})`, { hint: 'try again when the drain has settled it' });
+    return new TemporaryError(
+      `job ${id} is being delivered right now (claimed by ${bull.processedBy ?? 'a drainer'})`,
+      { hint: 'try again when the drain has settled it' },
+    );
   }
 
   async retry(id: string, _claimer: Claimer, now: number): Promise<void> {
     const { bull, state } = await this.mustFind(id);
     if (state === 'active') throw this.busy(id, bull);
     if (state !== 'deferred' && state !== 'dead') {
-      throw new DataError(`job ${id} is ${state}; only deferred or dead jobs can be retried`, { hint: state === 'hold' ? 'use `mailctl queue release ID`' : undefined });
+      throw new DataError(`job ${id} is ${state}; only deferred or dead jobs can be retried`, {
+        hint: state === 'hold' ? 'use `mailctl queue release ID`' : undefined,
+      });
     }
-    if (!(await this.retryBull(bull, state, now))) throw new TemporaryError(`job ${id} moved while it was being retried; try again`);
+    if (!(await this.retryBull(bull, state, now)))
+      throw new TemporaryError(`job ${id} moved while it was being retried; try again`);
   }
 
   private async retryBull(bull: BullJob, state: JobState, now: number): Promise<boolean> {
@@ -343,7 +408,9 @@ export class RedisBackend implements SpoolBackend {
     if (state === 'hold') return { id, from: 'hold', changed: false };
     if (state === 'active') throw this.busy(id, bull);
     if (state !== 'incoming' && state !== 'deferred') {
-      throw new DataError(`job ${id} is ${state}; only incoming or deferred jobs can be held`, { hint: state === 'dead' ? 'use `mailctl queue retry ID` to deliver it again' : undefined });
+      throw new DataError(`job ${id} is ${state}; only incoming or deferred jobs can be held`, {
+        hint: state === 'dead' ? 'use `mailctl queue retry ID` to deliver it again' : undefined,
+      });
     }
     // Held = delayed forever with a flag in the data. A waiting job cannot be delayed from
     // outside, so the flag is set and the job promoted: the first drainer to take it parks it.
@@ -356,7 +423,9 @@ export class RedisBackend implements SpoolBackend {
   async release(id: string, now: number): Promise<{ id: string; to: JobState }> {
     const { bull, state } = await this.mustFind(id);
     if (state !== 'hold') {
-      throw new DataError(`job ${id} is not on hold (it is ${state})`, { hint: 'run `mailctl queue list --state hold`' });
+      throw new DataError(`job ${id} is not on hold (it is ${state})`, {
+        hint: 'run `mailctl queue list --state hold`',
+      });
     }
     const data = { ...(bull.data as Data) };
     delete data.held;
@@ -375,7 +444,10 @@ export class RedisBackend implements SpoolBackend {
     const victims: BullJob[] = [];
     for await (const { bull } of this.jobsIn(state)) {
       const data = bull.data as Data | undefined;
-      const written = typeof data?.diedAt === 'string' ? Date.parse(data.diedAt) : (bull.finishedOn ?? bull.processedOn ?? bull.timestamp);
+      const written =
+        typeof data?.diedAt === 'string'
+          ? Date.parse(data.diedAt)
+          : (bull.finishedOn ?? bull.processedOn ?? bull.timestamp);
       if (now - written >= olderThanMs) victims.push(bull);
     }
     let n = 0;
@@ -425,7 +497,12 @@ export class RedisBackend implements SpoolBackend {
           out = { id, state, job };
         } else {
           const data = bull.data as Data | undefined;
-          out = { id, state: 'corrupt', raw: typeof data?.corrupt === 'string' ? data.corrupt : JSON.stringify(bull.data), problem: parsed.reason };
+          out = {
+            id,
+            state: 'corrupt',
+            raw: typeof data?.corrupt === 'string' ? data.corrupt : JSON.stringify(bull.data),
+            problem: parsed.reason,
+          };
         }
         (out as ExportedJob & { bull?: BullJob }).bull = bull;
         yield out;
@@ -474,14 +551,28 @@ export class RedisBackend implements SpoolBackend {
   }
 }
 
-async function runDrain(backend: RedisBackend, options: BackendDrainOptions, downSince: () => number | undefined): Promise<DrainSummary> {
+async function runDrain(
+  backend: RedisBackend,
+  options: BackendDrainOptions,
+  downSince: () => number | undefined,
+): Promise<DrainSummary> {
   const { provider, policy, clock, claimer } = options;
   const t = backend.target;
   const concurrency = Math.max(1, options.concurrency ?? 5);
   const watch = options.watch === true;
   const maxPauseMs = options.maxPauseMs ?? 60_000;
   const started = clock.now();
-  const summary: DrainSummary = { delivered: 0, deferred: 0, dead: 0, corrupt: 0, expired: 0, recovered: 0, released: 0, backpressure: 0, durationMs: 0 };
+  const summary: DrainSummary = {
+    delivered: 0,
+    deferred: 0,
+    dead: 0,
+    corrupt: 0,
+    expired: 0,
+    recovered: 0,
+    released: 0,
+    backpressure: 0,
+    durationMs: 0,
+  };
 
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
@@ -492,7 +583,8 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
   let inFlight = 0;
   let waiting = 0;
   let fatal: unknown;
-  const emit = (e: Omit<DrainEvent, 'done' | 'total'>): void => options.onEvent?.({ ...e, done, total: done + inFlight + waiting });
+  const emit = (e: Omit<DrainEvent, 'done' | 'total'>): void =>
+    options.onEvent?.({ ...e, done, total: done + inFlight + waiting });
   const pause = createPauseControl({
     clock,
     stop,
@@ -547,10 +639,23 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
       throw new DelayedError();
     }
     const expired = (): boolean => job.expiresAt !== undefined && clock.now() >= Date.parse(job.expiresAt);
-    const expiredError = (): JobError => ({ at: iso(clock.now()), message: `expired at ${job.expiresAt} before it could be delivered`, kind: 'permanent' });
+    const expiredError = (): JobError => ({
+      at: iso(clock.now()),
+      message: `expired at ${job.expiresAt} before it could be delivered`,
+      kind: 'permanent',
+    });
     if (expired()) return kill(bull, job, 'expired', expiredError());
     if (clock.now() - Date.parse(job.createdAt) > policy.maxLifetimeMs) {
-      return kill(bull, job, 'max-lifetime', job.lastError ?? { at: iso(clock.now()), message: 'queued longer than MAILCTL_MAX_LIFETIME', kind: 'permanent' });
+      return kill(
+        bull,
+        job,
+        'max-lifetime',
+        job.lastError ?? {
+          at: iso(clock.now()),
+          message: 'queued longer than MAILCTL_MAX_LIFETIME',
+          kind: 'permanent',
+        },
+      );
     }
     let message: OutgoingMessage;
     try {
@@ -563,7 +668,11 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
         await bull.moveToDelayed(Date.now(), token);
         throw new DelayedError();
       }
-      return kill(bull, job, 'invalid', { at: iso(clock.now()), message: `cannot build the message: ${(err as Error).message}`, kind: 'permanent' });
+      return kill(bull, job, 'invalid', {
+        at: iso(clock.now()),
+        message: `cannot build the message: ${(err as Error).message}`,
+        kind: 'permanent',
+      });
     }
     if (!(await gate())) {
       settle('released', job.id);
@@ -589,7 +698,11 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
     settle('delivered', job.id);
   };
 
-  const limiter = options.ratePerSecond ? (options.ratePerSecond <= 1000 ? { max: 1, duration: Math.max(1, Math.round(1000 / options.ratePerSecond)) } : { max: Math.round(options.ratePerSecond / 1000), duration: 1 }) : undefined;
+  const limiter = options.ratePerSecond
+    ? options.ratePerSecond <= 1000
+      ? { max: 1, duration: Math.max(1, Math.round(1000 / options.ratePerSecond)) }
+      : { max: Math.round(options.ratePerSecond / 1000), duration: 1 }
+    : undefined;
   const worker = new Worker(
     t.queue,
     async (bull: BullJob, token?: string) => {
@@ -622,9 +735,10 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
     await within(worker.waitUntilReady(), t.timeoutMs, 'worker').catch((err: unknown) => {
       throw unreachable(t, err);
     });
-    if (options.flush === true) await within(q.promoteJobs(), t.timeoutMs, 'promote').catch((err: unknown) => {
-      throw unreachable(t, err);
-    });
+    if (options.flush === true)
+      await within(q.promoteJobs(), t.timeoutMs, 'promote').catch((err: unknown) => {
+        throw unreachable(t, err);
+      });
     const running = worker.run().catch((err: unknown) => {
       fatal ??= err;
       stop.abort();
@@ -638,7 +752,10 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
       await clock.sleep(watch ? 500 : 100, stop.signal);
       const down = downSince();
       if (down !== undefined && Date.now() - down > t.timeoutMs) {
-        fatal ??= new UnavailableError(`lost Redis at ${t.display} for more than ${Math.round(t.timeoutMs / 1000)} s; jobs in flight stay claimed and go back to the queue when their lock expires`, { hint: 'check that redis-server is running; then run the drain again' });
+        fatal ??= new UnavailableError(
+          `lost Redis at ${t.display} for more than ${Math.round(t.timeoutMs / 1000)} s; jobs in flight stay claimed and go back to the queue when their lock expires`,
+          { hint: 'check that redis-server is running; then run the drain again' },
+        );
         break;
       }
       if (down !== undefined) continue;
@@ -681,7 +798,13 @@ async function runDrain(backend: RedisBackend, options: BackendDrainOptions, dow
  * writes, no (the OS flushes when it likes) up to ~30 s; with appendonly no, a restart loses
  * everything since the last RDB snapshot.
  */
-export async function probeRedisSpool(target: RedisTarget): Promise<{ ok: boolean; exitCode: number; stages: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string }[]; error?: string; hint?: string }> {
+export async function probeRedisSpool(target: RedisTarget): Promise<{
+  ok: boolean;
+  exitCode: number;
+  stages: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string }[];
+  error?: string;
+  hint?: string;
+}> {
   const stages: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string }[] = [];
   let t0 = Date.now();
   let backend: RedisBackend;
@@ -690,7 +813,13 @@ export async function probeRedisSpool(target: RedisTarget): Promise<{ ok: boolea
   } catch (err) {
     const e = err as MailctlError;
     stages.push({ name: 'redis', ok: false, ms: Date.now() - t0, sent: 'PING', reply: e.message });
-    return { ok: false, exitCode: e.exitCode ?? ExitCode.UNAVAILABLE, stages, error: e.message, hint: e.hint ?? 'check MAILCTL_SPOOL_URL' };
+    return {
+      ok: false,
+      exitCode: e.exitCode ?? ExitCode.UNAVAILABLE,
+      stages,
+      error: e.message,
+      hint: e.hint ?? 'check MAILCTL_SPOOL_URL',
+    };
   }
   try {
     stages.push({ name: 'redis', ok: true, ms: Date.now() - t0, sent: 'PING', reply: `PONG from ${target.display}` });
@@ -706,14 +835,39 @@ export async function probeRedisSpool(target: RedisTarget): Promise<{ ok: boolea
     const aof = await get('appendonly');
     const fsync = await get('appendfsync');
     if (aof === undefined) {
-      stages.push({ name: 'persist', ok: true, ms: Date.now() - t0, sent: 'CONFIG GET appendonly', reply: 'not allowed', warning: 'cannot read the persistence settings (CONFIG is disabled); make sure appendonly is yes with appendfsync everysec or always, or a restart of Redis loses queued jobs' });
+      stages.push({
+        name: 'persist',
+        ok: true,
+        ms: Date.now() - t0,
+        sent: 'CONFIG GET appendonly',
+        reply: 'not allowed',
+        warning:
+          'cannot read the persistence settings (CONFIG is disabled); make sure appendonly is yes with appendfsync everysec or always, or a restart of Redis loses queued jobs',
+      });
     } else if (aof !== 'yes') {
-      stages.push({ name: 'persist', ok: true, ms: Date.now() - t0, sent: 'CONFIG GET appendonly', reply: aof, warning: 'appendonly is no: a restart of Redis loses every job queued since the last snapshot; set appendonly yes' });
+      stages.push({
+        name: 'persist',
+        ok: true,
+        ms: Date.now() - t0,
+        sent: 'CONFIG GET appendonly',
+        reply: aof,
+        warning:
+          'appendonly is no: a restart of Redis loses every job queued since the last snapshot; set appendonly yes',
+      });
     } else {
       stages.push({ name: 'persist', ok: true, ms: Date.now() - t0, sent: 'CONFIG GET appendonly', reply: aof });
-      const stage: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string } = { name: 'fsync', ok: true, ms: Date.now() - t0, sent: 'CONFIG GET appendfsync', reply: fsync ?? 'unknown' };
-      if (fsync === 'no') stage.warning = 'appendfsync is no: a crash of the Redis host can lose about 30 s of acknowledged jobs; set appendfsync everysec (at most 1 s) or always (nothing)';
-      else if (fsync === 'everysec') stage.reply = 'everysec (a crash of the Redis host can lose up to 1 s of acknowledged jobs; always loses none)';
+      const stage: { name: string; ok: boolean; ms: number; sent?: string; reply?: string; warning?: string } = {
+        name: 'fsync',
+        ok: true,
+        ms: Date.now() - t0,
+        sent: 'CONFIG GET appendfsync',
+        reply: fsync ?? 'unknown',
+      };
+      if (fsync === 'no')
+        stage.warning =
+          'appendfsync is no: a crash of the Redis host can lose about 30 s of acknowledged jobs; set appendfsync everysec (at most 1 s) or always (nothing)';
+      else if (fsync === 'everysec')
+        stage.reply = 'everysec (a crash of the Redis host can lose up to 1 s of acknowledged jobs; always loses none)';
       stages.push(stage);
     }
     return { ok: true, exitCode: 0, stages };

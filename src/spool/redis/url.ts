@@ -67,17 +67,20 @@ export function parseSpoolUrl(text: string | undefined): TargetResult {
   } catch {
     return { ok: false, reason: 'is not a URL' };
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return { ok: false, reason: `has the scheme ${url.protocol} (expected redis:, rediss: or file:)` };
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    return { ok: false, reason: `has the scheme ${url.protocol} (expected redis:, rediss: or file:)` };
   if (!url.hostname) return { ok: false, reason: 'names no host' };
   const port = url.port === '' ? 6379 : Number(url.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, reason: 'has a bad port' };
   const path = url.pathname.replace(/^\//, '');
-  if (path !== '' && !/^\d{1,2}$/.test(path)) return { ok: false, reason: `has the database "${path}" (expected a number, e.g. /0)` };
+  if (path !== '' && !/^\d{1,2}$/.test(path))
+    return { ok: false, reason: `has the database "${path}" (expected a number, e.g. /0)` };
   const db = path === '' ? 0 : Number(path);
   const queue = url.searchParams.get('queue') ?? 'mailctl';
   if (!QUEUE.test(queue)) return { ok: false, reason: 'has a bad queue name (letters, digits, _ . - only)' };
   for (const key of url.searchParams.keys()) {
-    if (!['queue', 'lock', 'stalled', 'timeout'].includes(key)) return { ok: false, reason: `has the unknown parameter "${key}" (known: queue, lock, stalled, timeout)` };
+    if (!['queue', 'lock', 'stalled', 'timeout'].includes(key))
+      return { ok: false, reason: `has the unknown parameter "${key}" (known: queue, lock, stalled, timeout)` };
   }
   const lockMs = durationParam(url, 'lock', 30_000);
   const stalledMs = durationParam(url, 'stalled', 30_000);

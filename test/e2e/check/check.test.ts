@@ -28,20 +28,56 @@ const msg: OutgoingMessage = {
 
 beforeAll(async () => {
   dns = await startDns(ZONE);
-  writeFileSync(join(cwd, 'good.eml'), await buildMime(msg, { dkim: { domainName: 'good.example', keySelector: 'mail', privateKey: KEY.privatePem } }));
-  writeFileSync(join(cwd, 'bad.eml'), await buildMime({ ...msg, subject: 'Hello {{name}}', html: '<p><a href="http://localhost:3000/reset">reset</a></p>' }));
+  writeFileSync(
+    join(cwd, 'good.eml'),
+    await buildMime(msg, { dkim: { domainName: 'good.example', keySelector: 'mail', privateKey: KEY.privatePem } }),
+  );
+  writeFileSync(
+    join(cwd, 'bad.eml'),
+    await buildMime({
+      ...msg,
+      subject: 'Hello {{name}}',
+      html: '<p><a href="http://localhost:3000/reset">reset</a></p>',
+    }),
+  );
   writeFileSync(join(cwd, 'dkim.pem'), KEY.privatePem);
   const signed = { dkim: { domainName: 'good.example', keySelector: 'mail', privateKey: KEY.privatePem } };
-  writeFileSync(join(cwd, 'notice.eml'), await buildMime({ ...msg, subject: 'Your login email has been changed', type: 'change-email-completed', category: 'notification' }, signed));
-  const unsubscribe = { 'List-Unsubscribe': '<https://app.good.example/u?t=1>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
-  writeFileSync(join(cwd, 'code-unsub.eml'), await buildMime({ ...msg, headers: { ...msg.headers, ...unsubscribe } }, signed));
-  writeFileSync(join(cwd, 'digest.eml'), await buildMime({ ...msg, subject: 'Some documents were cleaned up', headers: { ...msg.headers } }, signed));
+  writeFileSync(
+    join(cwd, 'notice.eml'),
+    await buildMime(
+      {
+        ...msg,
+        subject: 'Your login email has been changed',
+        type: 'change-email-completed',
+        category: 'notification',
+      },
+      signed,
+    ),
+  );
+  const unsubscribe = {
+    'List-Unsubscribe': '<https://app.good.example/u?t=1>',
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  };
+  writeFileSync(
+    join(cwd, 'code-unsub.eml'),
+    await buildMime({ ...msg, headers: { ...msg.headers, ...unsubscribe } }, signed),
+  );
+  writeFileSync(
+    join(cwd, 'digest.eml'),
+    await buildMime({ ...msg, subject: 'Some documents were cleaned up', headers: { ...msg.headers } }, signed),
+  );
 });
 afterAll(async () => {
   await dns.close();
 });
 
-const env = (): Record<string, string> => ({ MAILCTL_DNS_SERVERS: dns.server, DKIM_DOMAIN: 'good.example', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY_PATH: 'dkim.pem', MAIL_DEFAULT_SEND_FROM: 'no-reply@good.example' });
+const env = (): Record<string, string> => ({
+  MAILCTL_DNS_SERVERS: dns.server,
+  DKIM_DOMAIN: 'good.example',
+  DKIM_SELECTOR: 'mail',
+  DKIM_PRIVATE_KEY_PATH: 'dkim.pem',
+  MAIL_DEFAULT_SEND_FROM: 'no-reply@good.example',
+});
 
 describe('mailctl check', () => {
   it('a good signed message: exit 0, a line per finding, nothing on stderr', async () => {
@@ -51,7 +87,9 @@ describe('mailctl check', () => {
     expect(r.stdout.split('\n')[0]).toBe('mailctl check: good.eml "Reset your password"');
     expect(r.stdout).toMatch(/^  ok +structure +multipart\/alternative with text\/plain and text\/html$/m);
     expect(r.stdout).toMatch(/^  ok +dkim +DKIM signature d=good\.example s=mail verifies against DNS$/m);
-    expect(r.stdout).toMatch(/^  ok +dkim +DKIM signature d=good\.example s=mail verifies against the configured key \(offline\)$/m);
+    expect(r.stdout).toMatch(
+      /^  ok +dkim +DKIM signature d=good\.example s=mail verifies against the configured key \(offline\)$/m,
+    );
     expect(r.stdout.trim().split('\n').at(-1)).toBe('ok: 0 errors, 0 warnings');
     expect(r.stdout + r.stderr).not.toContain(keyBody);
   });
@@ -69,11 +107,21 @@ describe('mailctl check', () => {
   it('--json: {file, ok, exitCode, size, subject, findings}', async () => {
     const r = await runCli(['check', 'good.eml', '--json'], { cwd, env: env() });
     expect(r.exitCode).toBe(0);
-    const json = JSON.parse(r.stdout) as { file: string; ok: boolean; exitCode: number; size: number; subject: string; findings: { check: string; severity: string; message: string }[]; queries?: unknown };
+    const json = JSON.parse(r.stdout) as {
+      file: string;
+      ok: boolean;
+      exitCode: number;
+      size: number;
+      subject: string;
+      findings: { check: string; severity: string; message: string }[];
+      queries?: unknown;
+    };
     expect(json).toMatchObject({ file: join(cwd, 'good.eml'), ok: true, exitCode: 0, subject: 'Reset your password' });
     expect(json.size).toBeGreaterThan(500);
     expect(json.queries).toBeUndefined();
-    expect(new Set(json.findings.map((f) => f.check))).toEqual(new Set(['structure', 'headers', 'subject', 'size', 'dkim', 'unsubscribe', 'template', 'links']));
+    expect(new Set(json.findings.map((f) => f.check))).toEqual(
+      new Set(['structure', 'headers', 'subject', 'size', 'dkim', 'unsubscribe', 'template', 'links']),
+    );
   });
 
   it('--debug shows the DKIM key query on stderr', async () => {
@@ -82,10 +130,12 @@ describe('mailctl check', () => {
     expect(r.stderr).toMatch(/^dns: TXT mail\._domainkey\.good\.example \(\d+ ms\) -> "v=DKIM1; k=rsa; p=MII/m);
   });
 
-  it('--type settles List-Unsubscribe by the type\'s category', async () => {
+  it("--type settles List-Unsubscribe by the type's category", async () => {
     // a bare .eml cannot say what it is: a missing List-Unsubscribe is only information
     let r = await runCli(['check', 'digest.eml'], { cwd, env: env() });
-    expect(r.stdout).toMatch(/^  info +unsubscribe +no List-Unsubscribe: right for codes and security mail; notifications need one$/m);
+    expect(r.stdout).toMatch(
+      /^  info +unsubscribe +no List-Unsubscribe: right for codes and security mail; notifications need one$/m,
+    );
     // an ordinary notification needs one
     r = await runCli(['check', 'digest.eml', '--type', 'document-clean-notify'], { cwd, env: env() });
     expect(r.exitCode).toBe(0);
@@ -94,7 +144,9 @@ describe('mailctl check', () => {
     r = await runCli(['check', 'notice.eml', '--type', 'change-email-completed'], { cwd, env: env() });
     expect(r.stdout).toMatch(/^  info +unsubscribe +no List-Unsubscribe \(right for a security notice\)$/m);
     r = await runCli(['check', 'code-unsub.eml', '--type', 'reset-password'], { cwd, env: env() });
-    expect(r.stdout).toMatch(/^  warning unsubscribe +List-Unsubscribe on code mail: nobody should be able to opt out of it$/m);
+    expect(r.stdout).toMatch(
+      /^  warning unsubscribe +List-Unsubscribe on code mail: nobody should be able to opt out of it$/m,
+    );
     r = await runCli(['check', 'code-unsub.eml'], { cwd, env: env() });
     expect(r.stdout).not.toMatch(/opt out/);
   });

@@ -47,7 +47,9 @@ describe('mailctl verify-config --dns', () => {
     expect(r.stdout).toContain(`  dns good.example (servers: ${dns.server})`);
     expect(r.stdout).toMatch(/^  ok +SPF +SPF of good\.example is valid: 1 of 10 DNS lookups/m);
     expect(r.stdout).toMatch(/^  ok +DMARC +DMARC policy of good\.example is p=reject/m);
-    expect(r.stdout).toMatch(/^  ok +DKIM +the DKIM key at mail\._domainkey\.good\.example matches the configured private key \(RSA 2048\)/m);
+    expect(r.stdout).toMatch(
+      /^  ok +DKIM +the DKIM key at mail\._domainkey\.good\.example matches the configured private key \(RSA 2048\)/m,
+    );
     expect(r.stdout).toMatch(/^  ok +MX +MX of good\.example: 10 mx1\.good\.example, 20 mx2\.good\.example/m);
     expect(r.stdout.trim().split('\n').at(-1)).toBe('ok: 0 errors, 0 warnings, DNS 0 errors, 0 warnings');
     expect(r.stdout + r.stderr).not.toContain(keyBody);
@@ -56,22 +58,41 @@ describe('mailctl verify-config --dns', () => {
   it('a DKIM key mismatch: exit 78, the finding and its fix on stdout, the sentence on stderr', async () => {
     const r = await runCli(['verify-config', '--dns'], { cwd, env: env('badkey.example') });
     expect(r.exitCode).toBe(78);
-    expect(r.stdout).toMatch(/^  error +DKIM +the DKIM key published at mail\._domainkey\.badkey\.example does not match the configured private key/m);
+    expect(r.stdout).toMatch(
+      /^  error +DKIM +the DKIM key published at mail\._domainkey\.badkey\.example does not match the configured private key/m,
+    );
     expect(r.stdout).toMatch(/^ +fix: publish TXT mail\._domainkey\.badkey\.example "v=DKIM1; k=rsa; p=MII/m);
-    expect(r.stderr).toMatch(/^mailctl: DNS check failed: the DKIM key published at mail\._domainkey\.badkey\.example does not match the configured private key: receivers will fail every signature\nhint: publish TXT /);
+    expect(r.stderr).toMatch(
+      /^mailctl: DNS check failed: the DKIM key published at mail\._domainkey\.badkey\.example does not match the configured private key: receivers will fail every signature\nhint: publish TXT /,
+    );
     expect(r.stdout + r.stderr).not.toContain(keyBody);
   });
 
   it('--json has ok, problems and dns {domain, servers, findings}; queries only with --debug', async () => {
     const r = await runCli(['verify-config', '--dns', '--json'], { cwd, env: env('toomany.example') });
     expect(r.exitCode).toBe(78);
-    const json = JSON.parse(r.stdout) as { ok: boolean; problems: unknown[]; dns: { domain: string; servers: string[]; ok: boolean; exitCode: number; findings: { check: string; severity: string; message: string; fix?: string }[]; queries?: unknown } };
+    const json = JSON.parse(r.stdout) as {
+      ok: boolean;
+      problems: unknown[];
+      dns: {
+        domain: string;
+        servers: string[];
+        ok: boolean;
+        exitCode: number;
+        findings: { check: string; severity: string; message: string; fix?: string }[];
+        queries?: unknown;
+      };
+    };
     expect(json.ok).toBe(false);
     expect(json.problems).toEqual([]);
     expect(json.dns).toMatchObject({ domain: 'toomany.example', servers: [dns.server], ok: false, exitCode: 78 });
     expect(json.dns.queries).toBeUndefined();
     expect(json.dns.findings.filter((f) => f.severity === 'error')).toEqual([
-      expect.objectContaining({ check: 'spf', message: expect.stringMatching(/needs 11 DNS lookups/), fix: expect.any(String) }),
+      expect.objectContaining({
+        check: 'spf',
+        message: expect.stringMatching(/needs 11 DNS lookups/),
+        fix: expect.any(String),
+      }),
     ]);
     const debug = await runCli(['--debug', 'verify-config', '--dns', '--json'], { cwd, env: env('toomany.example') });
     const dj = JSON.parse(debug.stdout) as { dns: { queries: { type: string; name: string; answers?: string[] }[] } };
@@ -91,16 +112,27 @@ describe('mailctl verify-config --dns', () => {
   it('--connect --dns does both: the transcript, then the DNS findings', async () => {
     const r = await runCli(['verify-config', '--connect', '--dns'], {
       cwd,
-      env: env('good.example', { SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_USE_TLS: 'false', SMTP_OPPORTUNISTIC_TLS: 'false', SMTP_LOCAL_HOSTNAME: 'app.good.example' }),
+      env: env('good.example', {
+        SMTP_SERVER: '127.0.0.1',
+        SMTP_PORT: String(smtp.port),
+        SMTP_USE_TLS: 'false',
+        SMTP_OPPORTUNISTIC_TLS: 'false',
+        SMTP_LOCAL_HOSTNAME: 'app.good.example',
+      }),
     });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^  ok   mail from .*MAIL FROM:<no-reply@good\.example>/m);
     expect(r.stdout).toMatch(/^  info +SPF +SMTP_SERVER 127\.0\.0\.1 is 127\.0\.0\.1, a private address/m);
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('ok: 0 errors, 0 warnings, connection ok, DNS 0 errors, 0 warnings');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(
+      'ok: 0 errors, 0 warnings, connection ok, DNS 0 errors, 0 warnings',
+    );
   });
 
   it('an unreachable DNS server: exit 69', async () => {
-    const r = await runCli(['verify-config', '--dns'], { cwd, env: env('good.example', { MAILCTL_DNS_SERVERS: `127.0.0.1:${await closedPort()}` }) });
+    const r = await runCli(['verify-config', '--dns'], {
+      cwd,
+      env: env('good.example', { MAILCTL_DNS_SERVERS: `127.0.0.1:${await closedPort()}` }),
+    });
     expect(r.exitCode).toBe(69);
     expect(r.stderr).toMatch(/^mailctl: DNS check failed: the DNS query TXT good\.example failed/);
   });

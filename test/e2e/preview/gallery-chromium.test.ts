@@ -19,7 +19,11 @@ let cwd = '';
 
 beforeAll(async () => {
   cwd = tempDir('mailctl-gallery-');
-  child = spawn(process.execPath, [BIN, 'preview', '--serve', '--port', '0'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [BIN, 'preview', '--serve', '--port', '0'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   exited = new Promise((resolve) => child!.on('exit', (code) => resolve(code)));
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -36,7 +40,14 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) return;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }, 60_000);
 
@@ -52,7 +63,11 @@ describe.skipIf(!existsSync(CHROMIUM))('gallery in headless Chromium', () => {
   it('switches to zh-CN and shows the Chinese subject, HTML and text; the screenshot is not blank', async () => {
     const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
     // Nothing leaves 127.0.0.1: the default brand's remote logo is refused.
-    await context.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' || route.request().url().startsWith('data:') ? route.continue() : route.abort()));
+    await context.route('**/*', (route) =>
+      new URL(route.request().url()).hostname === '127.0.0.1' || route.request().url().startsWith('data:')
+        ? route.continue()
+        : route.abort(),
+    );
     const page = await context.newPage();
     await page.goto(url);
     await page.waitForSelector('body[data-rendered="reset-password/en-US/default"]');

@@ -11,14 +11,25 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function resolvedMjml(args: string[]): { status: number | null; loads: string[] } {
   const log = join(dir, `mjml-${args.join('-').replace(/[^a-z-]/gi, '')}.log`);
-  writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';
 export async function resolve(spec, ctx, next) {
   if (spec === 'mjml' || spec.startsWith('mjml-') || spec.startsWith('mjml/')) appendFileSync(process.env.MJML_LOG, spec + '\\n');
   return next(spec, ctx);
 }
-`);
-  writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
-  const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1', MJML_LOG: log }, encoding: 'utf8', timeout: 30_000 });
+`,
+  );
+  writeFileSync(
+    join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`,
+  );
+  const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1', MJML_LOG: log },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: r.status, loads: existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [] };
 }
 

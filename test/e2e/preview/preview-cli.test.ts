@@ -25,7 +25,16 @@ describe('mailctl preview', () => {
   });
 
   it('--format text in zh-CN via an alias, --var overrides the sample', async () => {
-    const r = await runCli(['preview', 'email-code-login', '--lang', 'zh-Hans', '--format', 'text', '--var', 'code=246810']);
+    const r = await runCli([
+      'preview',
+      'email-code-login',
+      '--lang',
+      'zh-Hans',
+      '--format',
+      'text',
+      '--var',
+      'code=246810',
+    ]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('请使用以下验证码登录 Dify：\n\n246810');
     expect(r.stderr).toBe('');
@@ -41,7 +50,9 @@ describe('mailctl preview', () => {
   it('a MAILCTL_CODE_TTL that is not a duration is named on stderr; the preview uses the default', async () => {
     const r = await runCli(['preview', 'reset-password', '--format', 'text'], { env: { MAILCTL_CODE_TTL: 'bogus' } });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toBe('mailctl: warning: MAILCTL_CODE_TTL: "bogus" is not a duration (e.g. 500ms, 30s, 5m, 1h, 7d); previewing with the type\'s own TTL\n');
+    expect(r.stderr).toBe(
+      'mailctl: warning: MAILCTL_CODE_TTL: "bogus" is not a duration (e.g. 500ms, 30s, 5m, 1h, 7d); previewing with the type\'s own TTL\n',
+    );
     expect(r.stdout).toContain('This code is valid for 5 minutes.');
   });
 
@@ -49,7 +60,15 @@ describe('mailctl preview', () => {
     const r = await runCli(['preview', 'invite-member', '--format', 'json', '--lang', 'zh-CN']);
     expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(j).toMatchObject({ type: 'invite-member', lang: 'zh-CN', subject: '立即加入 Dify 工作空间', category: 'code', priority: 1, ttlMs: 72 * 3_600_000, warnings: [] });
+    expect(j).toMatchObject({
+      type: 'invite-member',
+      lang: 'zh-CN',
+      subject: '立即加入 Dify 工作空间',
+      category: 'code',
+      priority: 1,
+      ttlMs: 72 * 3_600_000,
+      warnings: [],
+    });
     expect(j.html).toEqual(expect.stringContaining('<!doctype html>'));
     expect(j.text).toEqual(expect.stringContaining('Ana Lima 邀请您加入'));
   });
@@ -71,14 +90,21 @@ describe('mailctl preview', () => {
   });
 
   it('--no-brand renders the white-label variant: no default product anywhere', async () => {
-    const r = await runCli(['preview', 'invite-member', '--no-brand', '--format', 'json'], { env: { APPLICATION_TITLE: 'Acme Cloud' } });
+    const r = await runCli(['preview', 'invite-member', '--no-brand', '--format', 'json'], {
+      env: { APPLICATION_TITLE: 'Acme Cloud' },
+    });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toMatch(/dify/i);
     expect(JSON.parse(r.stdout)).toMatchObject({ subject: 'Join Acme Cloud Workspace Now' });
   });
 
   it('BRANDING_ENABLED + APPLICATION_TITLE + logo + support address from the environment', async () => {
-    const env = { BRANDING_ENABLED: 'yes', APPLICATION_TITLE: 'Acme Cloud', BRANDING_LOGO_URL: 'https://cdn.example.com/acme.png', BRANDING_SUPPORT_EMAIL: 'help@acme.example' };
+    const env = {
+      BRANDING_ENABLED: 'yes',
+      APPLICATION_TITLE: 'Acme Cloud',
+      BRANDING_LOGO_URL: 'https://cdn.example.com/acme.png',
+      BRANDING_SUPPORT_EMAIL: 'help@acme.example',
+    };
     const r = await runCli(['preview', 'owner-transfer-old-notify'], { env });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toMatch(/dify/i);
@@ -88,8 +114,21 @@ describe('mailctl preview', () => {
 
   it('--vars FILE, then --var on top; escaping in the output', async () => {
     const cwd = temp();
-    writeFileSync(join(cwd, 'vars.json'), JSON.stringify({ inviter_name: '<script>alert(1)</script>', workspace_name: 'Ops "Team"' }));
-    const r = await runCli(['preview', 'invite-member', '--vars', 'vars.json', '--var', 'url=https://console.example.com/activate?token=abc'], { cwd });
+    writeFileSync(
+      join(cwd, 'vars.json'),
+      JSON.stringify({ inviter_name: '<script>alert(1)</script>', workspace_name: 'Ops "Team"' }),
+    );
+    const r = await runCli(
+      [
+        'preview',
+        'invite-member',
+        '--vars',
+        'vars.json',
+        '--var',
+        'url=https://console.example.com/activate?token=abc',
+      ],
+      { cwd },
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toContain('<script>alert(1)</script>');
     expect(r.stdout).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
@@ -98,9 +137,21 @@ describe('mailctl preview', () => {
   });
 
   it.each([
-    [['preview', 'custom', '--var', 'subject=Hi {{who}}', '--var', 'body=x'], 65, 'mailctl: missing template variable "who" for custom'],
-    [['preview', 'invite-member', '--var', 'url=javascript:alert(1)'], 65, 'mailctl: variable "url" of invite-member must be an http(s) URL, got "javascript:alert(1)"'],
-    [['preview', 'queue-monitor-alert', '--var', 'threshold=lots'], 65, 'mailctl: variable "threshold" of queue-monitor-alert must be a number, got "lots"'],
+    [
+      ['preview', 'custom', '--var', 'subject=Hi {{who}}', '--var', 'body=x'],
+      65,
+      'mailctl: missing template variable "who" for custom',
+    ],
+    [
+      ['preview', 'invite-member', '--var', 'url=javascript:alert(1)'],
+      65,
+      'mailctl: variable "url" of invite-member must be an http(s) URL, got "javascript:alert(1)"',
+    ],
+    [
+      ['preview', 'queue-monitor-alert', '--var', 'threshold=lots'],
+      65,
+      'mailctl: variable "threshold" of queue-monitor-alert must be a number, got "lots"',
+    ],
     [['preview', 'reset-passwd'], 64, 'mailctl: unknown mail type "reset-passwd"'],
     [['preview', 'reset-password', '--lang', '../x'], 64, 'mailctl: --lang "../x" is not a language tag'],
     [['preview', 'reset-password', '--lang', '123'], 64, 'mailctl: --lang "123" is not a language tag'],
@@ -128,7 +179,10 @@ describe('mailctl preview', () => {
     const browser = join(cwd, 'fake-browser.sh');
     writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > '${record}'\n`);
     chmodSync(browser, 0o755);
-    const r = await runCli(['preview', 'change-email-new', '--lang', 'zh-CN', '--open'], { cwd, env: { BROWSER: browser, TMPDIR: cwd } });
+    const r = await runCli(['preview', 'change-email-new', '--lang', 'zh-CN', '--open'], {
+      cwd,
+      env: { BROWSER: browser, TMPDIR: cwd },
+    });
     expect(r.exitCode).toBe(0);
     const path = r.stdout.trim();
     expect(path).toMatch(/mailctl-preview-.+\/change-email-new\.zh-CN\.html$/);
@@ -140,7 +194,10 @@ describe('mailctl preview', () => {
 
   it('--open with a browser that cannot start: the path is printed, then 69', async () => {
     const cwd = temp();
-    const r = await runCli(['preview', 'reset-password', '--open'], { cwd, env: { BROWSER: join(cwd, 'no-such-browser'), TMPDIR: cwd } });
+    const r = await runCli(['preview', 'reset-password', '--open'], {
+      cwd,
+      env: { BROWSER: join(cwd, 'no-such-browser'), TMPDIR: cwd },
+    });
     expect(r.exitCode).toBe(69);
     expect(r.stdout).toMatch(/reset-password\.en-US\.html\n$/);
     expect(r.stderr).toMatch(/^mailctl: cannot start the browser/);

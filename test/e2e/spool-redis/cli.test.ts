@@ -31,8 +31,23 @@ async function session(env: Record<string, string>): Promise<{ steps: Step[]; lo
     steps.push(step);
     return step;
   };
-  const first = JSON.parse((await run('enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=123456', '--json')).stdout) as { id: string };
-  await run('send', 'change-email-completed', '--to', 'b@example.com', '--var', 'email=b@example.com', '--queue', '--priority', '3', '--ttl', '2h', '--json');
+  const first = JSON.parse(
+    (await run('enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=123456', '--json')).stdout,
+  ) as { id: string };
+  await run(
+    'send',
+    'change-email-completed',
+    '--to',
+    'b@example.com',
+    '--var',
+    'email=b@example.com',
+    '--queue',
+    '--priority',
+    '3',
+    '--ttl',
+    '2h',
+    '--json',
+  );
   await run('enqueue', 'reset-password', '--to', 'not-an-address', '--var', 'code=1');
   const status = JSON.parse((await run('queue', 'status', '--json')).stdout) as { spool: string };
   await run('queue', 'status');

@@ -32,7 +32,16 @@ afterAll(async () => {
 });
 
 function env(port: number, url: string): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', NO_COLOR: '1', HOME: tempDir(), MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(port), MAIL_DEFAULT_SEND_FROM: FROM, MAILCTL_SPOOL_URL: url };
+  return {
+    PATH: process.env.PATH ?? '',
+    NO_COLOR: '1',
+    HOME: tempDir(),
+    MAIL_TYPE: 'smtp',
+    SMTP_SERVER: '127.0.0.1',
+    SMTP_PORT: String(port),
+    MAIL_DEFAULT_SEND_FROM: FROM,
+    MAILCTL_SPOOL_URL: url,
+  };
 }
 
 function queueUrl(base: string): { url: string; queue: string } {
@@ -45,7 +54,12 @@ async function fill(url: string, n: number): Promise<Map<string, string>> {
   const { enqueue } = await import('../../../dist/index.js');
   const jobs = new Map<string, string>(); // id → Message-ID
   for (let i = 0; i < n; i++) {
-    const r = await enqueue({ type: 'change-email-completed', to: `user${i}@example.com`, vars: { email: `user${i}@example.com` }, env: { MAILCTL_SPOOL_URL: url, MAIL_DEFAULT_SEND_FROM: FROM } });
+    const r = await enqueue({
+      type: 'change-email-completed',
+      to: `user${i}@example.com`,
+      vars: { email: `user${i}@example.com` },
+      env: { MAILCTL_SPOOL_URL: url, MAIL_DEFAULT_SEND_FROM: FROM },
+    });
     jobs.set(r.id, r.messageId);
   }
   return jobs;
@@ -57,17 +71,22 @@ interface Run {
 }
 
 function spawnDrain(port: number, url: string, args: string[] = []): Run {
-  const child = spawn(process.execPath, [BIN, 'drain', '--json', '--concurrency', '5', ...args], { cwd: tempDir(), env: env(port, url), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'drain', '--json', '--concurrency', '5', ...args], {
+    cwd: tempDir(),
+    env: env(port, url),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    }),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) =>
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr });
+      }),
   );
   return { child, done };
 }
@@ -83,7 +102,8 @@ function idsInRedis(queue: string): Set<string> {
   return ids;
 }
 
-const messageIds = (smtp: TestSmtpServer): string[] => smtp.messages.map((m) => /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(m.raw.toString('latin1'))?.[1] ?? '?');
+const messageIds = (smtp: TestSmtpServer): string[] =>
+  smtp.messages.map((m) => /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(m.raw.toString('latin1'))?.[1] ?? '?');
 
 describe('Redis spool guarantees', () => {
   const SEED = 20261202;
@@ -163,10 +183,14 @@ describe('Redis spool guarantees', () => {
     ['queue status', ['queue', 'status']],
   ])('Redis unreachable: %s exits 69 with one clear sentence', async (_n, args) => {
     const port = await refusedPort();
-    const r = await runCli(args, { env: { MAILCTL_SPOOL_URL: `redis://127.0.0.1:${port}/0`, MAIL_DEFAULT_SEND_FROM: FROM } });
+    const r = await runCli(args, {
+      env: { MAILCTL_SPOOL_URL: `redis://127.0.0.1:${port}/0`, MAIL_DEFAULT_SEND_FROM: FROM },
+    });
     expect(r.exitCode).toBe(69);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^mailctl: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/0: connect ECONNREFUSED`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^mailctl: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/0: connect ECONNREFUSED`),
+    );
   });
 
   it('a malformed MAILCTL_SPOOL_URL is a configuration error (78) that does not echo a password', async () => {
@@ -196,7 +220,12 @@ describe('Redis spool guarantees', () => {
       const delivered = new Set(messageIds(smtp));
       const present = (() => {
         const out = own.cli('--scan', '--pattern', `bull:${queue}:*`);
-        return new Set(out.split('\n').map((k) => /:([0-9A-HJKMNP-TV-Z]{26})$/.exec(k.trim())?.[1]).filter(Boolean));
+        return new Set(
+          out
+            .split('\n')
+            .map((k) => /:([0-9A-HJKMNP-TV-Z]{26})$/.exec(k.trim())?.[1])
+            .filter(Boolean),
+        );
       })();
       expect([...jobs].filter(([id, mid]) => !delivered.has(mid) && !present.has(id))).toEqual([]);
       const final = await spawnDrain(smtp.port, url).done;

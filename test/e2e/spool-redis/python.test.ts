@@ -53,14 +53,40 @@ describe.runIf(python)('a Python producer on the Redis spool', () => {
     const job = JSON.parse(py.stdout) as { id: string; type: string; priority: number; messageId: string };
     const q = new Queue('mailctl', { connection: { host: '127.0.0.1', port: redis.port } });
     try {
-      for (let i = 0; i < 2; i++) await q.add(job.type, job, { jobId: job.id, priority: job.priority + 1, removeOnComplete: true, removeOnFail: false });
+      for (let i = 0; i < 2; i++)
+        await q.add(job.type, job, {
+          jobId: job.id,
+          priority: job.priority + 1,
+          removeOnComplete: true,
+          removeOnFail: false,
+        });
     } finally {
       await q.close();
     }
-    const env = { MAILCTL_SPOOL_URL: redis.url, MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_DEFAULT_SEND_FROM: 'App <app@example.com>' };
+    const env = {
+      MAILCTL_SPOOL_URL: redis.url,
+      MAIL_TYPE: 'smtp',
+      SMTP_SERVER: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      MAIL_DEFAULT_SEND_FROM: 'App <app@example.com>',
+    };
     const list = await runCli(['queue', 'list', '--json'], { env });
     expect(list.exitCode, list.stderr).toBe(0);
-    expect(list.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([expect.objectContaining({ id: job.id, state: 'incoming', type: 'reset-password', priority: 1, to: 'py@example.com', messageId: job.messageId })]);
+    expect(
+      list.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    ).toEqual([
+      expect.objectContaining({
+        id: job.id,
+        state: 'incoming',
+        type: 'reset-password',
+        priority: 1,
+        to: 'py@example.com',
+        messageId: job.messageId,
+      }),
+    ]);
     const drain = await runCli(['drain', '--json'], { env });
     expect(drain.exitCode, drain.stderr).toBe(0);
     expect(JSON.parse(drain.stdout)).toMatchObject({ delivered: 1, dead: 0, corrupt: 0 });

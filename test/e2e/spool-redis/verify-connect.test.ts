@@ -23,7 +23,9 @@ interface Stage {
   warning?: string;
 }
 
-async function check(url: string): Promise<{ exitCode: number | null; stdout: string; stderr: string; spool?: { ok: boolean; stages: Stage[] } }> {
+async function check(
+  url: string,
+): Promise<{ exitCode: number | null; stdout: string; stderr: string; spool?: { ok: boolean; stages: Stage[] } }> {
   const r = await runCli(['verify-config', '--connect', '--json'], { env: { MAILCTL_SPOOL_URL: url } });
   return { ...r, spool: (JSON.parse(r.stdout) as { spool?: { ok: boolean; stages: Stage[] } }).spool };
 }
@@ -55,7 +57,9 @@ describe('verify-config --connect with a Redis spool', () => {
     redis.cli('CONFIG', 'SET', 'appendonly', 'no');
     const r = await check(redis.url);
     expect(r.exitCode).toBe(0);
-    expect(r.spool!.stages.find((s) => s.name === 'persist')!.warning).toMatch(/appendonly is no: a restart of Redis loses/);
+    expect(r.spool!.stages.find((s) => s.name === 'persist')!.warning).toMatch(
+      /appendonly is no: a restart of Redis loses/,
+    );
     redis.cli('CONFIG', 'SET', 'appendonly', 'yes');
   });
 
@@ -64,7 +68,9 @@ describe('verify-config --connect with a Redis spool', () => {
     const r = await check(`redis://127.0.0.1:${port}/0`);
     expect(r.exitCode).toBe(69);
     expect(r.spool!.ok).toBe(false);
-    expect(r.stderr).toMatch(/^mailctl: spool check failed: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0: connect ECONNREFUSED/);
+    expect(r.stderr).toMatch(
+      /^mailctl: spool check failed: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0: connect ECONNREFUSED/,
+    );
   });
 
   it('the file spool has no spool report', async () => {
@@ -98,7 +104,9 @@ describe('a Redis spool with a password', () => {
   });
 
   it('a wrong or missing password is 77 (refused login), the password masked', async () => {
-    const wrong = await runCli(['queue', 'status'], { env: { MAILCTL_SPOOL_URL: `redis://:wrong-pw-zz@127.0.0.1:${own.port}/0` } });
+    const wrong = await runCli(['queue', 'status'], {
+      env: { MAILCTL_SPOOL_URL: `redis://:wrong-pw-zz@127.0.0.1:${own.port}/0` },
+    });
     expect(wrong.exitCode).toBe(77);
     expect(wrong.stderr).toMatch(/^mailctl: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 refused the login/);
     expect(wrong.stderr).not.toContain('wrong-pw-zz');

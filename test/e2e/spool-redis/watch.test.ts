@@ -21,8 +21,21 @@ afterAll(async () => {
 
 describe('drain --watch on Redis', () => {
   it('delivers jobs queued while it runs and stops on SIGTERM with exit 0', async () => {
-    const env = { PATH: process.env.PATH ?? '', HOME: tempDir(), NO_COLOR: '1', MAILCTL_SPOOL_URL: redis.fastUrl, MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_DEFAULT_SEND_FROM: 'App <app@example.com>' };
-    const child = spawn(process.execPath, [BIN, 'drain', '--watch', '--json'], { cwd: tempDir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: tempDir(),
+      NO_COLOR: '1',
+      MAILCTL_SPOOL_URL: redis.fastUrl,
+      MAIL_TYPE: 'smtp',
+      SMTP_SERVER: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      MAIL_DEFAULT_SEND_FROM: 'App <app@example.com>',
+    };
+    const child = spawn(process.execPath, [BIN, 'drain', '--watch', '--json'], {
+      cwd: tempDir(),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -31,7 +44,10 @@ describe('drain --watch on Redis', () => {
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
       for (let i = 0; i < 3; i++) {
-        const r = await runCli(['enqueue', 'change-email-completed', '--to', `w${i}@example.com`, '--var', `email=w${i}@example.com`], { env });
+        const r = await runCli(
+          ['enqueue', 'change-email-completed', '--to', `w${i}@example.com`, '--var', `email=w${i}@example.com`],
+          { env },
+        );
         expect(r.exitCode, r.stderr).toBe(0);
       }
       await smtp.waitForMessages(3, 30_000);

@@ -9,7 +9,12 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../../helpers/cli.js';
 
-const jsonLines = (text: string): Record<string, unknown>[] => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (text: string): Record<string, unknown>[] =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 function files(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
@@ -18,22 +23,56 @@ function files(dir: string): string[] {
 describe('mailctl enqueue', () => {
   it('writes one job into incoming/ and prints its id and path', async () => {
     const cwd = tempDir();
-    const r = await runCli(['enqueue', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456', '--json'], { cwd });
+    const r = await runCli(
+      ['enqueue', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456', '--json'],
+      { cwd },
+    );
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    const out = JSON.parse(r.stdout) as { id: string; path: string; priority: number; expiresAt: string; messageId: string };
+    const out = JSON.parse(r.stdout) as {
+      id: string;
+      path: string;
+      priority: number;
+      expiresAt: string;
+      messageId: string;
+    };
     expect(out).toMatchObject({ state: 'incoming', type: 'reset-password', priority: 1 });
     expect(out.path.startsWith(join(cwd, '.mailctl/spool/incoming/'))).toBe(true);
     expect(out.path).toMatch(new RegExp(`/01-\\d{13}-${out.id}-reset-password\\.json$`));
     const job = JSON.parse(readFileSync(out.path, 'utf8')) as Record<string, unknown>;
-    expect(job).toMatchObject({ version: 1, id: out.id, type: 'reset-password', to: 'user@example.com', lang: 'en-US', vars: { code: '123456' }, attempts: 0, messageId: out.messageId });
+    expect(job).toMatchObject({
+      version: 1,
+      id: out.id,
+      type: 'reset-password',
+      to: 'user@example.com',
+      lang: 'en-US',
+      vars: { code: '123456' },
+      attempts: 0,
+      messageId: out.messageId,
+    });
     expect(Date.parse(out.expiresAt) - Date.parse(job.createdAt as string)).toBe(5 * 60_000);
     expect(files(join(cwd, '.mailctl/spool/tmp'))).toEqual([]);
   });
 
   it('send --queue is the same as enqueue; --ttl and --priority are honoured', async () => {
     const cwd = tempDir();
-    const r = await runCli(['send', 'change-email-completed', '--to', 'a@example.com', '--var', 'email=a@example.com', '--queue', '--priority', '3', '--ttl', '2h', '--json'], { cwd });
+    const r = await runCli(
+      [
+        'send',
+        'change-email-completed',
+        '--to',
+        'a@example.com',
+        '--var',
+        'email=a@example.com',
+        '--queue',
+        '--priority',
+        '3',
+        '--ttl',
+        '2h',
+        '--json',
+      ],
+      { cwd },
+    );
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout) as { path: string; priority: number; expiresAt: string };
     expect(out.priority).toBe(3);
@@ -42,11 +81,45 @@ describe('mailctl enqueue', () => {
 
   it.each([
     ['an unknown type', 64, ['enqueue', 'no-such-type', '--to', 'a@example.com'], /unknown mail type "no-such-type"/],
-    ['an unknown language', 64, ['enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=1', '--lang', 'x_y'], /lang|language/i],
-    ['a bad address', 65, ['enqueue', 'reset-password', '--to', 'not-an-address', '--var', 'code=1'], /recipient "not-an-address" is not a valid address/],
-    ['a missing variable', 65, ['enqueue', 'reset-password', '--to', 'a@example.com'], /missing template variable "code"/],
-    ['header injection in --from', 65, ['enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=1', '--from', 'a@example.com\r\nBcc: evil@example.com'], /./],
-    ['a bad --ttl', 64, ['enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=1', '--ttl', 'soon'], /--ttl "soon" is not a duration/],
+    [
+      'an unknown language',
+      64,
+      ['enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=1', '--lang', 'x_y'],
+      /lang|language/i,
+    ],
+    [
+      'a bad address',
+      65,
+      ['enqueue', 'reset-password', '--to', 'not-an-address', '--var', 'code=1'],
+      /recipient "not-an-address" is not a valid address/,
+    ],
+    [
+      'a missing variable',
+      65,
+      ['enqueue', 'reset-password', '--to', 'a@example.com'],
+      /missing template variable "code"/,
+    ],
+    [
+      'header injection in --from',
+      65,
+      [
+        'enqueue',
+        'reset-password',
+        '--to',
+        'a@example.com',
+        '--var',
+        'code=1',
+        '--from',
+        'a@example.com\r\nBcc: evil@example.com',
+      ],
+      /./,
+    ],
+    [
+      'a bad --ttl',
+      64,
+      ['enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=1', '--ttl', 'soon'],
+      /--ttl "soon" is not a duration/,
+    ],
   ])('refuses %s (exit %i) and writes nothing', async (_n, code, args, message) => {
     const cwd = tempDir();
     const r = await runCli(args, { cwd });
@@ -61,14 +134,24 @@ describe('mailctl enqueue', () => {
 describe('mailctl drain and queue (file provider)', () => {
   it('a queued code states the validity it was queued with (--ttl, MAILCTL_CODE_TTL), in its language', async () => {
     const cwd = tempDir();
-    let r = await runCli(['enqueue', 'email-code-login', '--to', 'a@example.com', '--var', 'code=111111', '--ttl', '15m'], { cwd });
+    let r = await runCli(
+      ['enqueue', 'email-code-login', '--to', 'a@example.com', '--var', 'code=111111', '--ttl', '15m'],
+      { cwd },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
-    r = await runCli(['enqueue', 'email-code-login', '--to', 'b@example.com', '--var', 'code=222222', '--lang', 'zh-CN'], { cwd, env: { MAILCTL_CODE_TTL: '10m' } });
+    r = await runCli(
+      ['enqueue', 'email-code-login', '--to', 'b@example.com', '--var', 'code=222222', '--lang', 'zh-CN'],
+      { cwd, env: { MAILCTL_CODE_TTL: '10m' } },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     // drained later without MAILCTL_CODE_TTL: each job keeps the validity it was queued with
     r = await runCli(['drain'], { cwd });
     expect(r.exitCode, r.stderr).toBe(0);
-    const bodies = await Promise.all(files(join(cwd, '.mailctl/outbox')).map(async (f) => (await simpleParser(readFileSync(join(cwd, '.mailctl/outbox', f)))).text ?? ''));
+    const bodies = await Promise.all(
+      files(join(cwd, '.mailctl/outbox')).map(
+        async (f) => (await simpleParser(readFileSync(join(cwd, '.mailctl/outbox', f)))).text ?? '',
+      ),
+    );
     expect(bodies.find((t) => t.includes('111111'))).toContain('This code is valid for 15 minutes.');
     expect(bodies.find((t) => t.includes('222222'))).toContain('验证码 10分钟内有效');
   });
@@ -80,11 +163,34 @@ describe('mailctl drain and queue (file provider)', () => {
       const r = await runCli(['enqueue', ...args, '--json'], { cwd, env });
       expect(r.exitCode, r.stderr).toBe(0);
       const job = JSON.parse(r.stdout) as { id: string; expiresAt: string };
-      const created = Date.parse((JSON.parse(readFileSync(files(join(cwd, '.mailctl/spool/incoming')).map((f) => join(cwd, '.mailctl/spool/incoming', f)).find((f) => f.includes(job.id))!, 'utf8')) as { createdAt: string }).createdAt);
+      const created = Date.parse(
+        (
+          JSON.parse(
+            readFileSync(
+              files(join(cwd, '.mailctl/spool/incoming'))
+                .map((f) => join(cwd, '.mailctl/spool/incoming', f))
+                .find((f) => f.includes(job.id))!,
+              'utf8',
+            ),
+          ) as { createdAt: string }
+        ).createdAt,
+      );
       return Date.parse(job.expiresAt) - created;
     };
     expect(await ttlOf('reset-password', '--to', 'a@example.com', '--var', 'code=111111')).toBe(10 * 60_000);
-    expect(await ttlOf('invite-member', '--to', 'b@example.com', '--var', 'inviter_name=Ana', '--var', 'workspace_name=Acme', '--var', 'url=https://app.example.com/i?t=1')).toBe(72 * 3_600_000);
+    expect(
+      await ttlOf(
+        'invite-member',
+        '--to',
+        'b@example.com',
+        '--var',
+        'inviter_name=Ana',
+        '--var',
+        'workspace_name=Acme',
+        '--var',
+        'url=https://app.example.com/i?t=1',
+      ),
+    ).toBe(72 * 3_600_000);
   });
 
   it('drains to the outbox, prints the summary, and the queue commands manage what is left', async () => {
@@ -105,7 +211,16 @@ describe('mailctl drain and queue (file provider)', () => {
     r = await runCli(['queue', 'status', '--json'], { cwd });
     expect(r.exitCode).toBe(0);
     const status = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(status).toMatchObject({ incoming: 2, active: 0, deferred: 0, hold: 1, dead: 0, corrupt: 0, backlog: 2, byType: { 'reset-password': { incoming: 2, hold: 1 } } });
+    expect(status).toMatchObject({
+      incoming: 2,
+      active: 0,
+      deferred: 0,
+      hold: 1,
+      dead: 0,
+      corrupt: 0,
+      backlog: 2,
+      byType: { 'reset-password': { incoming: 2, hold: 1 } },
+    });
     expect(typeof status.oldestAgeSeconds).toBe('number');
 
     r = await runCli(['drain', '--json'], { cwd });
@@ -113,11 +228,16 @@ describe('mailctl drain and queue (file provider)', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ delivered: 1, deferred: 0, dead: 0, corrupt: 0, expired: 1 });
     const eml = files(join(cwd, '.mailctl/outbox'));
     expect(eml).toHaveLength(1);
-    expect(readFileSync(join(cwd, '.mailctl/outbox', eml[0]!), 'utf8')).toContain(`Message-ID: <${a.toLowerCase()}@localhost>`);
+    expect(readFileSync(join(cwd, '.mailctl/outbox', eml[0]!), 'utf8')).toContain(
+      `Message-ID: <${a.toLowerCase()}@localhost>`,
+    );
 
     r = await runCli(['queue', 'list', '--json'], { cwd });
     const listed = jsonLines(r.stdout);
-    expect(listed.map((j) => [j.id, j.state])).toEqual([[b, 'hold'], [gone, 'dead']]);
+    expect(listed.map((j) => [j.id, j.state])).toEqual([
+      [b, 'hold'],
+      [gone, 'dead'],
+    ]);
     expect(listed[1]).toMatchObject({ deadReason: 'expired' });
     expect(JSON.stringify(listed)).not.toContain('222222'); // variables (codes) are never listed
 
@@ -145,7 +265,12 @@ describe('mailctl drain and queue (file provider)', () => {
   });
 
   it.each([
-    ['hold of a missing job', 65, ['queue', 'hold', '01M8SQA09K5QTC2DWAGVXH798N'], /no job "01M8SQA09K5QTC2DWAGVXH798N" in the spool/],
+    [
+      'hold of a missing job',
+      65,
+      ['queue', 'hold', '01M8SQA09K5QTC2DWAGVXH798N'],
+      /no job "01M8SQA09K5QTC2DWAGVXH798N" in the spool/,
+    ],
     ['retry of a missing job', 65, ['queue', 'retry', 'nope'], /no job "nope"/],
     ['release of a missing job', 65, ['queue', 'release', 'nope'], /no job "nope"/],
     ['retry without an id', 64, ['queue', 'retry'], /name a job id or pass --all/],
@@ -169,7 +294,9 @@ describe('mailctl drain and queue (file provider)', () => {
 
   it('a configuration problem found while rendering stops the drain (78) and leaves the jobs queued', async () => {
     const cwd = tempDir();
-    expect((await runCli(['enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=1'], { cwd })).exitCode).toBe(0);
+    expect(
+      (await runCli(['enqueue', 'reset-password', '--to', 'a@example.com', '--var', 'code=1'], { cwd })).exitCode,
+    ).toBe(0);
     const r = await runCli(['drain'], { cwd, env: { BRANDING_ENABLED: 'true' } });
     expect(r.exitCode).toBe(78);
     expect(r.stderr).toMatch(/APPLICATION_TITLE/);
@@ -181,11 +308,19 @@ describe('mailctl drain and queue (file provider)', () => {
   it('queue status on a spool that does not exist yet shows zeros', async () => {
     const r = await runCli(['queue', 'status', '--json', '--spool', 'nowhere']);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ incoming: 0, active: 0, deferred: 0, hold: 0, dead: 0, corrupt: 0, oldestAgeSeconds: null });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      incoming: 0,
+      active: 0,
+      deferred: 0,
+      hold: 0,
+      dead: 0,
+      corrupt: 0,
+      oldestAgeSeconds: null,
+    });
   });
 });
 
-describe('the README\'s Python producer', () => {
+describe("the README's Python producer", () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const doc = readme.slice(readme.indexOf('### Writing jobs from another language'));
   const python = /```python\n([\s\S]*?)```/.exec(doc)?.[1];
@@ -201,7 +336,9 @@ describe('the README\'s Python producer', () => {
     expect(py.status).toBe(0);
     const id = py.stdout.trim();
     expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
-    expect(files(join(spool, 'incoming'))).toEqual([expect.stringMatching(new RegExp(`^01-\\d{13}-${id}-reset-password\\.json$`))]);
+    expect(files(join(spool, 'incoming'))).toEqual([
+      expect.stringMatching(new RegExp(`^01-\\d{13}-${id}-reset-password\\.json$`)),
+    ]);
     expect(files(join(spool, 'tmp'))).toEqual([]);
 
     const r = await runCli(['drain', '--spool', spool, '--json'], { cwd });

@@ -16,10 +16,19 @@ afterAll(async () => {
 });
 
 describe('mailctl drain reports why', () => {
-  it('prints the last delivery error with the server\'s words, and the TLS-verification warning', async () => {
+  it("prints the last delivery error with the server's words, and the TLS-verification warning", async () => {
     const cwd = tempDir();
-    const env = { MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>', SMTP_TLS_VERIFY: 'false' };
-    const enq = await runCli(['enqueue', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456'], { cwd, env });
+    const env = {
+      MAIL_TYPE: 'smtp',
+      SMTP_SERVER: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>',
+      SMTP_TLS_VERIFY: 'false',
+    };
+    const enq = await runCli(['enqueue', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456'], {
+      cwd,
+      env,
+    });
     expect(enq.exitCode, enq.stderr).toBe(0);
 
     const r = await runCli(['drain'], { cwd, env });
@@ -37,7 +46,12 @@ describe('mailctl drain reports why', () => {
     const ok = await startSmtpServer();
     try {
       const cwd = tempDir();
-      const env = { MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(ok.port), MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>' };
+      const env = {
+        MAIL_TYPE: 'smtp',
+        SMTP_SERVER: '127.0.0.1',
+        SMTP_PORT: String(ok.port),
+        MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>',
+      };
       await runCli(['enqueue', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456'], { cwd, env });
       const r = await runCli(['drain'], { cwd, env });
       expect(r.exitCode).toBe(0);
@@ -49,7 +63,13 @@ describe('mailctl drain reports why', () => {
   });
 
   it('queue monitor, which mails too, warns about unverified certificates', async () => {
-    const env = { MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>', SMTP_TLS_VERIFY: 'false' };
+    const env = {
+      MAIL_TYPE: 'smtp',
+      SMTP_SERVER: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>',
+      SMTP_TLS_VERIFY: 'false',
+    };
     const r = await runCli(['queue', 'monitor', '--threshold', '5', '--alert-to', 'ops@example.com'], { env });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('mailctl: warning: SMTP_TLS_VERIFY=false');

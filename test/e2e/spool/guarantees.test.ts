@@ -47,18 +47,30 @@ async function fill(spool: string, port: number, n: number): Promise<Map<string,
   return jobs;
 }
 
-function spawnDrain(port: number, spool: string, cwd: string): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [BIN, 'drain', '--json', '--concurrency', '5'], { cwd, env: env(port, spool), stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnDrain(
+  port: number,
+  spool: string,
+  cwd: string,
+): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+} {
+  const child = spawn(process.execPath, [BIN, 'drain', '--json', '--concurrency', '5'], {
+    cwd,
+    env: env(port, spool),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    }),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) =>
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr });
+      }),
   );
   return { child, done };
 }
@@ -131,7 +143,8 @@ describe('spool guarantees', () => {
     const delivered = new Set(messageIds(smtp));
     const missing = [...jobs.values()].filter((mid) => !delivered.has(mid));
     expect(missing).toEqual([]);
-    for (const state of ['incoming', 'active', 'deferred', 'dead', 'corrupt']) expect(idsInSpool(spool).size, state).toBe(0);
+    for (const state of ['incoming', 'active', 'deferred', 'dead', 'corrupt'])
+      expect(idsInSpool(spool).size, state).toBe(0);
   }, 180_000);
 
   it('two drains started together on one spool never deliver a job twice', async () => {
@@ -146,7 +159,7 @@ describe('spool guarantees', () => {
     const sa = JSON.parse(a.stdout) as { delivered: number };
     const sb = JSON.parse(b.stdout) as { delivered: number };
     expect(sa.delivered + sb.delivered).toBe(jobs.size);
-    expect(Math.min(sa.delivered, sb.delivered), "the two drains overlapped").toBeGreaterThan(0);
+    expect(Math.min(sa.delivered, sb.delivered), 'the two drains overlapped').toBeGreaterThan(0);
 
     const ids = messageIds(sink);
     const counts = new Map<string, number>();

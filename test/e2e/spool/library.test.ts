@@ -10,7 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../../helpers/cli.js';
 
 function runNode(code: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 20_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+    timeout: 20_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -26,7 +31,13 @@ describe("import { enqueue } from 'mailctl'", () => {
       console.log(JSON.stringify(job));`);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const job = JSON.parse(r.stdout) as { id: string; path: string; messageId: string; priority: number; expiresAt: string };
+    const job = JSON.parse(r.stdout) as {
+      id: string;
+      path: string;
+      messageId: string;
+      priority: number;
+      expiresAt: string;
+    };
     expect(job).toMatchObject({ priority: 1, messageId: `<${job.id.toLowerCase()}@localhost>` });
     expect(job.path).toBe(join(spool, 'incoming', readdirSync(join(spool, 'incoming'))[0]!));
 
@@ -44,6 +55,8 @@ describe("import { enqueue } from 'mailctl'", () => {
       }`);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual(['true 64', 'true 65', 'true 65']);
-    expect(existsSync(join(cwd, '.mailctl/spool/incoming')) ? readdirSync(join(cwd, '.mailctl/spool/incoming')) : []).toEqual([]);
+    expect(
+      existsSync(join(cwd, '.mailctl/spool/incoming')) ? readdirSync(join(cwd, '.mailctl/spool/incoming')) : [],
+    ).toEqual([]);
   });
 });

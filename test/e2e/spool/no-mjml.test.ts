@@ -9,19 +9,34 @@ import { describe, expect, it } from 'vitest';
 import { BIN, tempDir } from '../../helpers/cli.js';
 
 const dir = tempDir('mailctl-spool-nomjml-');
-writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+writeFileSync(
+  join(dir, 'hooks.mjs'),
+  `import { appendFileSync } from 'node:fs';
 export async function resolve(spec, ctx, next) {
   if (/^mjml($|[-/])/.test(spec)) appendFileSync(process.env.MJML_LOG, spec + '\\n');
   return next(spec, ctx);
 }
-`);
-writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+`,
+);
+writeFileSync(
+  join(dir, 'register.mjs'),
+  `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`,
+);
 
 function run(args: string[]): { status: number | null; stderr: string; loads: string[] } {
   const log = join(dir, 'mjml.log');
   writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1', MJML_LOG: log }, encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status, stderr: r.stderr, loads: existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [] };
+  const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1', MJML_LOG: log },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return {
+    status: r.status,
+    stderr: r.stderr,
+    loads: existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [],
+  };
 }
 
 describe('mjml stays off the spool path', () => {

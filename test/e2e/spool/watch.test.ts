@@ -20,13 +20,28 @@ afterAll(async () => {
 describe('drain --watch', () => {
   it('delivers jobs as they arrive and exits 0 on SIGTERM', async () => {
     const cwd = tempDir();
-    const env = { PATH: process.env.PATH ?? '', HOME: tmpdir(), NO_COLOR: '1', MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_DEFAULT_SEND_FROM: 'App <app@example.com>', MAILCTL_SPOOL_DIR: join(cwd, 'spool') };
-    const child = spawn(process.execPath, [BIN, 'drain', '--watch', '--json'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: tmpdir(),
+      NO_COLOR: '1',
+      MAIL_TYPE: 'smtp',
+      SMTP_SERVER: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      MAIL_DEFAULT_SEND_FROM: 'App <app@example.com>',
+      MAILCTL_SPOOL_DIR: join(cwd, 'spool'),
+    };
+    const child = spawn(process.execPath, [BIN, 'drain', '--watch', '--json'], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
     const guard = setTimeout(() => child.kill('SIGKILL'), 25_000);
     try {
       await new Promise((r) => setTimeout(r, 600)); // let it start watching an empty spool

@@ -4,7 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/context.js';
-import { checkMessage, type MessageCheckDeps, type MessageFinding, type MessageReport } from '../../../src/dns/check-message.js';
+import {
+  checkMessage,
+  type MessageCheckDeps,
+  type MessageFinding,
+  type MessageReport,
+} from '../../../src/dns/check-message.js';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import { buildMime } from '../../../src/providers/mime.js';
 import { startDns, type DnsHandle } from './dns-server.js';
@@ -27,7 +32,11 @@ function message(domain: string, over: Partial<OutgoingMessage> = {}): OutgoingM
     text: 'Hello Ana,\n\nOpen: https://app.example.com/digest\n',
     messageId: `<digest-1@${domain}>`,
     date: new Date('2026-12-01T21:00:00Z'),
-    headers: { 'Auto-Submitted': 'auto-generated', 'List-Unsubscribe': '<https://app.example.com/unsub?u=1>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    headers: {
+      'Auto-Submitted': 'auto-generated',
+      'List-Unsubscribe': '<https://app.example.com/unsub?u=1>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
     type: 'digest',
     category: 'notification',
     lang: 'en-US',
@@ -35,9 +44,16 @@ function message(domain: string, over: Partial<OutgoingMessage> = {}): OutgoingM
   };
 }
 
-const sign = (domain: string, privateKey = KEY.privatePem) => ({ dkim: { domainName: domain, keySelector: 'mail', privateKey } });
-const deps = (extra: Partial<MessageCheckDeps> = {}): MessageCheckDeps => ({ clock: systemClock(), dnsServers: [dns.server], ...extra });
-const of = (r: MessageReport, check: MessageFinding['check'], severity?: MessageFinding['severity']) => r.findings.filter((f) => f.check === check && (severity === undefined || f.severity === severity));
+const sign = (domain: string, privateKey = KEY.privatePem) => ({
+  dkim: { domainName: domain, keySelector: 'mail', privateKey },
+});
+const deps = (extra: Partial<MessageCheckDeps> = {}): MessageCheckDeps => ({
+  clock: systemClock(),
+  dnsServers: [dns.server],
+  ...extra,
+});
+const of = (r: MessageReport, check: MessageFinding['check'], severity?: MessageFinding['severity']) =>
+  r.findings.filter((f) => f.check === check && (severity === undefined || f.severity === severity));
 const errors = (r: MessageReport) => r.findings.filter((f) => f.severity === 'error');
 
 describe('checkMessage: a good message', () => {
@@ -72,16 +88,22 @@ describe('checkMessage: problems', () => {
     const raw = await buildMime(message('badkey.example'), sign('badkey.example'));
     const r = await checkMessage(raw, deps({ dkim: sign('badkey.example').dkim }));
     expect(r.exitCode).toBe(65);
-    expect(of(r, 'dkim', 'error')[0]?.message).toMatch(/^DKIM signature d=badkey\.example s=mail does not verify against DNS: fail/);
+    expect(of(r, 'dkim', 'error')[0]?.message).toMatch(
+      /^DKIM signature d=badkey\.example s=mail does not verify against DNS: fail/,
+    );
     expect(of(r, 'dkim', 'ok')[0]?.message).toMatch(/verifies against the configured key \(offline\)/);
   });
 
   it('a body changed after signing fails both checks', async () => {
-    const raw = (await buildMime(message('good.example'), sign('good.example'))).toString('latin1').replace('Hello Ana', 'Hello Bob');
+    const raw = (await buildMime(message('good.example'), sign('good.example')))
+      .toString('latin1')
+      .replace('Hello Ana', 'Hello Bob');
     const r = await checkMessage(Buffer.from(raw, 'latin1'), deps({ dkim: sign('good.example').dkim }));
     expect(of(r, 'dkim', 'error').map((f) => f.message)).toEqual([
       expect.stringMatching(/does not verify against DNS: (fail|neutral) \(body hash did not verify\)/),
-      expect.stringMatching(/does not verify against the configured key \(offline\): (fail|neutral) \(body hash did not verify\)/),
+      expect.stringMatching(
+        /does not verify against the configured key \(offline\): (fail|neutral) \(body hash did not verify\)/,
+      ),
     ]);
   });
 
@@ -95,7 +117,10 @@ describe('checkMessage: problems', () => {
   it('a configured DKIM key that is not a key: an error finding, and no key material in it', async () => {
     const bogus = '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWJ1dC1ub3QtYS1rZXk=\n-----END PRIVATE KEY-----\n';
     const raw = await buildMime(message('good.example'), sign('good.example'));
-    const r = await checkMessage(raw, deps({ dkim: { domainName: 'good.example', keySelector: 'mail', privateKey: bogus } }));
+    const r = await checkMessage(
+      raw,
+      deps({ dkim: { domainName: 'good.example', keySelector: 'mail', privateKey: bogus } }),
+    );
     expect(of(r, 'dkim', 'error')[0]?.message).toMatch(/^the configured DKIM key cannot be used to verify offline/);
     expect(JSON.stringify(r)).not.toContain('c2VjcmV0LWJ1dC1ub3QtYS1rZXk');
   });
@@ -103,7 +128,9 @@ describe('checkMessage: problems', () => {
   it('DKIM configured but the message is not signed: error', async () => {
     const raw = await buildMime(message('good.example'));
     const r = await checkMessage(raw, deps({ dkim: sign('good.example').dkim }));
-    expect(of(r, 'dkim', 'error')[0]?.message).toBe('not DKIM-signed, though DKIM is configured (d=good.example, s=mail)');
+    expect(of(r, 'dkim', 'error')[0]?.message).toBe(
+      'not DKIM-signed, though DKIM is configured (d=good.example, s=mail)',
+    );
     expect(of(r, 'unsubscribe', 'error')[0]?.message).toMatch(/not covered by a DKIM signature; RFC 8058/);
   });
 
@@ -114,7 +141,10 @@ describe('checkMessage: problems', () => {
   });
 
   it('List-Unsubscribe without an https URL or without -Post is an error', async () => {
-    const raw = await buildMime(message('good.example', { headers: { 'List-Unsubscribe': '<mailto:unsub@good.example>' } }), sign('good.example'));
+    const raw = await buildMime(
+      message('good.example', { headers: { 'List-Unsubscribe': '<mailto:unsub@good.example>' } }),
+      sign('good.example'),
+    );
     const r = await checkMessage(raw, deps());
     expect(of(r, 'unsubscribe', 'error').map((f) => f.message)).toEqual([
       expect.stringMatching(/no <https:\/\/…> URL/),
@@ -124,19 +154,35 @@ describe('checkMessage: problems', () => {
   });
 
   it('unrendered template markers in subject, text and HTML, and an i18n key as subject', async () => {
-    const r = await checkMessage(await buildMime(message('good.example', { subject: 'Welcome to {ApplicationTitle}', text: 'Hi {{ name }}', html: '<p>Code: ${code}</p><style>.a{color:red}</style>' })), deps());
+    const r = await checkMessage(
+      await buildMime(
+        message('good.example', {
+          subject: 'Welcome to {ApplicationTitle}',
+          text: 'Hi {{ name }}',
+          html: '<p>Code: ${code}</p><style>.a{color:red}</style>',
+        }),
+      ),
+      deps(),
+    );
     expect(of(r, 'template', 'error').map((f) => f.message)).toEqual([
       'the subject has an unrendered template marker "{ApplicationTitle}"',
       'the text part has an unrendered template marker "{{ name }}"',
       'the HTML part has an unrendered template marker "${code}"',
     ]);
-    const key = await checkMessage(await buildMime(message('good.example', { subject: 'email.reset_password.subject' })), deps());
+    const key = await checkMessage(
+      await buildMime(message('good.example', { subject: 'email.reset_password.subject' })),
+      deps(),
+    );
     expect(of(key, 'template', 'error')[0]?.message).toMatch(/looks like an untranslated i18n key/);
   });
 
   it('http and localhost links are warnings; javascript: links are errors', async () => {
-    const html = '<a href="http://app.example.com/x">a</a> <a href="https://localhost:3000/reset">b</a> <a href="javascript:alert(1)">c</a> <a href="mailto:help@example.com">d</a>';
-    const r = await checkMessage(await buildMime(message('good.example', { html, text: 'see http://app.example.com/x' })), deps());
+    const html =
+      '<a href="http://app.example.com/x">a</a> <a href="https://localhost:3000/reset">b</a> <a href="javascript:alert(1)">c</a> <a href="mailto:help@example.com">d</a>';
+    const r = await checkMessage(
+      await buildMime(message('good.example', { html, text: 'see http://app.example.com/x' })),
+      deps(),
+    );
     expect(of(r, 'links').map((f) => [f.severity, f.message])).toEqual([
       ['warning', 'link is not https: http://app.example.com/x'],
       ['warning', 'link points at localhost, which the recipient cannot reach: https://localhost:3000/reset'],
@@ -145,7 +191,19 @@ describe('checkMessage: problems', () => {
   });
 
   it('a hand-written HTML-only message without Message-ID, Date and with a raw 8-bit subject', async () => {
-    const raw = Buffer.from(['From: App <a@good.example>', 'To: b@example.net', 'Subject: Réinitialiser', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', '', '<p>hi</p>', ''].join('\r\n'), 'utf8');
+    const raw = Buffer.from(
+      [
+        'From: App <a@good.example>',
+        'To: b@example.net',
+        'Subject: Réinitialiser',
+        'MIME-Version: 1.0',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        '<p>hi</p>',
+        '',
+      ].join('\r\n'),
+      'utf8',
+    );
     const r = await checkMessage(raw, deps());
     expect(r.exitCode).toBe(65);
     expect(errors(r).map((f) => f.message)).toEqual([
@@ -159,11 +217,39 @@ describe('checkMessage: problems', () => {
   it('a multipart/mixed message with the alternative inside is fine', async () => {
     const b1 = 'outer-b';
     const b2 = 'inner-b';
-    const raw = Buffer.from([
-      'From: a@good.example', 'To: b@example.net', 'Subject: hi', 'Date: Tue, 01 Dec 2026 21:00:00 +0000', 'Message-ID: <x@good.example>', 'MIME-Version: 1.0',
-      `Content-Type: multipart/mixed; boundary="${b1}"`, '', `--${b1}`, `Content-Type: multipart/alternative; boundary=${b2}`, '', `--${b2}`, 'Content-Type: text/plain', '', 'hi', `--${b2}`, 'Content-Type: text/html', '', '<p>hi</p>', `--${b2}--`, `--${b1}`, 'Content-Type: application/pdf', '', 'JVBER', `--${b1}--`, '',
-    ].join('\r\n'));
+    const raw = Buffer.from(
+      [
+        'From: a@good.example',
+        'To: b@example.net',
+        'Subject: hi',
+        'Date: Tue, 01 Dec 2026 21:00:00 +0000',
+        'Message-ID: <x@good.example>',
+        'MIME-Version: 1.0',
+        `Content-Type: multipart/mixed; boundary="${b1}"`,
+        '',
+        `--${b1}`,
+        `Content-Type: multipart/alternative; boundary=${b2}`,
+        '',
+        `--${b2}`,
+        'Content-Type: text/plain',
+        '',
+        'hi',
+        `--${b2}`,
+        'Content-Type: text/html',
+        '',
+        '<p>hi</p>',
+        `--${b2}--`,
+        `--${b1}`,
+        'Content-Type: application/pdf',
+        '',
+        'JVBER',
+        `--${b1}--`,
+        '',
+      ].join('\r\n'),
+    );
     const r = await checkMessage(raw, deps());
-    expect(of(r, 'structure', 'ok')[0]?.message).toBe('multipart/alternative with text/plain and text/html (inside multipart/mixed)');
+    expect(of(r, 'structure', 'ok')[0]?.message).toBe(
+      'multipart/alternative with text/plain and text/html (inside multipart/mixed)',
+    );
   });
 });

@@ -8,8 +8,17 @@ import type { AddressInfo } from 'node:net';
 // dns2 is CommonJS; its types describe the server loosely, so we keep to what we call.
 const require = createRequire(import.meta.url);
 const dns2 = require('dns2') as {
-  createServer(options: { udp?: boolean; tcp?: boolean; handle: (req: DnsRequest, send: (res: unknown) => void) => void }): DnsServer;
-  Packet: { createResponseFromRequest(req: DnsRequest): DnsResponse; TYPE: Record<string, number>; CLASS: { IN: number }; RCODE: Record<string, number> };
+  createServer(options: {
+    udp?: boolean;
+    tcp?: boolean;
+    handle: (req: DnsRequest, send: (res: unknown) => void) => void;
+  }): DnsServer;
+  Packet: {
+    createResponseFromRequest(req: DnsRequest): DnsResponse;
+    TYPE: Record<string, number>;
+    CLASS: { IN: number };
+    RCODE: Record<string, number>;
+  };
 };
 
 interface DnsRequest {
@@ -68,10 +77,14 @@ export async function startDns(zone: Zone): Promise<DnsHandle> {
       return send(res);
     }
     const base = { name: q.name, class: Packet.CLASS.IN, ttl: 60 };
-    if (type === 'TXT') for (const t of records.TXT ?? []) res.answers.push({ ...base, type: Packet.TYPE.TXT, data: chunks(t) });
-    if (type === 'MX') for (const m of records.MX ?? []) res.answers.push({ ...base, type: Packet.TYPE.MX, exchange: m.exchange, priority: m.priority });
+    if (type === 'TXT')
+      for (const t of records.TXT ?? []) res.answers.push({ ...base, type: Packet.TYPE.TXT, data: chunks(t) });
+    if (type === 'MX')
+      for (const m of records.MX ?? [])
+        res.answers.push({ ...base, type: Packet.TYPE.MX, exchange: m.exchange, priority: m.priority });
     if (type === 'A') for (const a of records.A ?? []) res.answers.push({ ...base, type: Packet.TYPE.A, address: a });
-    if (type === 'AAAA') for (const a of records.AAAA ?? []) res.answers.push({ ...base, type: Packet.TYPE.AAAA, address: a });
+    if (type === 'AAAA')
+      for (const a of records.AAAA ?? []) res.answers.push({ ...base, type: Packet.TYPE.AAAA, address: a });
     send(res);
   };
   const udp = dns2.createServer({ udp: true, handle });

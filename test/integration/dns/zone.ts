@@ -5,7 +5,10 @@ import type { Zone } from './dns-server.js';
 function dkimKey(): { privatePem: string; record: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const spki = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  return { privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), record: `v=DKIM1; k=rsa; p=${spki}` };
+  return {
+    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    record: `v=DKIM1; k=rsa; p=${spki}`,
+  };
 }
 
 /** The key mailctl is configured with, and another one (published where the "mismatch" is). */
@@ -22,7 +25,14 @@ function domain(name: string, over: Partial<Record<'spf' | 'dmarc' | 'dkim' | 'm
   const zone: Zone = {
     [name]: {
       TXT: ['google-site-verification=abc123', ...(spf === null ? [] : [spf])],
-      ...(over.mx === null ? {} : { MX: [{ exchange: `mx1.${name}`, priority: 10 }, { exchange: `mx2.${name}`, priority: 20 }] }),
+      ...(over.mx === null
+        ? {}
+        : {
+            MX: [
+              { exchange: `mx1.${name}`, priority: 10 },
+              { exchange: `mx2.${name}`, priority: 20 },
+            ],
+          }),
     },
     [`_spf.${name}`]: { TXT: ['v=spf1 ip4:198.51.100.0/24 ip6:2001:db8::/32 -all'] },
     [`mx1.${name}`]: { A: ['203.0.113.10'] },
@@ -36,7 +46,9 @@ function domain(name: string, over: Partial<Record<'spf' | 'dmarc' | 'dkim' | 'm
 }
 
 const elevenIncludes = Array.from({ length: 11 }, (_, i) => `include:s${i + 1}.toomany.example`).join(' ');
-const includeTargets: Zone = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`s${i + 1}.toomany.example`, { TXT: [`v=spf1 ip4:198.51.${i}.0/24 -all`] }]));
+const includeTargets: Zone = Object.fromEntries(
+  Array.from({ length: 11 }, (_, i) => [`s${i + 1}.toomany.example`, { TXT: [`v=spf1 ip4:198.51.${i}.0/24 -all`] }]),
+);
 
 export const ZONE: Zone = {
   ...domain('good.example'),
@@ -59,5 +71,8 @@ ZONE['mail._domainkey.d.strict.example'] = { TXT: [KEY.record] };
 // twospf.example has two SPF records.
 ZONE['twospf.example']!.TXT!.push('v=spf1 ip4:203.0.113.0/24 -all');
 // sub.good.example inherits DMARC from the organisational domain good.example.
-ZONE['sub.good.example'] = { TXT: ['v=spf1 include:_spf.good.example -all'], MX: [{ exchange: 'mx1.good.example', priority: 10 }] };
+ZONE['sub.good.example'] = {
+  TXT: ['v=spf1 include:_spf.good.example -all'],
+  MX: [{ exchange: 'mx1.good.example', priority: 10 }],
+};
 ZONE['mail._domainkey.sub.good.example'] = { TXT: [KEY.record] };

@@ -36,7 +36,10 @@ function get(path: string): Promise<{ status: number; type: string; body: string
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method: 'GET', timeout: 5000 }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+      res
+        .setEncoding('utf8')
+        .on('data', (d: string) => (body += d))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -49,16 +52,25 @@ describe('preview --serve gallery', () => {
     expect(gallery.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const page = await get('/');
     expect(page.status).toBe(200);
-    const combos = [...page.body.matchAll(/class="combo" href="\/mail\/([a-z-]+)\/([A-Za-z-]+)\/([a-z-]+)\.html"/g)].map((m) => `${m[1]}/${m[2]}/${m[3]}`);
+    const combos = [
+      ...page.body.matchAll(/class="combo" href="\/mail\/([a-z-]+)\/([A-Za-z-]+)\/([a-z-]+)\.html"/g),
+    ].map((m) => `${m[1]}/${m[2]}/${m[3]}`);
     expect(combos).toHaveLength(25 * 2 * 2);
     expect(combos).toContain('invite-member/zh-CN/white-label');
-    expect(page.body).toContain('<select id="lang"><option value="en-US">en-US</option><option value="zh-CN">zh-CN</option></select>');
+    expect(page.body).toContain(
+      '<select id="lang"><option value="en-US">en-US</option><option value="zh-CN">zh-CN</option></select>',
+    );
     expect((await get('/gallery.js')).body).toContain('new EventSource');
   });
 
   it('renders each combination as HTML, text and JSON', async () => {
     const json = JSON.parse((await get('/mail/reset-password/zh-CN/white-label.json')).body) as Record<string, unknown>;
-    expect(json).toMatchObject({ type: 'reset-password', lang: 'zh-CN', subject: '设置您的 Acme Cloud 密码', brand: 'white-label' });
+    expect(json).toMatchObject({
+      type: 'reset-password',
+      lang: 'zh-CN',
+      subject: '设置您的 Acme Cloud 密码',
+      brand: 'white-label',
+    });
     const text = await get('/mail/reset-password/en-US/default.txt');
     expect(text.type).toContain('text/plain');
     expect(text.body).toContain('Use this code to set a new password for your Dify account:');
@@ -83,7 +95,12 @@ describe('preview --serve gallery', () => {
 
   it('a port in use is refused with 69 and a hint, not a crash', async () => {
     const { port } = new URL(gallery.url);
-    const err = await startGallery({ dirs: { templatesDir: join(dir, 'templates'), localesDir: join(dir, 'locales') }, branding: { whiteLabel: false }, port: Number(port), watch: false }).catch((e: unknown) => e as Error & { exitCode?: number; hint?: string });
+    const err = await startGallery({
+      dirs: { templatesDir: join(dir, 'templates'), localesDir: join(dir, 'locales') },
+      branding: { whiteLabel: false },
+      port: Number(port),
+      watch: false,
+    }).catch((e: unknown) => e as Error & { exitCode?: number; hint?: string });
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: the port is in use`);
     expect((err as { exitCode?: number }).exitCode).toBe(69);
@@ -109,7 +126,8 @@ describe('preview --serve gallery', () => {
       data.heading = 'Choose a fresh password';
       writeFileSync(file, JSON.stringify(data));
       const deadline = Date.now() + 10_000;
-      while (!events.some((e) => e.includes('event: reload')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!events.some((e) => e.includes('event: reload')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect(events.join('')).toMatch(/event: reload\ndata: \{"files":\["locales\/en-US\/reset-password\.json"/);
       expect((await get('/mail/reset-password/en-US/default.txt')).body).toContain('Choose a fresh password');
 

@@ -24,12 +24,22 @@ const dkim: DkimOptions = { domainName: DOMAIN, keySelector: SELECTOR, privateKe
 
 /** DNS for the verifier: only our selector's TXT record exists. */
 async function resolver(name: string, rrtype: string): Promise<string[][]> {
-  if (rrtype === 'TXT' && name.toLowerCase() === `${SELECTOR}._domainkey.${DOMAIN}`) return [[`v=DKIM1; k=rsa; p=${PUBLIC_B64}`]];
+  if (rrtype === 'TXT' && name.toLowerCase() === `${SELECTOR}._domainkey.${DOMAIN}`)
+    return [[`v=DKIM1; k=rsa; p=${PUBLIC_B64}`]];
   throw Object.assign(new Error(`no ${rrtype} record for ${name}`), { code: 'ENOTFOUND' });
 }
 
 function verify(raw: Buffer) {
-  return authenticate(raw, { resolver, sender: `no-reply@${DOMAIN}`, ip: '127.0.0.1', helo: 'mail.client.test', mta: 'mx.test', disableArc: true, disableDmarc: true, disableBimi: true });
+  return authenticate(raw, {
+    resolver,
+    sender: `no-reply@${DOMAIN}`,
+    ip: '127.0.0.1',
+    helo: 'mail.client.test',
+    mta: 'mx.test',
+    disableArc: true,
+    disableDmarc: true,
+    disableBimi: true,
+  });
 }
 
 function signedHeaders(raw: Buffer): string[] {
@@ -40,7 +50,14 @@ function signedHeaders(raw: Buffer): string[] {
 
 const notification = () =>
   composeMessage({
-    rendered: { type: 'owner-transfer-new-notify', lang: 'en-US', subject: 'You are now the owner', html: '<p>Hi</p>', text: 'Hi\n', category: 'notification' },
+    rendered: {
+      type: 'owner-transfer-new-notify',
+      lang: 'en-US',
+      subject: 'You are now the owner',
+      html: '<p>Hi</p>',
+      text: 'Hi\n',
+      category: 'notification',
+    },
     to: 'ops@example.com',
     from: `Acme <no-reply@${DOMAIN}>`,
     unsubscribeUrl: 'https://example.com/unsubscribe?u=42',
@@ -54,12 +71,30 @@ describe('DKIM signing', () => {
     expect(result.dkim.results[0]).toMatchObject({ signingDomain: DOMAIN, selector: SELECTOR });
     expect(result.dkim.results[0]!.status.result).toBe('pass');
     const h = signedHeaders(raw);
-    expect(h).toEqual(expect.arrayContaining(['from', 'to', 'subject', 'date', 'message-id', 'list-unsubscribe', 'list-unsubscribe-post']));
+    expect(h).toEqual(
+      expect.arrayContaining([
+        'from',
+        'to',
+        'subject',
+        'date',
+        'message-id',
+        'list-unsubscribe',
+        'list-unsubscribe-post',
+      ]),
+    );
   });
 
   it('fails verification once a signed header is changed (the check above can fail)', async () => {
     const raw = await buildMime(notification(), { dkim });
-    const tampered = Buffer.from(raw.toString('latin1').replace('List-Unsubscribe: <https://example.com/unsubscribe?u=42>', 'List-Unsubscribe: <https://evil.example/u>'), 'latin1');
+    const tampered = Buffer.from(
+      raw
+        .toString('latin1')
+        .replace(
+          'List-Unsubscribe: <https://example.com/unsubscribe?u=42>',
+          'List-Unsubscribe: <https://evil.example/u>',
+        ),
+      'latin1',
+    );
     const result = await verify(tampered);
     expect(result.dkim.results[0]!.status.result).toBe('fail');
   });
@@ -72,14 +107,20 @@ describe('DKIM signing', () => {
   it('reads the key from DKIM_PRIVATE_KEY_PATH or DKIM_PRIVATE_KEY (with \\n escapes) and needs all three settings', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailctl-dkim-'));
     writeFileSync(join(dir, 'dkim.pem'), PRIVATE_PEM);
-    const fromPath = resolveConfig({ env: { DKIM_DOMAIN: DOMAIN, DKIM_SELECTOR: SELECTOR, DKIM_PRIVATE_KEY_PATH: 'dkim.pem' } }).config;
+    const fromPath = resolveConfig({
+      env: { DKIM_DOMAIN: DOMAIN, DKIM_SELECTOR: SELECTOR, DKIM_PRIVATE_KEY_PATH: 'dkim.pem' },
+    }).config;
     expect(await dkimOptionsFrom(fromPath, dir)).toEqual(dkim);
-    const inline = resolveConfig({ env: { DKIM_DOMAIN: DOMAIN, DKIM_SELECTOR: SELECTOR, DKIM_PRIVATE_KEY: PRIVATE_PEM.replace(/\n/g, '\\n') } }).config;
+    const inline = resolveConfig({
+      env: { DKIM_DOMAIN: DOMAIN, DKIM_SELECTOR: SELECTOR, DKIM_PRIVATE_KEY: PRIVATE_PEM.replace(/\n/g, '\\n') },
+    }).config;
     expect(await dkimOptionsFrom(inline, dir)).toEqual(dkim);
     rmSync(dir, { recursive: true, force: true });
     const partial = resolveConfig({ env: { DKIM_DOMAIN: DOMAIN, DKIM_PRIVATE_KEY: PRIVATE_PEM } }).config;
     expect(await dkimOptionsFrom(partial, dir)).toBeUndefined();
-    const missing = resolveConfig({ env: { DKIM_DOMAIN: DOMAIN, DKIM_SELECTOR: SELECTOR, DKIM_PRIVATE_KEY_PATH: 'nope.pem' } }).config;
+    const missing = resolveConfig({
+      env: { DKIM_DOMAIN: DOMAIN, DKIM_SELECTOR: SELECTOR, DKIM_PRIVATE_KEY_PATH: 'nope.pem' },
+    }).config;
     await expect(dkimOptionsFrom(missing, dir)).rejects.toMatchObject({ exitCode: 78 });
   });
 
@@ -89,14 +130,27 @@ describe('DKIM signing', () => {
     it('the message the server receives verifies', async () => {
       server = await startSmtpServer({});
       const config = resolveConfig({
-        env: { MAIL_TYPE: 'smtp', MAIL_DEFAULT_SEND_FROM: `no-reply@${DOMAIN}`, SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(server.port), DKIM_DOMAIN: DOMAIN, DKIM_SELECTOR: SELECTOR, DKIM_PRIVATE_KEY: PRIVATE_PEM },
+        env: {
+          MAIL_TYPE: 'smtp',
+          MAIL_DEFAULT_SEND_FROM: `no-reply@${DOMAIN}`,
+          SMTP_SERVER: '127.0.0.1',
+          SMTP_PORT: String(server.port),
+          DKIM_DOMAIN: DOMAIN,
+          DKIM_SELECTOR: SELECTOR,
+          DKIM_PRIVATE_KEY: PRIVATE_PEM,
+        },
       }).config;
-      const provider = await createProvider(config, { cwd: tmpdir(), clock: { now: () => Date.now(), sleep: async () => {} } });
+      const provider = await createProvider(config, {
+        cwd: tmpdir(),
+        clock: { now: () => Date.now(), sleep: async () => {} },
+      });
       await provider.send(notification());
       await provider.close();
       const result = await verify(server.messages[0]!.raw);
       expect(result.dkim.results[0]!.status.result).toBe('pass');
-      expect(signedHeaders(server.messages[0]!.raw)).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post']));
+      expect(signedHeaders(server.messages[0]!.raw)).toEqual(
+        expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post']),
+      );
     });
   });
 });

@@ -23,7 +23,14 @@ function cwd(): string {
 
 const msg = (from = LOCAL_SENDER) =>
   composeMessage({
-    rendered: { type: 'reset-password', lang: 'zh-CN', subject: '重置您的 Dify 密码', html: '<p>验证码 492817</p>', text: '验证码 492817\n', category: 'code' },
+    rendered: {
+      type: 'reset-password',
+      lang: 'zh-CN',
+      subject: '重置您的 Dify 密码',
+      html: '<p>验证码 492817</p>',
+      text: '验证码 492817\n',
+      category: 'code',
+    },
     to: 'ops@example.com',
     from,
     date: new Date('2026-12-01T10:00:00Z'),
@@ -52,22 +59,33 @@ describe('file provider', () => {
 
   it('honours MAILCTL_OUTBOX_DIR, relative to the cwd or absolute', async () => {
     const dir = cwd();
-    const rel = await createProvider(resolveConfig({ env: { MAILCTL_OUTBOX_DIR: 'out/mail' } }).config, { cwd: dir, clock });
+    const rel = await createProvider(resolveConfig({ env: { MAILCTL_OUTBOX_DIR: 'out/mail' } }).config, {
+      cwd: dir,
+      clock,
+    });
     expect((await rel.send(msg())).path?.startsWith(join(dir, 'out', 'mail'))).toBe(true);
     const abs = join(cwd(), 'abs');
-    const absProvider = await createProvider(resolveConfig({ env: { MAILCTL_OUTBOX_DIR: abs } }).config, { cwd: dir, clock });
+    const absProvider = await createProvider(resolveConfig({ env: { MAILCTL_OUTBOX_DIR: abs } }).config, {
+      cwd: dir,
+      clock,
+    });
     expect((await absProvider.send(msg())).path?.startsWith(abs)).toBe(true);
   });
 
   it('a sender is required for real providers, not for file', () => {
-    expect(() => senderFor(resolveConfig({ env: { MAIL_TYPE: 'smtp' } }).config)).toThrow(/MAIL_DEFAULT_SEND_FROM is required/);
+    expect(() => senderFor(resolveConfig({ env: { MAIL_TYPE: 'smtp' } }).config)).toThrow(
+      /MAIL_DEFAULT_SEND_FROM is required/,
+    );
     expect(senderFor(resolveConfig({ env: { MAIL_TYPE: 'smtp' } }).config, 'me@example.com')).toBe('me@example.com');
     expect(senderFor(resolveConfig({ env: { MAIL_DEFAULT_SEND_FROM: 'a@example.com' } }).config)).toBe('a@example.com');
   });
 
   it('an outbox path that is a file is a DeliveryError (69) naming the directory', async () => {
     const dir = cwd();
-    const provider = await createProvider(resolveConfig({ env: { MAILCTL_OUTBOX_DIR: 'blocker/outbox' } }).config, { cwd: dir, clock });
+    const provider = await createProvider(resolveConfig({ env: { MAILCTL_OUTBOX_DIR: 'blocker/outbox' } }).config, {
+      cwd: dir,
+      clock,
+    });
     writeFileSync(join(dir, 'blocker'), 'not a directory');
     const err = await provider.send(msg()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeliveryError);

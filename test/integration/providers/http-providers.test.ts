@@ -17,7 +17,14 @@ const clock = { now: () => NOW, sleep: async () => {} };
 
 const message = () =>
   composeMessage({
-    rendered: { type: 'invite-member', lang: 'zh-CN', subject: '邀请您加入 Acme', html: '<p>&lt;b&gt;Ana&lt;/b&gt; 邀请您</p>', text: '<b>Ana</b> 邀请您\n', category: 'notification' },
+    rendered: {
+      type: 'invite-member',
+      lang: 'zh-CN',
+      subject: '邀请您加入 Acme',
+      html: '<p>&lt;b&gt;Ana&lt;/b&gt; 邀请您</p>',
+      text: '<b>Ana</b> 邀请您\n',
+      category: 'notification',
+    },
     to: 'Ops <ops@example.com>',
     from: 'Acme <no-reply@example.com>',
     messageId: '<job-42.abc@example.com>',
@@ -25,7 +32,10 @@ const message = () =>
   });
 
 async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(DeliveryError);
   return err as DeliveryError;
 }
@@ -43,14 +53,28 @@ describe('sendgrid provider', () => {
   const KEY = 'SG.test-key-0123456789';
   let provider: Provider;
   beforeAll(async () => {
-    const config = resolveConfig({ env: { MAIL_TYPE: 'sendgrid', SENDGRID_API_KEY: KEY, SENDGRID_API_BASE_URL: api.url, SENDGRID_TIMEOUT: '500ms', MAIL_DEFAULT_SEND_FROM: 'no-reply@example.com' } }).config;
+    const config = resolveConfig({
+      env: {
+        MAIL_TYPE: 'sendgrid',
+        SENDGRID_API_KEY: KEY,
+        SENDGRID_API_BASE_URL: api.url,
+        SENDGRID_TIMEOUT: '500ms',
+        MAIL_DEFAULT_SEND_FROM: 'no-reply@example.com',
+      },
+    }).config;
     provider = await createProvider(config, { cwd: '/', clock });
   });
 
   it('202: posts the v3 payload to our base URL and answers x-message-id', async () => {
     api.respond(() => ({ status: 202, headers: { 'x-message-id': 'sg-msg-123' } }));
     const delivery = await provider.send(message());
-    expect(delivery).toMatchObject({ provider: 'sendgrid', messageId: '<job-42.abc@example.com>', providerMessageId: 'sg-msg-123', response: '202 Accepted', accepted: ['ops@example.com'] });
+    expect(delivery).toMatchObject({
+      provider: 'sendgrid',
+      messageId: '<job-42.abc@example.com>',
+      providerMessageId: 'sg-msg-123',
+      response: '202 Accepted',
+      accepted: ['ops@example.com'],
+    });
 
     expect(api.requests).toHaveLength(1);
     const req = api.requests[0]!;
@@ -58,7 +82,12 @@ describe('sendgrid provider', () => {
     expect(req.path).toBe('/v3/mail/send');
     expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(req.json).toEqual({
-      personalizations: [{ to: [{ email: 'ops@example.com', name: 'Ops' }], custom_args: { mailctl_message_id: '<job-42.abc@example.com>', mailctl_type: 'invite-member' } }],
+      personalizations: [
+        {
+          to: [{ email: 'ops@example.com', name: 'Ops' }],
+          custom_args: { mailctl_message_id: '<job-42.abc@example.com>', mailctl_type: 'invite-member' },
+        },
+      ],
       from: { email: 'no-reply@example.com', name: 'Acme' },
       subject: '邀请您加入 Acme',
       content: [
@@ -104,7 +133,15 @@ describe('sendgrid provider', () => {
   it('an abort (Ctrl-C) ends a request at once: 75, aborted, not a timeout', async () => {
     api.respond(() => ({ status: 0, hang: true }));
     // a timeout far beyond the test's own: only the abort can end this request in time
-    const config = resolveConfig({ env: { MAIL_TYPE: 'sendgrid', SENDGRID_API_KEY: KEY, SENDGRID_API_BASE_URL: api.url, SENDGRID_TIMEOUT: '60s', MAIL_DEFAULT_SEND_FROM: 'no-reply@example.com' } }).config;
+    const config = resolveConfig({
+      env: {
+        MAIL_TYPE: 'sendgrid',
+        SENDGRID_API_KEY: KEY,
+        SENDGRID_API_BASE_URL: api.url,
+        SENDGRID_TIMEOUT: '60s',
+        MAIL_DEFAULT_SEND_FROM: 'no-reply@example.com',
+      },
+    }).config;
     const p = await createProvider(config, { cwd: '/', clock });
     const ctl = new AbortController();
     const sending = failure(p.send(message(), { signal: ctl.signal }));
@@ -120,7 +157,9 @@ describe('sendgrid provider', () => {
 
   it('a refused port → 69', async () => {
     const port = await refusedPort();
-    const config = resolveConfig({ env: { MAIL_TYPE: 'sendgrid', SENDGRID_API_KEY: KEY, SENDGRID_API_BASE_URL: `http://127.0.0.1:${port}` } }).config;
+    const config = resolveConfig({
+      env: { MAIL_TYPE: 'sendgrid', SENDGRID_API_KEY: KEY, SENDGRID_API_BASE_URL: `http://127.0.0.1:${port}` },
+    }).config;
     const p = await createProvider(config, { cwd: '/', clock });
     const err = await failure(p.send(message()));
     expect(err).toMatchObject({ exitCode: 69, kind: 'transient' });
@@ -132,14 +171,20 @@ describe('resend provider', () => {
   const KEY = 're_test_0123456789';
   let provider: Provider;
   beforeAll(async () => {
-    const config = resolveConfig({ env: { MAIL_TYPE: 'resend', RESEND_API_KEY: KEY, RESEND_API_URL: `${api.url}/`, RESEND_TIMEOUT: '500ms' } }).config;
+    const config = resolveConfig({
+      env: { MAIL_TYPE: 'resend', RESEND_API_KEY: KEY, RESEND_API_URL: `${api.url}/`, RESEND_TIMEOUT: '500ms' },
+    }).config;
     provider = await createProvider(config, { cwd: '/', clock });
   });
 
   it('200: posts /emails with an Idempotency-Key from the Message-ID and keeps the id', async () => {
     api.respond(() => ({ status: 200, body: { id: '49a3999c-0ce1-4ea6-ab68-afcd6dc2e794' } }));
     const delivery = await provider.send(message());
-    expect(delivery).toMatchObject({ provider: 'resend', messageId: '<job-42.abc@example.com>', providerMessageId: '49a3999c-0ce1-4ea6-ab68-afcd6dc2e794' });
+    expect(delivery).toMatchObject({
+      provider: 'resend',
+      messageId: '<job-42.abc@example.com>',
+      providerMessageId: '49a3999c-0ce1-4ea6-ab68-afcd6dc2e794',
+    });
     const req = api.requests[0]!;
     expect(req.path).toBe('/emails');
     expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -150,8 +195,16 @@ describe('resend provider', () => {
       subject: '邀请您加入 Acme',
       html: '<p>&lt;b&gt;Ana&lt;/b&gt; 邀请您</p>',
       text: '<b>Ana</b> 邀请您\n',
-      headers: { 'Message-ID': '<job-42.abc@example.com>', 'Auto-Submitted': 'auto-generated', 'List-Unsubscribe': '<https://example.com/unsub?u=1>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-      tags: [{ name: 'mailctl_type', value: 'invite-member' }, { name: 'mailctl_message_id', value: '_job-42_abc_example_com_' }],
+      headers: {
+        'Message-ID': '<job-42.abc@example.com>',
+        'Auto-Submitted': 'auto-generated',
+        'List-Unsubscribe': '<https://example.com/unsub?u=1>',
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
+      tags: [
+        { name: 'mailctl_type', value: 'invite-member' },
+        { name: 'mailctl_message_id', value: '_job-42_abc_example_com_' },
+      ],
     });
   });
 
@@ -164,7 +217,11 @@ describe('resend provider', () => {
     [500, {}, 75, 'transient'],
   ];
   it.each(cases)('HTTP %i → exit %i', async (status, headers, exitCode, kind) => {
-    api.respond(() => ({ status, headers, body: { statusCode: status, message: `resend says ${status}`, name: 'some_error' } }));
+    api.respond(() => ({
+      status,
+      headers,
+      body: { statusCode: status, message: `resend says ${status}`, name: 'some_error' },
+    }));
     const err = await failure(provider.send(message()));
     expect(err).toMatchObject({ exitCode, kind });
     expect(err.reply).toMatchObject({ provider: 'resend', status, reply: `resend says ${status} (some_error)` });

@@ -10,7 +10,15 @@ import { DeliveryError } from '../../../src/errors.js';
 import { composeMessage } from '../../../src/message/compose.js';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import { createSmtpProvider } from '../../../src/providers/smtp.js';
-import { refusedPort, startScriptedServer, startSilentServer, startSmtpServer, type SilentServer, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp.js';
+import {
+  refusedPort,
+  startScriptedServer,
+  startSilentServer,
+  startSmtpServer,
+  type SilentServer,
+  type TestSmtpOptions,
+  type TestSmtpServer,
+} from '../../helpers/smtp.js';
 
 const AUTH = { user: 'mailer', pass: 's3cret-pass' };
 
@@ -76,11 +84,21 @@ describe('smtp provider: TLS modes', () => {
     const delivery = await provider.send(msg);
     await provider.close();
 
-    expect(delivery).toMatchObject({ provider: 'smtp', messageId: msg.messageId, accepted: ['ops@example.com'], rejected: [] });
+    expect(delivery).toMatchObject({
+      provider: 'smtp',
+      messageId: msg.messageId,
+      accepted: ['ops@example.com'],
+      rejected: [],
+    });
     expect(delivery.response).toMatch(/^250 .*queued as TEST0001/);
     expect(server.messages).toHaveLength(1);
     const received = server.messages[0]!;
-    expect(received).toMatchObject({ from: 'no-reply@example.com', to: ['ops@example.com'], secure: false, clientHostname: 'mail.client.test' });
+    expect(received).toMatchObject({
+      from: 'no-reply@example.com',
+      to: ['ops@example.com'],
+      secure: false,
+      clientHostname: 'mail.client.test',
+    });
 
     const parsed = await simpleParser(received.raw);
     expect(parsed.subject).toBe('邀请您加入 Acme 工作区');
@@ -106,7 +124,9 @@ describe('smtp provider: TLS modes', () => {
 
   it('implicit TLS with AUTH: refuses the self-signed certificate while verification is on (69)', async () => {
     const server = await smtp({ tls: 'implicit', auth: AUTH });
-    const provider = createSmtpProvider(configFor(server.port, { SMTP_USE_TLS: 'true', SMTP_USERNAME: AUTH.user, SMTP_PASSWORD: AUTH.pass }));
+    const provider = createSmtpProvider(
+      configFor(server.port, { SMTP_USE_TLS: 'true', SMTP_USERNAME: AUTH.user, SMTP_PASSWORD: AUTH.pass }),
+    );
     const err = await failure(provider.send(message()));
     await provider.close();
     expect(err.exitCode).toBe(69);
@@ -117,7 +137,14 @@ describe('smtp provider: TLS modes', () => {
 
   it('implicit TLS with AUTH: delivers with SMTP_TLS_VERIFY=false', async () => {
     const server = await smtp({ tls: 'implicit', auth: AUTH });
-    const provider = createSmtpProvider(configFor(server.port, { SMTP_USE_TLS: 'true', SMTP_TLS_VERIFY: 'false', SMTP_USERNAME: AUTH.user, SMTP_PASSWORD: AUTH.pass }));
+    const provider = createSmtpProvider(
+      configFor(server.port, {
+        SMTP_USE_TLS: 'true',
+        SMTP_TLS_VERIFY: 'false',
+        SMTP_USERNAME: AUTH.user,
+        SMTP_PASSWORD: AUTH.pass,
+      }),
+    );
     await provider.send(message());
     await provider.close();
     expect(server.messages[0]).toMatchObject({ secure: true, user: AUTH.user });
@@ -125,7 +152,14 @@ describe('smtp provider: TLS modes', () => {
 
   it('STARTTLS with AUTH: refuses the self-signed certificate while verification is on (69)', async () => {
     const server = await smtp({ tls: 'starttls', auth: AUTH });
-    const provider = createSmtpProvider(configFor(server.port, { SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'true', SMTP_USERNAME: AUTH.user, SMTP_PASSWORD: AUTH.pass }));
+    const provider = createSmtpProvider(
+      configFor(server.port, {
+        SMTP_USE_TLS: 'true',
+        SMTP_OPPORTUNISTIC_TLS: 'true',
+        SMTP_USERNAME: AUTH.user,
+        SMTP_PASSWORD: AUTH.pass,
+      }),
+    );
     const err = await failure(provider.send(message()));
     await provider.close();
     expect(err.exitCode).toBe(69);
@@ -135,7 +169,15 @@ describe('smtp provider: TLS modes', () => {
 
   it('STARTTLS with AUTH: upgrades, logs in and delivers with SMTP_TLS_VERIFY=false', async () => {
     const server = await smtp({ tls: 'starttls', auth: AUTH });
-    const provider = createSmtpProvider(configFor(server.port, { SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'true', SMTP_TLS_VERIFY: 'false', SMTP_USERNAME: AUTH.user, SMTP_PASSWORD: AUTH.pass }));
+    const provider = createSmtpProvider(
+      configFor(server.port, {
+        SMTP_USE_TLS: 'true',
+        SMTP_OPPORTUNISTIC_TLS: 'true',
+        SMTP_TLS_VERIFY: 'false',
+        SMTP_USERNAME: AUTH.user,
+        SMTP_PASSWORD: AUTH.pass,
+      }),
+    );
     await provider.send(message());
     await provider.close();
     expect(server.messages[0]).toMatchObject({ secure: true, user: AUTH.user, clientHostname: 'mail.client.test' });
@@ -143,7 +185,9 @@ describe('smtp provider: TLS modes', () => {
 
   it('STARTTLS required but not offered: fails (69), never sends in plaintext', async () => {
     const server = await smtp({ tls: 'plain' });
-    const provider = createSmtpProvider(configFor(server.port, { SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'true', SMTP_TLS_VERIFY: 'false' }));
+    const provider = createSmtpProvider(
+      configFor(server.port, { SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'true', SMTP_TLS_VERIFY: 'false' }),
+    );
     const err = await failure(provider.send(message()));
     await provider.close();
     expect(err.exitCode).toBe(69);
@@ -155,7 +199,14 @@ describe('smtp provider: TLS modes', () => {
 
   it('implicit TLS against a plain server fails as a TLS or connection problem, not a delivery', async () => {
     const server = await smtp({ tls: 'plain' });
-    const provider = createSmtpProvider(configFor(server.port, { SMTP_USE_TLS: 'true', SMTP_TLS_VERIFY: 'false', SMTP_GREETING_TIMEOUT: '1s', SMTP_CONNECT_TIMEOUT: '1s' }));
+    const provider = createSmtpProvider(
+      configFor(server.port, {
+        SMTP_USE_TLS: 'true',
+        SMTP_TLS_VERIFY: 'false',
+        SMTP_GREETING_TIMEOUT: '1s',
+        SMTP_CONNECT_TIMEOUT: '1s',
+      }),
+    );
     const err = await failure(provider.send(message()));
     await provider.close();
     expect(err.exitCode).toBe(69);
@@ -165,9 +216,16 @@ describe('smtp provider: TLS modes', () => {
 });
 
 describe('smtp provider: refusals and failures', () => {
-  it('535 on AUTH → 77, permanent, the server\'s words kept', async () => {
+  it("535 on AUTH → 77, permanent, the server's words kept", async () => {
     const server = await smtp({ tls: 'implicit', auth: AUTH });
-    const provider = createSmtpProvider(configFor(server.port, { SMTP_USE_TLS: 'true', SMTP_TLS_VERIFY: 'false', SMTP_USERNAME: AUTH.user, SMTP_PASSWORD: 'wrong' }));
+    const provider = createSmtpProvider(
+      configFor(server.port, {
+        SMTP_USE_TLS: 'true',
+        SMTP_TLS_VERIFY: 'false',
+        SMTP_USERNAME: AUTH.user,
+        SMTP_PASSWORD: 'wrong',
+      }),
+    );
     const err = await failure(provider.send(message()));
     await provider.close();
     expect(err).toMatchObject({ exitCode: 77, kind: 'permanent' });
@@ -252,7 +310,10 @@ describe('smtp provider: refusals and failures', () => {
 
 describe('smtp provider: protocol errors (exact bytes)', () => {
   it('a 3xx where a 2xx is due (334 to MAIL FROM) → 76, the reply kept', async () => {
-    const server = await startScriptedServer({ greeting: '220 odd.example ESMTP', replies: { EHLO: '250 odd.example', MAIL: '334 VXNlcm5hbWU6' } });
+    const server = await startScriptedServer({
+      greeting: '220 odd.example ESMTP',
+      replies: { EHLO: '250 odd.example', MAIL: '334 VXNlcm5hbWU6' },
+    });
     servers.push(server);
     const provider = createSmtpProvider(configFor(server.port));
     const err = await failure(provider.send(message()));
@@ -298,7 +359,9 @@ describe('smtp provider: pool', () => {
     const provider = createSmtpProvider(configFor(server.port, { SMTP_POOL_SIZE: '2' }), { pool: true });
     const msgs = Array.from({ length: 6 }, () => message());
     const deliveries = await Promise.all(msgs.map((m) => provider.send(m)));
-    const raw = Buffer.from('From: a@example.com\r\nTo: ops@example.com\r\nSubject: prebuilt\r\nMessage-ID: <raw@example.com>\r\n\r\nbody\r\n');
+    const raw = Buffer.from(
+      'From: a@example.com\r\nTo: ops@example.com\r\nSubject: prebuilt\r\nMessage-ID: <raw@example.com>\r\n\r\nbody\r\n',
+    );
     await provider.send(message(), { raw });
     await provider.close();
     await provider.close();

@@ -60,7 +60,8 @@ const KINDS: Kind[] = [
   },
   {
     name: 'redis',
-    fresh: (config) => openSpool(config, tmpdir(), { url: `${redis.url}?queue=shared${++queues}&lock=2s&stalled=1s&timeout=3s` }),
+    fresh: (config) =>
+      openSpool(config, tmpdir(), { url: `${redis.url}?queue=shared${++queues}&lock=2s&stalled=1s&timeout=3s` }),
     async injectCorrupt(backend) {
       const name = new URL(backend.location).searchParams.get('queue')!;
       const q = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port } });
@@ -85,14 +86,25 @@ describe.each(KINDS)('spool behaviour: $name backend', (kind) => {
     open.push(backend);
     const clock = systemClock();
     const enqueue = async (req: Partial<EnqueueRequest> = {}): Promise<Job> =>
-      (await enqueueJob({ type: 'reset-password', to: 'user@example.com', vars: { code: '123456' }, ...req }, { config, spoolDir: '/nonexistent', backend, defaultFrom: FROM, clock })).job;
+      (
+        await enqueueJob(
+          { type: 'reset-password', to: 'user@example.com', vars: { code: '123456' }, ...req },
+          { config, spoolDir: '/nonexistent', backend, defaultFrom: FROM, clock },
+        )
+      ).job;
     const run = async (o: Partial<BackendDrainOptions> = {}): Promise<DrainSummary> => {
       const provider = await createProvider(config, { cwd: tmpdir(), clock, pool: true });
       try {
         return await backend.drain({
           provider,
           prepare: createPrepare({ config, defaultFrom: FROM, clock }),
-          policy: { maxAttempts: 3, minBackoffMs: 60_000, maxBackoffMs: 3_600_000, maxLifetimeMs: 5 * 86_400_000, ...policy },
+          policy: {
+            maxAttempts: 3,
+            minBackoffMs: 60_000,
+            maxBackoffMs: 3_600_000,
+            maxLifetimeMs: 5 * 86_400_000,
+            ...policy,
+          },
           clock,
           random: () => 0.5,
           signal: new AbortController().signal,
@@ -104,7 +116,8 @@ describe.each(KINDS)('spool behaviour: $name backend', (kind) => {
         await provider.close();
       }
     };
-    const list = (state?: ListedJob['state']): Promise<ListedJob[]> => all(backend.list(state ? [state] : ['incoming', 'active', 'deferred', 'hold', 'dead', 'corrupt']));
+    const list = (state?: ListedJob['state']): Promise<ListedJob[]> =>
+      all(backend.list(state ? [state] : ['incoming', 'active', 'deferred', 'hold', 'dead', 'corrupt']));
     return { smtp, config, backend, enqueue, run, list };
   }
 
@@ -115,16 +128,29 @@ describe.each(KINDS)('spool behaviour: $name backend', (kind) => {
     expect((await backend.status(Date.now())).incoming).toBe(2);
     expect(await run({ concurrency: 1 })).toMatchObject({ delivered: 2, deferred: 0, dead: 0, corrupt: 0, expired: 0 });
     expect(smtp.messages.map((m) => m.to[0])).toEqual(['first@example.com', 'late@example.com']);
-    expect(await backend.status(Date.now())).toMatchObject({ incoming: 0, active: 0, deferred: 0, dead: 0, backlog: 0 });
+    expect(await backend.status(Date.now())).toMatchObject({
+      incoming: 0,
+      active: 0,
+      deferred: 0,
+      dead: 0,
+      backlog: 0,
+    });
   });
 
   it('transient failure: deferred with history; retried, it keeps its Message-ID', async () => {
-    const { smtp, backend, enqueue, run, list } = await setup({ data: ({ attempt }) => (attempt === 1 ? { code: 451, message: '4.3.0 Try again later' } : undefined) });
+    const { smtp, backend, enqueue, run, list } = await setup({
+      data: ({ attempt }) => (attempt === 1 ? { code: 451, message: '4.3.0 Try again later' } : undefined),
+    });
     const job = await enqueue();
     const t0 = Date.now();
     expect(await run()).toMatchObject({ delivered: 0, deferred: 1 });
     const [deferred] = await list('deferred');
-    expect(deferred).toMatchObject({ id: job.id, attempts: 1, messageId: job.messageId, lastError: { kind: 'transient', code: 451 } });
+    expect(deferred).toMatchObject({
+      id: job.id,
+      attempts: 1,
+      messageId: job.messageId,
+      lastError: { kind: 'transient', code: 451 },
+    });
     expect(Date.parse(deferred!.nextAttemptAt!)).toBeGreaterThanOrEqual(t0 + 60_000);
     expect((await backend.status(Date.now())).deferred).toBe(1);
 
@@ -135,7 +161,9 @@ describe.each(KINDS)('spool behaviour: $name backend', (kind) => {
   });
 
   it('--flush delivers a deferred job before it is due', async () => {
-    const { smtp, enqueue, run } = await setup({ data: ({ attempt }) => (attempt === 1 ? { code: 451, message: '4.3.0 Later' } : undefined) });
+    const { smtp, enqueue, run } = await setup({
+      data: ({ attempt }) => (attempt === 1 ? { code: 451, message: '4.3.0 Later' } : undefined),
+    });
     await enqueue();
     expect(await run()).toMatchObject({ deferred: 1 });
     expect(await run({ flush: true })).toMatchObject({ delivered: 1 });
@@ -147,7 +175,12 @@ describe.each(KINDS)('spool behaviour: $name backend', (kind) => {
     const job = await enqueue();
     expect(await run()).toMatchObject({ dead: 1, deferred: 0 });
     const [dead] = await list('dead');
-    expect(dead).toMatchObject({ id: job.id, deadReason: 'permanent', attempts: 1, lastError: { kind: 'permanent', code: 550 } });
+    expect(dead).toMatchObject({
+      id: job.id,
+      deadReason: 'permanent',
+      attempts: 1,
+      lastError: { kind: 'permanent', code: 550 },
+    });
     expect(dead!.lastError!.reply).toMatch(/No such user/);
     expect(smtp.messages).toHaveLength(0);
     expect((await backend.status(Date.now())).dead).toBe(1);
@@ -160,7 +193,9 @@ describe.each(KINDS)('spool behaviour: $name backend', (kind) => {
     const { enqueue, run, list } = await setup({ data: { code: 451, message: '4.3.0 Later' } }, { maxAttempts: 1 });
     const job = await enqueue();
     expect(await run()).toMatchObject({ dead: 1 });
-    expect(await list('dead')).toEqual([expect.objectContaining({ id: job.id, deadReason: 'max-attempts', attempts: 1 })]);
+    expect(await list('dead')).toEqual([
+      expect.objectContaining({ id: job.id, deadReason: 'max-attempts', attempts: 1 }),
+    ]);
   });
 
   it('an expired code is never sent', async () => {
@@ -185,7 +220,10 @@ describe.each(KINDS)('spool behaviour: $name backend', (kind) => {
     expect(await run()).toMatchObject({ delivered: 1 });
     expect(smtp.messages.map((m) => m.to[0])).toEqual(['free@example.com', 'held@example.com']);
     await expect(backend.release(held.id, Date.now())).rejects.toMatchObject({ exitCode: 65 });
-    await expect(backend.hold('01ARZ3NDEKTSV4RRFFQ69G5FAZ')).rejects.toMatchObject({ exitCode: 65, message: expect.stringMatching(/no job/) });
+    await expect(backend.hold('01ARZ3NDEKTSV4RRFFQ69G5FAZ')).rejects.toMatchObject({
+      exitCode: 65,
+      message: expect.stringMatching(/no job/),
+    });
   });
 
   it('a corrupt job is set aside and the drain goes on', async () => {
@@ -209,7 +247,14 @@ describe.each(KINDS)('spool behaviour: $name backend', (kind) => {
   });
 
   it('migrates every job with its state, attempts and history to the other backend and back, idempotently', async () => {
-    const { backend, config, enqueue, run } = await setup({ rcpt: ({ attempt }) => (attempt === 1 ? { code: 550, message: '5.1.1 No such user' } : attempt === 2 ? { code: 451, message: '4.3.0 Later' } : undefined) });
+    const { backend, config, enqueue, run } = await setup({
+      rcpt: ({ attempt }) =>
+        attempt === 1
+          ? { code: 550, message: '5.1.1 No such user' }
+          : attempt === 2
+            ? { code: 451, message: '4.3.0 Later' }
+            : undefined,
+    });
     const dead = await enqueue({ to: 'dead@example.com' });
     await run({ concurrency: 1 });
     const deferred = await enqueue({ to: 'deferred@example.com' });

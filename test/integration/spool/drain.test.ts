@@ -17,7 +17,9 @@ const servers: TestSmtpServer[] = [];
 const jobsInFile = (path: string): Job => JSON.parse(readFileSync(path, 'utf8')) as Job;
 const harnesses: Harness[] = [];
 
-async function setup(hooks: { mail?: Hook; rcpt?: Hook; data?: Hook } = {}): Promise<{ smtp: TestSmtpServer; h: Harness }> {
+async function setup(
+  hooks: { mail?: Hook; rcpt?: Hook; data?: Hook } = {},
+): Promise<{ smtp: TestSmtpServer; h: Harness }> {
   const smtp = await startSmtpServer(hooks);
   servers.push(smtp);
   const h = await harness(smtp.port);
@@ -36,7 +38,11 @@ describe('drain', () => {
   it('delivers every due job, codes before notifications, and empties the spool', async () => {
     const { smtp, h } = await setup();
     expect(h.store.deletesInBackground).toBe(false);
-    await enqueue(h.store, h.config, h.clock, { type: 'change-email-completed', to: 'late@example.com', vars: { email: 'late@example.com' } });
+    await enqueue(h.store, h.config, h.clock, {
+      type: 'change-email-completed',
+      to: 'late@example.com',
+      vars: { email: 'late@example.com' },
+    });
     h.clock.advance(1);
     await enqueue(h.store, h.config, h.clock, { to: 'first@example.com' });
     const s = await h.run({ concurrency: 1 });
@@ -55,7 +61,9 @@ describe('drain', () => {
     const s = await h.run();
     expect(s.delivered).toBe(12);
     expect(h.store.deletesInBackground).toBe(true);
-    expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `u${i}@example.com`).sort());
+    expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `u${i}@example.com`).sort(),
+    );
     expect(countFiles(h.store.done)).toBe(0);
     for (const dir of Object.values(h.store.dirs)) expect(countFiles(dir)).toBe(0);
     // a delivered job left in done/ by a crash is deleted by the next drain, never sent again
@@ -66,13 +74,20 @@ describe('drain', () => {
   });
 
   it('transient failure: deferred with backoff and history, then delivered with the same Message-ID', async () => {
-    const { smtp, h } = await setup({ data: ({ attempt }) => (attempt === 1 ? { code: 451, message: '4.3.0 Try again later' } : undefined) });
+    const { smtp, h } = await setup({
+      data: ({ attempt }) => (attempt === 1 ? { code: 451, message: '4.3.0 Try again later' } : undefined),
+    });
     const job = await enqueue(h.store, h.config, h.clock);
     const t0 = h.clock.now();
 
     expect(await h.run()).toMatchObject({ delivered: 0, deferred: 1 });
     const [deferred] = jobsIn(h.store, 'deferred');
-    expect(deferred).toMatchObject({ id: job.id, attempts: 1, messageId: job.messageId, lastError: { kind: 'transient', code: 451 } });
+    expect(deferred).toMatchObject({
+      id: job.id,
+      attempts: 1,
+      messageId: job.messageId,
+      lastError: { kind: 'transient', code: 451 },
+    });
     expect(deferred!.history).toEqual([expect.objectContaining({ ok: false, kind: 'transient', code: 451 })]);
     expect(Date.parse(deferred!.nextAttemptAt)).toBe(t0 + 30_000); // min backoff, random 0.5
 
@@ -107,20 +122,31 @@ describe('drain', () => {
   it('a job that exhausts its attempts goes to dead (max-attempts)', async () => {
     const { h } = await setup({ data: { code: 451 } });
     await enqueue(h.store, h.config, h.clock);
-    expect(await h.run({ policy: { maxAttempts: 2, minBackoffMs: 1000, maxBackoffMs: 1000, maxLifetimeMs: 86_400_000 } })).toMatchObject({ deferred: 1 });
+    expect(
+      await h.run({ policy: { maxAttempts: 2, minBackoffMs: 1000, maxBackoffMs: 1000, maxLifetimeMs: 86_400_000 } }),
+    ).toMatchObject({ deferred: 1 });
     h.clock.advance(1000);
-    expect(await h.run({ policy: { maxAttempts: 2, minBackoffMs: 1000, maxBackoffMs: 1000, maxLifetimeMs: 86_400_000 } })).toMatchObject({ dead: 1 });
+    expect(
+      await h.run({ policy: { maxAttempts: 2, minBackoffMs: 1000, maxBackoffMs: 1000, maxLifetimeMs: 86_400_000 } }),
+    ).toMatchObject({ dead: 1 });
     expect(jobsIn(h.store, 'dead')[0]).toMatchObject({ deadReason: 'max-attempts', attempts: 2 });
   });
 
   it('back-pressure (421 with a wait) pauses sending and defers without burning an attempt', async () => {
-    const { smtp, h } = await setup({ data: ({ attempt }) => (attempt === 1 ? { code: 421, message: '4.7.0 Too many messages, try again in 20 seconds' } : undefined) });
+    const { smtp, h } = await setup({
+      data: ({ attempt }) =>
+        attempt === 1 ? { code: 421, message: '4.7.0 Too many messages, try again in 20 seconds' } : undefined,
+    });
     const first = await enqueue(h.store, h.config, h.clock, { to: 'a@example.com' });
     h.clock.advance(1);
     await enqueue(h.store, h.config, h.clock, { to: 'b@example.com' });
     const sends: number[] = [];
     const t0 = h.clock.now();
-    const provider: Provider = { name: 'spy', send: (m: OutgoingMessage) => (sends.push(h.clock.now()), h.provider.send(m)), close: async () => {} };
+    const provider: Provider = {
+      name: 'spy',
+      send: (m: OutgoingMessage) => (sends.push(h.clock.now()), h.provider.send(m)),
+      close: async () => {},
+    };
 
     const s = await h.run({ provider, concurrency: 1 });
     expect(s).toMatchObject({ delivered: 1, deferred: 1, backpressure: 1 });
@@ -145,7 +171,7 @@ describe('drain', () => {
     expect(smtp.messages).toHaveLength(0);
   });
 
-  it('stops a one-shot run when the provider cannot be reached, instead of burning every job\'s attempts', async () => {
+  it("stops a one-shot run when the provider cannot be reached, instead of burning every job's attempts", async () => {
     const h = await harness(await refusedPort());
     harnesses.push(h);
     for (let i = 0; i < 8; i++) await enqueue(h.store, h.config, h.clock, { to: `u${i}@example.com` });
@@ -190,9 +216,23 @@ describe('drain', () => {
   it('a corrupt file is set aside and draining goes on; bad content goes to dead as invalid', async () => {
     const { smtp, h } = await setup();
     await enqueue(h.store, h.config, h.clock, { to: 'a@example.com' });
-    writeFileSync(join(h.store.dirs.incoming, '01-0000000000000-01M8SQA09K5QTC2DWAGVXH798N-reset-password.json'), '{"version":1,');
+    writeFileSync(
+      join(h.store.dirs.incoming, '01-0000000000000-01M8SQA09K5QTC2DWAGVXH798N-reset-password.json'),
+      '{"version":1,',
+    );
     writeFileSync(join(h.store.dirs.incoming, 'hand-written.json'), 'not json at all');
-    const bad: Job = { version: 1, id: '01M8SQA09K5QTC2DWAGVXH7990', type: 'reset-password', to: 'b@example.com', vars: {}, priority: 1, createdAt: new Date(h.clock.now()).toISOString(), attempts: 0, nextAttemptAt: new Date(h.clock.now()).toISOString(), history: [] };
+    const bad: Job = {
+      version: 1,
+      id: '01M8SQA09K5QTC2DWAGVXH7990',
+      type: 'reset-password',
+      to: 'b@example.com',
+      vars: {},
+      priority: 1,
+      createdAt: new Date(h.clock.now()).toISOString(),
+      attempts: 0,
+      nextAttemptAt: new Date(h.clock.now()).toISOString(),
+      history: [],
+    };
     writeFileSync(join(h.store.dirs.incoming, nameOf(bad)), serializeJob(bad));
     await enqueue(h.store, h.config, h.clock, { to: 'c@example.com' });
 
@@ -250,7 +290,11 @@ describe('drain', () => {
     const { h } = await setup();
     for (let i = 0; i < 5; i++) await enqueue(h.store, h.config, h.clock, { to: `u${i}@example.com` });
     const sends: number[] = [];
-    const provider: Provider = { name: 'spy', send: (m) => (sends.push(h.clock.now()), h.provider.send(m)), close: async () => {} };
+    const provider: Provider = {
+      name: 'spy',
+      send: (m) => (sends.push(h.clock.now()), h.provider.send(m)),
+      close: async () => {},
+    };
     expect(await h.run({ provider, concurrency: 3, ratePerSecond: 10 })).toMatchObject({ delivered: 5 });
     const sorted = [...sends].sort((x, y) => x - y);
     for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThanOrEqual(100);

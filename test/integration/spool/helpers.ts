@@ -76,12 +76,24 @@ export function tempSpool(options: { slowUnlinkMs?: number } = {}): FileSpool {
 export async function smtpConfig(port: number, extra: Record<string, string> = {}): Promise<Config> {
   const loaded = await loadConfig({
     cwd: tmpdir(),
-    env: { MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(port), MAIL_DEFAULT_SEND_FROM: FROM, SMTP_SOCKET_TIMEOUT: '5s', ...extra },
+    env: {
+      MAIL_TYPE: 'smtp',
+      SMTP_SERVER: '127.0.0.1',
+      SMTP_PORT: String(port),
+      MAIL_DEFAULT_SEND_FROM: FROM,
+      SMTP_SOCKET_TIMEOUT: '5s',
+      ...extra,
+    },
   });
   return loaded.config;
 }
 
-export async function enqueue(store: FileSpool, config: Config, clock: Clock, req: Partial<EnqueueRequest> = {}): Promise<Job> {
+export async function enqueue(
+  store: FileSpool,
+  config: Config,
+  clock: Clock,
+  req: Partial<EnqueueRequest> = {},
+): Promise<Job> {
   const r = await enqueueJob(
     { type: 'reset-password', to: 'user@example.com', vars: { code: '123456' }, ...req },
     { config, spoolDir: store.root, defaultFrom: FROM, clock },
@@ -98,7 +110,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(port: number, opts: { clock?: FakeClock; env?: Record<string, string>; slowUnlinkMs?: number } = {}): Promise<Harness> {
+export async function harness(
+  port: number,
+  opts: { clock?: FakeClock; env?: Record<string, string>; slowUnlinkMs?: number } = {},
+): Promise<Harness> {
   const store = tempSpool({ slowUnlinkMs: opts.slowUnlinkMs });
   const config = await smtpConfig(port, opts.env);
   const clock = opts.clock ?? fakeClock();

@@ -28,7 +28,17 @@ describe('queue management', () => {
     const held = await enqueue(store, config, clock);
     holdJob(store, held.id);
     const s = spoolStatus(store, clock.now() + 10_000);
-    expect(s).toMatchObject({ incoming: 2, hold: 1, active: 0, deferred: 0, dead: 0, corrupt: 0, backlog: 2, oldestId: first.id, oldestAgeSeconds: 100 });
+    expect(s).toMatchObject({
+      incoming: 2,
+      hold: 1,
+      active: 0,
+      deferred: 0,
+      dead: 0,
+      corrupt: 0,
+      backlog: 2,
+      oldestId: first.id,
+      oldestAgeSeconds: 100,
+    });
     expect(s.byType).toEqual({ 'reset-password': { incoming: 1, hold: 1 }, 'change-email-completed': { incoming: 1 } });
   });
 
@@ -39,7 +49,11 @@ describe('queue management', () => {
     const a = await enqueue(store, config, clock, { type: 'change-email-completed', vars: { email: 'a@example.com' } });
     const [c] = store.scan(clock.now(), false);
     const claim = store.claim(c!, { pid: 1, host: 'h' })!;
-    store.settle(claim, { ...a, attempts: 8, deadReason: 'max-attempts', history: [{ at: 'x', ok: false, code: 451 }] }, 'dead');
+    store.settle(
+      claim,
+      { ...a, attempts: 8, deadReason: 'max-attempts', history: [{ at: 'x', ok: false, code: 451 }] },
+      'dead',
+    );
     expect(() => retryById(store, a.id, { pid: 1, host: 'h' }, clock.now())).not.toThrow();
     const [back] = jobsIn(store, 'incoming');
     expect(back).toMatchObject({ id: a.id, messageId: a.messageId, attempts: 0, history: [{ code: 451 }] });
@@ -47,7 +61,11 @@ describe('queue management', () => {
 
     const [c2] = store.scan(clock.now(), false);
     const claim2 = store.claim(c2!, { pid: 1, host: 'h' })!;
-    store.settle(claim2, { ...back!, attempts: 1, nextAttemptAt: new Date(clock.now() + 3_600_000).toISOString() }, 'deferred');
+    store.settle(
+      claim2,
+      { ...back!, attempts: 1, nextAttemptAt: new Date(clock.now() + 3_600_000).toISOString() },
+      'deferred',
+    );
     expect(store.scan(clock.now(), false)).toEqual([]);
     expect(retryAll(store, { pid: 1, host: 'h' }, clock.now())).toBe(1);
     expect(store.scan(clock.now(), false)).toHaveLength(1);
@@ -58,14 +76,21 @@ describe('queue management', () => {
     const clock = fakeClock();
     const job = await enqueue(store, await fileConfig(), clock);
     store.claim(store.scan(clock.now(), false)[0]!, { pid: 77, host: 'h' });
-    expect(() => holdJob(store, job.id)).toThrow(expect.objectContaining({ exitCode: 75, message: expect.stringMatching(/claimed by 77@h/) }));
-    expect(() => retryById(store, job.id, { pid: 1, host: 'h' }, clock.now())).toThrow(expect.objectContaining({ exitCode: 75 }));
+    expect(() => holdJob(store, job.id)).toThrow(
+      expect.objectContaining({ exitCode: 75, message: expect.stringMatching(/claimed by 77@h/) }),
+    );
+    expect(() => retryById(store, job.id, { pid: 1, host: 'h' }, clock.now())).toThrow(
+      expect.objectContaining({ exitCode: 75 }),
+    );
   });
 
   it('purge deletes only files older than the limit', async () => {
     const store = tempSpool();
     const now = Date.now();
-    for (const [name, age] of [['old.json', 8 * 86_400_000], ['new.json', 86_400_000]] as const) {
+    for (const [name, age] of [
+      ['old.json', 8 * 86_400_000],
+      ['new.json', 86_400_000],
+    ] as const) {
       const path = join(store.dirs.dead, name);
       writeFileSync(path, '{}');
       utimesSync(path, (now - age) / 1000, (now - age) / 1000);
@@ -96,7 +121,12 @@ describe('drain command output', () => {
   it('draws a progress bar on stderr when it is a terminal, and the summary on stdout', async () => {
     const store = tempSpool();
     const clock = fakeClock();
-    for (let i = 0; i < 3; i++) await enqueue(store, await fileConfig(), clock, { type: 'change-email-completed', to: `u${i}@example.com`, vars: { email: 'a@example.com' } });
+    for (let i = 0; i < 3; i++)
+      await enqueue(store, await fileConfig(), clock, {
+        type: 'change-email-completed',
+        to: `u${i}@example.com`,
+        vars: { email: 'a@example.com' },
+      });
     const out: string[] = [];
     const err: string[] = [];
     const ctx: CommandContext = {

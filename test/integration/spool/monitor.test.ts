@@ -46,18 +46,31 @@ describe('queue monitor', () => {
       debug: false,
       configPath: undefined,
     };
-    const opts = { spool: spoolDir, threshold: '3', alertTo: ['ops@example.com', 'oncall@example.com'], cooldown: '1h', json: true };
-    const last = () => JSON.parse(out[out.length - 1]!) as { backlog: number; over: boolean; action: string; sent: string[] };
+    const opts = {
+      spool: spoolDir,
+      threshold: '3',
+      alertTo: ['ops@example.com', 'oncall@example.com'],
+      cooldown: '1h',
+      json: true,
+    };
+    const last = () =>
+      JSON.parse(out[out.length - 1]!) as { backlog: number; over: boolean; action: string; sent: string[] };
 
     expect(await monitor(opts, ctx)).toBe(0);
     expect(last()).toMatchObject({ backlog: 0, over: false, action: 'none', sent: [] });
 
     const store = new FileSpool(spoolDir);
     const config = await smtpConfig(smtp.port);
-    for (let i = 0; i < 3; i++) await enqueue(store, config, clock, { type: 'change-email-completed', vars: { email: 'x@example.com' } });
+    for (let i = 0; i < 3; i++)
+      await enqueue(store, config, clock, { type: 'change-email-completed', vars: { email: 'x@example.com' } });
 
     expect(await monitor(opts, ctx)).toBe(75);
-    expect(last()).toMatchObject({ backlog: 3, over: true, action: 'alert', sent: ['ops@example.com', 'oncall@example.com'] });
+    expect(last()).toMatchObject({
+      backlog: 3,
+      over: true,
+      action: 'alert',
+      sent: ['ops@example.com', 'oncall@example.com'],
+    });
     expect(smtp.messages).toHaveLength(2);
     expect(subjectOf(smtp.messages[0]!.raw)).toMatch(/^Alert/);
     const body = smtp.messages[0]!.raw.toString('utf8');

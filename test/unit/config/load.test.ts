@@ -32,8 +32,14 @@ describe('loadError', () => {
     } catch (e) {
       other = e;
     }
-    expect(loadError(other).message).toMatch(/^cannot read the config file: Cannot find module 'mailctl-no-such-module'/);
-    expect(loadError(new SyntaxError('Unexpected end of JSON input\n  at line 1')).message).toBe('cannot read the config file: Unexpected end of JSON input');
-    expect(loadError(Object.assign(new Error('nope'), { code: 'ENOENT' }), 'x.json').message).toBe('config file x.json does not exist');
+    expect(loadError(other).message).toMatch(
+      /^cannot read the config file: Cannot find module 'mailctl-no-such-module'/,
+    );
+    expect(loadError(new SyntaxError('Unexpected end of JSON input\n  at line 1')).message).toBe(
+      'cannot read the config file: Unexpected end of JSON input',
+    );
+    expect(loadError(Object.assign(new Error('nope'), { code: 'ENOENT' }), 'x.json').message).toBe(
+      'config file x.json does not exist',
+    );
   });
 });

@@ -16,9 +16,27 @@ describe('README configuration table', () => {
   });
 
   it('has a row for every contract env name', () => {
-    const contract = ['MAIL_TYPE', 'MAIL_DEFAULT_SEND_FROM', 'SMTP_SERVER', 'SMTP_PORT', 'SMTP_USERNAME', 'SMTP_PASSWORD', 'SMTP_USE_TLS',
-      'SMTP_OPPORTUNISTIC_TLS', 'SENDGRID_API_KEY', 'SENDGRID_API_BASE_URL', 'BRANDING_ENABLED', 'APPLICATION_TITLE', 'MAILCTL_SPOOL_DIR', 'MAILCTL_OUTBOX_DIR',
-      'SMTP_LOCAL_HOSTNAME', 'SMTP_CONNECT_TIMEOUT', 'SMTP_GREETING_TIMEOUT', 'SMTP_SOCKET_TIMEOUT', 'SMTP_TLS_VERIFY'];
+    const contract = [
+      'MAIL_TYPE',
+      'MAIL_DEFAULT_SEND_FROM',
+      'SMTP_SERVER',
+      'SMTP_PORT',
+      'SMTP_USERNAME',
+      'SMTP_PASSWORD',
+      'SMTP_USE_TLS',
+      'SMTP_OPPORTUNISTIC_TLS',
+      'SENDGRID_API_KEY',
+      'SENDGRID_API_BASE_URL',
+      'BRANDING_ENABLED',
+      'APPLICATION_TITLE',
+      'MAILCTL_SPOOL_DIR',
+      'MAILCTL_OUTBOX_DIR',
+      'SMTP_LOCAL_HOSTNAME',
+      'SMTP_CONNECT_TIMEOUT',
+      'SMTP_GREETING_TIMEOUT',
+      'SMTP_SOCKET_TIMEOUT',
+      'SMTP_TLS_VERIFY',
+    ];
     const envs = new Set(KEYS.map((k) => k.env));
     for (const name of contract) {
       expect(envs.has(name as never), name).toBe(true);
@@ -27,6 +45,10 @@ describe('README configuration table', () => {
   });
 
   it('marks exactly the passwords and keys as secret', () => {
-    expect(KEYS.filter((k) => 'secret' in k && k.secret).map((k) => k.env).sort()).toEqual(['DKIM_PRIVATE_KEY', 'MAILCTL_REDIS_PASSWORD', 'RESEND_API_KEY', 'SENDGRID_API_KEY', 'SMTP_PASSWORD']);
+    expect(
+      KEYS.filter((k) => 'secret' in k && k.secret)
+        .map((k) => k.env)
+        .sort(),
+    ).toEqual(['DKIM_PRIVATE_KEY', 'MAILCTL_REDIS_PASSWORD', 'RESEND_API_KEY', 'SENDGRID_API_KEY', 'SMTP_PASSWORD']);
   });
 });

@@ -4,8 +4,16 @@ import { parseBoolean, parseDuration } from '../../../src/config/parse.js';
 
 describe('booleans are strict', () => {
   it.each([
-    ['true', true], ['TRUE', true], ['1', true], ['yes', true], ['Yes', true],
-    ['false', false], ['FALSE', false], ['0', false], ['no', false], ['NO', false],
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['yes', true],
+    ['Yes', true],
+    ['false', false],
+    ['FALSE', false],
+    ['0', false],
+    ['no', false],
+    ['NO', false],
   ])('%s → %s', (raw, expected) => {
     expect(parseBoolean(raw)).toEqual({ ok: true, value: expected });
   });
@@ -16,13 +24,22 @@ describe('booleans are strict', () => {
 
 describe('durations', () => {
   it.each([
-    ['500ms', 500], ['30s', 30_000], ['5m', 300_000], ['1h', 3_600_000], ['7d', 604_800_000], ['10', 10_000], ['1.5s', 1500],
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['7d', 604_800_000],
+    ['10', 10_000],
+    ['1.5s', 1500],
   ])('%s → %d ms', (raw, ms) => expect(parseDuration(raw)).toEqual({ ok: true, value: ms }));
   it.each(['', 'soon', '5 minutes', '-1s'])('%s is an error', (raw) => expect(parseDuration(raw).ok).toBe(false));
 });
 
 describe('precedence: flags > env > file > defaults', () => {
-  const file = { path: '/etc/mailctl.config.json', data: { mailType: 'smtp', spool: { dir: '/from/file' }, smtp: { port: 2525, server: 'file.example.com' } } };
+  const file = {
+    path: '/etc/mailctl.config.json',
+    data: { mailType: 'smtp', spool: { dir: '/from/file' }, smtp: { port: 2525, server: 'file.example.com' } },
+  };
 
   it('takes defaults when nothing is set, and says so', () => {
     const { config, problems } = resolveConfig({ env: {} });
@@ -62,7 +79,12 @@ describe('precedence: flags > env > file > defaults', () => {
     const { config, problems } = resolveConfig({ env: { SMTP_PORT: '70000' }, file });
     expect(config.values['smtp.port']).toBeUndefined();
     expect(problems).toEqual([
-      expect.objectContaining({ key: 'SMTP_PORT', severity: 'error', source: 'env SMTP_PORT', message: expect.stringContaining('out of range') }),
+      expect.objectContaining({
+        key: 'SMTP_PORT',
+        severity: 'error',
+        source: 'env SMTP_PORT',
+        message: expect.stringContaining('out of range'),
+      }),
     ]);
   });
 
@@ -73,7 +95,13 @@ describe('precedence: flags > env > file > defaults', () => {
   });
 
   it('accepts typed file values (numbers, booleans, arrays)', () => {
-    const { config, problems } = resolveConfig({ env: {}, file: { path: '/x.json', data: { smtp: { useTls: true, port: 465 }, monitor: { alertEmails: ['a@example.com', 'b@example.com'] } } } });
+    const { config, problems } = resolveConfig({
+      env: {},
+      file: {
+        path: '/x.json',
+        data: { smtp: { useTls: true, port: 465 }, monitor: { alertEmails: ['a@example.com', 'b@example.com'] } },
+      },
+    });
     expect(problems).toEqual([]);
     expect(config.values['smtp.useTls']).toBe(true);
     expect(config.values['smtp.port']).toBe(465);
@@ -90,11 +118,24 @@ describe('precedence: flags > env > file > defaults', () => {
   });
 
   it('warns about unknown file keys and mistyped env names, with a suggestion', () => {
-    const { problems } = resolveConfig({ env: { SMTP_PASWORD: 'x' }, file: { path: '/x.json', data: { smtp: { sever: 'a' } } } });
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ key: 'smtp.sever', severity: 'warning', message: expect.stringContaining('did you mean "smtp.server"') }),
-      expect.objectContaining({ key: 'SMTP_PASWORD', severity: 'warning', message: expect.stringContaining('did you mean SMTP_PASSWORD') }),
-    ]));
+    const { problems } = resolveConfig({
+      env: { SMTP_PASWORD: 'x' },
+      file: { path: '/x.json', data: { smtp: { sever: 'a' } } },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          key: 'smtp.sever',
+          severity: 'warning',
+          message: expect.stringContaining('did you mean "smtp.server"'),
+        }),
+        expect.objectContaining({
+          key: 'SMTP_PASWORD',
+          severity: 'warning',
+          message: expect.stringContaining('did you mean SMTP_PASSWORD'),
+        }),
+      ]),
+    );
   });
 
   it('refuses a config file that is not an object', () => {

@@ -12,7 +12,10 @@ describe('SPF parsing (RFC 7208)', () => {
   ])('isSpf(%s) = %s', (txt, want) => expect(isSpf(txt)).toBe(want));
 
   it.each<[string, string[]]>([
-    ['v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 a mx/24 a:mail.example.com//64 include:_spf.example.com exists:%{i}.x.example ~all exp=explain.example', []],
+    [
+      'v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 a mx/24 a:mail.example.com//64 include:_spf.example.com exists:%{i}.x.example ~all exp=explain.example',
+      [],
+    ],
     ['v=spf1 ip4:192.0.2.1/33 -all', ['"ip4:192.0.2.1/33" is not a valid ip4 network']],
     ['v=spf1 ip6:zz::1 -all', ['"ip6:zz::1" is not a valid ip6 network']],
     ['v=spf1 include -all', ['"include": include needs a domain']],
@@ -37,8 +40,14 @@ describe('SPF parsing (RFC 7208)', () => {
 
 describe('DMARC and DKIM records', () => {
   it.each<[string, Partial<ReturnType<typeof parseDmarc>>]>([
-    ['v=DMARC1; p=reject; rua=mailto:d@example.com', { p: 'reject', adkim: 'r', aspf: 'r', pct: 100, rua: ['mailto:d@example.com'], errors: [] }],
-    ['v=DMARC1; p=quarantine; adkim=s; aspf=s; pct=25', { p: 'quarantine', adkim: 's', aspf: 's', pct: 25, errors: [] }],
+    [
+      'v=DMARC1; p=reject; rua=mailto:d@example.com',
+      { p: 'reject', adkim: 'r', aspf: 'r', pct: 100, rua: ['mailto:d@example.com'], errors: [] },
+    ],
+    [
+      'v=DMARC1; p=quarantine; adkim=s; aspf=s; pct=25',
+      { p: 'quarantine', adkim: 's', aspf: 's', pct: 25, errors: [] },
+    ],
     ['v=DMARC1; p=maybe', { p: undefined, errors: ['p=maybe is not none, quarantine or reject'] }],
     ['v=DMARC1; rua=mailto:d@example.com', { errors: ['the record has no p= policy'] }],
     ['v=DMARC1; p=none; adkim=x', { errors: ['adkim=x is not r (relaxed) or s (strict)'] }],
@@ -75,7 +84,12 @@ describe('DMARC and DKIM records', () => {
   });
 
   it('DKIM key records', () => {
-    expect(parseDkimKey('v=DKIM1; k=rsa; p=MIIB IjAN')).toMatchObject({ k: 'rsa', p: 'MIIBIjAN', testing: false, errors: [] });
+    expect(parseDkimKey('v=DKIM1; k=rsa; p=MIIB IjAN')).toMatchObject({
+      k: 'rsa',
+      p: 'MIIBIjAN',
+      testing: false,
+      errors: [],
+    });
     expect(parseDkimKey('v=DKIM1; p=')).toMatchObject({ p: '', errors: [] });
     expect(parseDkimKey('k=rsa; t=y:s; p=abc').testing).toBe(true);
     expect(parseDkimKey('k=dsa; p=abc').errors).toEqual(['k=dsa is not rsa or ed25519']);

@@ -12,7 +12,12 @@ const rendered = (over: Partial<ComposeInput['rendered']> = {}): ComposeInput['r
   ...over,
 });
 
-const base = (over: Partial<ComposeInput> = {}): ComposeInput => ({ rendered: rendered(), to: 'ops@example.com', from: 'Dify <no-reply@example.com>', ...over });
+const base = (over: Partial<ComposeInput> = {}): ComposeInput => ({
+  rendered: rendered(),
+  to: 'ops@example.com',
+  from: 'Dify <no-reply@example.com>',
+  ...over,
+});
 
 function dataError(fn: () => unknown): DataError {
   try {
@@ -32,11 +37,19 @@ describe('composeMessage', () => {
     const m = composeMessage(base({ date, to: ['a@example.com', 'Bo <b@example.com>'] }));
     expect(m.from).toEqual({ name: 'Dify', address: 'no-reply@example.com' });
     expect(m.to).toEqual([{ address: 'a@example.com' }, { name: 'Bo', address: 'b@example.com' }]);
-    expect(m).toMatchObject({ subject: '邀请您加入 Dify 工作区', html: '<p>你好</p>', text: '你好', type: 'invite-member', lang: 'zh-CN', category: 'notification', date });
+    expect(m).toMatchObject({
+      subject: '邀请您加入 Dify 工作区',
+      html: '<p>你好</p>',
+      text: '你好',
+      type: 'invite-member',
+      lang: 'zh-CN',
+      category: 'notification',
+      date,
+    });
     expect(m.headers['Auto-Submitted']).toBe('auto-generated');
   });
 
-  it('generates a unique Message-ID on the sender\'s domain, or keeps the caller\'s', () => {
+  it("generates a unique Message-ID on the sender's domain, or keeps the caller's", () => {
     const a = composeMessage(base());
     const b = composeMessage(base());
     expect(a.messageId).toMatch(/^<[a-z0-9.]+@example\.com>$/);
@@ -79,7 +92,11 @@ describe('composeMessage', () => {
     ['malformed Message-ID', { messageId: 'abc@example.com' }, /Message-ID .* not of the form/],
     ['http unsubscribe URL', { unsubscribeUrl: 'http://example.com/u' }, /not an https URL/],
     ['reserved header', { headers: { From: 'x@example.com' } }, /set by mailctl/],
-    ['List-Unsubscribe smuggled as a header', { headers: { 'List-Unsubscribe': '<https://x.example>' } }, /set by mailctl/],
+    [
+      'List-Unsubscribe smuggled as a header',
+      { headers: { 'List-Unsubscribe': '<https://x.example>' } },
+      /set by mailctl/,
+    ],
     ['header name with a space', { headers: { 'X Tag': 'x' } }, /not a valid header name/],
     ['empty subject', { rendered: rendered({ subject: '  ' }) }, /empty subject/],
   ];

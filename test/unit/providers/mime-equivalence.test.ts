@@ -40,7 +40,12 @@ const view = (p: ParsedMail) => ({
   date: p.date?.toISOString(),
   text: p.text,
   html: p.html,
-  headers: p.headerLines.filter((h) => !['content-type', 'date'].includes(h.key)).map((h) => `${h.key}: ${p.headers.get(h.key) instanceof Object ? JSON.stringify(p.headers.get(h.key)) : String(p.headers.get(h.key))}`),
+  headers: p.headerLines
+    .filter((h) => !['content-type', 'date'].includes(h.key))
+    .map(
+      (h) =>
+        `${h.key}: ${p.headers.get(h.key) instanceof Object ? JSON.stringify(p.headers.get(h.key)) : String(p.headers.get(h.key))}`,
+    ),
   contentType: (p.headers.get('content-type') as { value: string }).value,
   parts: p.attachments.length,
 });
@@ -63,31 +68,80 @@ async function same(m: OutgoingMessage): Promise<void> {
   expect(view(a)).toEqual(view(b));
 }
 
-const compose = (over: { subject?: string; html?: string; text?: string; from?: string; to?: string[]; headers?: Record<string, string> }) =>
+const compose = (over: {
+  subject?: string;
+  html?: string;
+  text?: string;
+  from?: string;
+  to?: string[];
+  headers?: Record<string, string>;
+}) =>
   composeMessage({
-    rendered: { type: 'owner-transfer-new-notify', lang: 'en-US', subject: over.subject ?? 'Hello', html: over.html ?? '<p>Hi</p>', text: over.text ?? 'Hi\n', category: 'notification' },
+    rendered: {
+      type: 'owner-transfer-new-notify',
+      lang: 'en-US',
+      subject: over.subject ?? 'Hello',
+      html: over.html ?? '<p>Hi</p>',
+      text: over.text ?? 'Hi\n',
+      category: 'notification',
+    },
     to: over.to ?? ['ops@example.com'],
     from: over.from ?? 'Acme <no-reply@example.com>',
     messageId: '<fixed.1@example.com>',
     date: new Date('2026-12-01T10:00:00Z'),
-    unsubscribeUrl: 'https://example.com/unsubscribe?u=1&list=owner-transfer-new-notify&token=abcdefghijklmnopqrstuvwxyz0123456789',
+    unsubscribeUrl:
+      'https://example.com/unsubscribe?u=1&list=owner-transfer-new-notify&token=abcdefghijklmnopqrstuvwxyz0123456789',
     headers: over.headers,
   });
 
 describe('buildMime matches MailComposer', () => {
-  const cases = MAIL_TYPE_DEFS.flatMap((d) => ['en-US', 'zh-CN'].flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)));
+  const cases = MAIL_TYPE_DEFS.flatMap((d) =>
+    ['en-US', 'zh-CN'].flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)),
+  );
   it.each(cases)('%s %s %s', async (type, lang, _brand, branding) => {
     const rendered = renderEmail({ type, lang, vars: {}, branding, useSamples: true });
-    await same(composeMessage({ rendered, to: 'Zhang San <zhang@example.com>', from: 'Dify 团队 <no-reply@example.com>', messageId: '<a.b@example.com>', date: new Date('2026-12-01T10:00:00Z'), unsubscribeUrl: 'https://example.com/u?x=1' }));
+    await same(
+      composeMessage({
+        rendered,
+        to: 'Zhang San <zhang@example.com>',
+        from: 'Dify 团队 <no-reply@example.com>',
+        messageId: '<a.b@example.com>',
+        date: new Date('2026-12-01T10:00:00Z'),
+        unsubscribeUrl: 'https://example.com/u?x=1',
+      }),
+    );
   });
 
   it.each([
-    ['a long ASCII subject (folded)', { subject: 'Your workspace ownership has been transferred to you by the previous owner, please sign in to review' }],
-    ['a long zh-CN subject (encoded words)', { subject: '您的工作区“研究与开发部门（上海）”的所有权已经转移给您，请登录后查看详细信息并确认后续安排' }],
+    [
+      'a long ASCII subject (folded)',
+      {
+        subject: 'Your workspace ownership has been transferred to you by the previous owner, please sign in to review',
+      },
+    ],
+    [
+      'a long zh-CN subject (encoded words)',
+      { subject: '您的工作区“研究与开发部门（上海）”的所有权已经转移给您，请登录后查看详细信息并确认后续安排' },
+    ],
     ['a subject with a tab and an =?', { subject: 'Code\tis =?x?= here' }],
-    ['names needing quotes, words and none', { from: '"O\'Brien, J." <a@example.com>', to: ['张三 <zhang@example.com>', 'Plain Name <p@example.com>', 'x@example.com'] }],
-    ['a mostly non-Latin body (base64)', { text: '验证码已发送，请在五分钟内输入。\n'.repeat(20), html: '<p>验证码已发送，请在五分钟内输入。</p>'.repeat(20) }],
-    ['long ASCII lines, trailing spaces, = and tabs (quoted-printable)', { text: `${'a'.repeat(200)} \nx = y\t\n  end  `, html: `<p style="${'m:0;'.repeat(60)}">a = b </p>\n` }],
+    [
+      'names needing quotes, words and none',
+      {
+        from: '"O\'Brien, J." <a@example.com>',
+        to: ['张三 <zhang@example.com>', 'Plain Name <p@example.com>', 'x@example.com'],
+      },
+    ],
+    [
+      'a mostly non-Latin body (base64)',
+      {
+        text: '验证码已发送，请在五分钟内输入。\n'.repeat(20),
+        html: '<p>验证码已发送，请在五分钟内输入。</p>'.repeat(20),
+      },
+    ],
+    [
+      'long ASCII lines, trailing spaces, = and tabs (quoted-printable)',
+      { text: `${'a'.repeat(200)} \nx = y\t\n  end  `, html: `<p style="${'m:0;'.repeat(60)}">a = b </p>\n` },
+    ],
     ['a bare CR and control characters', { text: 'one\rtwo\u0001three\n', html: '<p>\u007f</p>' }],
     ['a custom non-ASCII header', { headers: { 'X-Campaign': 'Frühling 春' } }],
   ])('%s', async (_name, over) => {
@@ -109,13 +163,46 @@ function decodeQp(qp: string): Buffer {
 }
 
 describe('quotedPrintable', () => {
-  const pieces = ['a', 'Z', '9', ' ', '\t', '=', '.', '\n', '\r\n', '\r', '验', 'é', '😀', '\u0001', '\u007f', '<p class="x">', 'x'.repeat(80)];
+  const pieces = [
+    'a',
+    'Z',
+    '9',
+    ' ',
+    '\t',
+    '=',
+    '.',
+    '\n',
+    '\r\n',
+    '\r',
+    '验',
+    'é',
+    '😀',
+    '\u0001',
+    '\u007f',
+    '<p class="x">',
+    'x'.repeat(80),
+  ];
   const random = mulberry32(2026);
-  const samples = Array.from({ length: 300 }, () => Array.from({ length: Math.floor(random() * 120) }, () => pieces[Math.floor(random() * pieces.length)]).join(''));
-  samples.push('', ' ', '=', 'a'.repeat(75), 'a'.repeat(76), 'a'.repeat(77), `${'a'.repeat(74)}验`, `${'a'.repeat(75)} \n`, '验'.repeat(40));
+  const samples = Array.from({ length: 300 }, () =>
+    Array.from({ length: Math.floor(random() * 120) }, () => pieces[Math.floor(random() * pieces.length)]).join(''),
+  );
+  samples.push(
+    '',
+    ' ',
+    '=',
+    'a'.repeat(75),
+    'a'.repeat(76),
+    'a'.repeat(77),
+    `${'a'.repeat(74)}验`,
+    `${'a'.repeat(75)} \n`,
+    '验'.repeat(40),
+  );
 
   it('decodes back to the UTF-8 bytes, with CRLF line ends', () => {
-    for (const s of samples) expect(decodeQp(quotedPrintable(s)).toString('hex')).toBe(Buffer.from(s.replace(/\r?\n/g, '\r\n')).toString('hex'));
+    for (const s of samples)
+      expect(decodeQp(quotedPrintable(s)).toString('hex')).toBe(
+        Buffer.from(s.replace(/\r?\n/g, '\r\n')).toString('hex'),
+      );
   });
 
   it('keeps the wire rules: printable ASCII, lines of at most 76, no trailing whitespace, whole characters per line', () => {

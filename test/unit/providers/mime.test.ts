@@ -9,7 +9,14 @@ const longSubject = '您的工作区“研究与开发部门（上海）”的�
 const build = (over: { subject?: string; category?: 'code' | 'notification' } = {}) =>
   buildMime(
     composeMessage({
-      rendered: { type: 'owner-transfer-new-notify', lang: 'zh-CN', subject: over.subject ?? longSubject, html: '<p>所有权 &amp; 通知</p>', text: '所有权 & 通知\n', category: over.category ?? 'notification' },
+      rendered: {
+        type: 'owner-transfer-new-notify',
+        lang: 'zh-CN',
+        subject: over.subject ?? longSubject,
+        html: '<p>所有权 &amp; 通知</p>',
+        text: '所有权 & 通知\n',
+        category: over.category ?? 'notification',
+      },
       to: ['张三 <zhang@example.com>', 'ops@example.com'],
       from: 'Acme 团队 <no-reply@example.com>',
       messageId: '<fixed.1@example.com>',
@@ -23,7 +30,9 @@ describe('buildMime', () => {
     const raw = (await build()).toString('latin1');
     const [head] = raw.split('\r\n\r\n');
     expect(head).toMatch(/^Content-Type: multipart\/alternative;/m);
-    expect(raw.indexOf('Content-Type: text/plain; charset=utf-8')).toBeLessThan(raw.indexOf('Content-Type: text/html; charset=utf-8'));
+    expect(raw.indexOf('Content-Type: text/plain; charset=utf-8')).toBeLessThan(
+      raw.indexOf('Content-Type: text/html; charset=utf-8'),
+    );
     expect(raw.replace(/\r\n/g, '')).not.toMatch(/\n/);
     // 7-bit clean on the wire: every non-ASCII byte is encoded.
     expect(/[\x80-\xff]/.test(raw)).toBe(false);
@@ -37,12 +46,19 @@ describe('buildMime', () => {
     expect(parsed.messageId).toBe('<fixed.1@example.com>');
     expect(parsed.date?.toISOString()).toBe('2026-12-01T10:00:00.000Z');
     expect(parsed.from?.value).toEqual([{ name: 'Acme 团队', address: 'no-reply@example.com' }]);
-    expect((Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value).toEqual([{ name: '张三', address: 'zhang@example.com' }, { name: '', address: 'ops@example.com' }]);
+    expect((Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value).toEqual([
+      { name: '张三', address: 'zhang@example.com' },
+      { name: '', address: 'ops@example.com' },
+    ]);
     expect(parsed.text).toBe('所有权 & 通知\n');
     expect(parsed.html).toBe('<p>所有权 &amp; 通知</p>');
     expect(parsed.headers.get('auto-submitted')).toBe('auto-generated');
-    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
-    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line).toBe('List-Unsubscribe: <https://example.com/unsubscribe?u=1>');
+    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe(
+      'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+    );
+    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line).toBe(
+      'List-Unsubscribe: <https://example.com/unsubscribe?u=1>',
+    );
     expect(parsed.attachments).toHaveLength(0);
   });
 
@@ -53,7 +69,20 @@ describe('buildMime', () => {
   });
 
   it('never reads local files or URLs named in the content', async () => {
-    const raw = await buildMime(composeMessage({ rendered: { type: 't', lang: 'en-US', subject: 's', html: '<img src="file:///etc/passwd">', text: 'file:///etc/passwd', category: 'code' }, to: 'a@example.com', from: 'b@example.com' }));
+    const raw = await buildMime(
+      composeMessage({
+        rendered: {
+          type: 't',
+          lang: 'en-US',
+          subject: 's',
+          html: '<img src="file:///etc/passwd">',
+          text: 'file:///etc/passwd',
+          category: 'code',
+        },
+        to: 'a@example.com',
+        from: 'b@example.com',
+      }),
+    );
     expect(raw.toString()).not.toMatch(/root:/);
   });
 });

@@ -16,14 +16,42 @@ describe('parseSpoolUrl', () => {
   it('redis:// with defaults', () => {
     expect(parseSpoolUrl('redis://redis.internal')).toEqual({
       ok: true,
-      target: { kind: 'redis', host: 'redis.internal', port: 6379, db: 0, tls: false, queue: 'mailctl', lockMs: 30_000, stalledMs: 30_000, timeoutMs: 10_000, display: 'redis://redis.internal' },
+      target: {
+        kind: 'redis',
+        host: 'redis.internal',
+        port: 6379,
+        db: 0,
+        tls: false,
+        queue: 'mailctl',
+        lockMs: 30_000,
+        stalledMs: 30_000,
+        timeoutMs: 10_000,
+        display: 'redis://redis.internal',
+      },
     });
   });
 
   it('rediss://, credentials, db and parameters; the display form masks the password', () => {
     const r = parseSpoolUrl('rediss://app:p%40ss@10.0.0.5:6380/3?queue=prod-mail&lock=5s&stalled=2s&timeout=1m');
-    expect(r).toMatchObject({ ok: true, target: { kind: 'redis', host: '10.0.0.5', port: 6380, db: 3, tls: true, username: 'app', password: 'p@ss', queue: 'prod-mail', lockMs: 5000, stalledMs: 2000, timeoutMs: 60_000 } });
-    expect(r.ok && r.target.kind === 'redis' && r.target.display).toBe('rediss://app:***@10.0.0.5:6380/3?queue=prod-mail&lock=5s&stalled=2s&timeout=1m');
+    expect(r).toMatchObject({
+      ok: true,
+      target: {
+        kind: 'redis',
+        host: '10.0.0.5',
+        port: 6380,
+        db: 3,
+        tls: true,
+        username: 'app',
+        password: 'p@ss',
+        queue: 'prod-mail',
+        lockMs: 5000,
+        stalledMs: 2000,
+        timeoutMs: 60_000,
+      },
+    });
+    expect(r.ok && r.target.kind === 'redis' && r.target.display).toBe(
+      'rediss://app:***@10.0.0.5:6380/3?queue=prod-mail&lock=5s&stalled=2s&timeout=1m',
+    );
   });
 
   it.each([

@@ -9,11 +9,30 @@ const MIN = 60_000;
 const policy: RetryPolicy = { maxAttempts: 3, minBackoffMs: MIN, maxBackoffMs: 60 * MIN, maxLifetimeMs: 24 * 60 * MIN };
 
 function job(over: Partial<Job> = {}): Job {
-  return { version: 1, id: '01M8STDSAQ4YF60YMS4PJ786Z7', type: 'reset-password', to: 'a@example.com', lang: 'en-US', vars: { code: '1' }, priority: 1, createdAt: new Date(T0).toISOString(), attempts: 0, nextAttemptAt: new Date(T0).toISOString(), history: [], messageId: '<x@example.com>', ...over } as Job;
+  return {
+    version: 1,
+    id: '01M8STDSAQ4YF60YMS4PJ786Z7',
+    type: 'reset-password',
+    to: 'a@example.com',
+    lang: 'en-US',
+    vars: { code: '1' },
+    priority: 1,
+    createdAt: new Date(T0).toISOString(),
+    attempts: 0,
+    nextAttemptAt: new Date(T0).toISOString(),
+    history: [],
+    messageId: '<x@example.com>',
+    ...over,
+  } as Job;
 }
 
 function smtp(code: number, kind: FailureKind, exitCode: number, retryAfterMs?: number): DeliveryError {
-  return new DeliveryError(`smtp ${code}`, { kind, exitCode: exitCode as never, reply: { provider: 'smtp', responseCode: code, reply: `${code} nope` }, retryAfterMs });
+  return new DeliveryError(`smtp ${code}`, {
+    kind,
+    exitCode: exitCode as never,
+    reply: { provider: 'smtp', responseCode: code, reply: `${code} nope` },
+    retryAfterMs,
+  });
 }
 
 describe('decideAfterFailure: the retry policy, one table for both backends', () => {
@@ -21,11 +40,39 @@ describe('decideAfterFailure: the retry policy, one table for both backends', ()
     // name, error, job, now offset, action, attempts after | dead reason
     ['451: transient, one attempt, backoff', smtp(451, 'transient', ExitCode.TEMPFAIL), {}, 0, 'defer', 1],
     ['550: permanent, dead', smtp(550, 'permanent', ExitCode.UNAVAILABLE), {}, 0, 'dead', 'permanent'],
-    ['535: a refused login waits for the operator, not dead', smtp(535, 'permanent', ExitCode.NOPERM), {}, 0, 'defer', 1],
-    ['the last allowed attempt: dead', smtp(451, 'transient', ExitCode.TEMPFAIL), { attempts: 2 }, 0, 'dead', 'max-attempts'],
-    ['a retry that would outlive the lifetime: dead', smtp(451, 'transient', ExitCode.TEMPFAIL), {}, 24 * 60 * MIN - 1000, 'dead', 'max-lifetime'],
+    [
+      '535: a refused login waits for the operator, not dead',
+      smtp(535, 'permanent', ExitCode.NOPERM),
+      {},
+      0,
+      'defer',
+      1,
+    ],
+    [
+      'the last allowed attempt: dead',
+      smtp(451, 'transient', ExitCode.TEMPFAIL),
+      { attempts: 2 },
+      0,
+      'dead',
+      'max-attempts',
+    ],
+    [
+      'a retry that would outlive the lifetime: dead',
+      smtp(451, 'transient', ExitCode.TEMPFAIL),
+      {},
+      24 * 60 * MIN - 1000,
+      'dead',
+      'max-lifetime',
+    ],
     ['an unclassified error (a bug, a raw socket error): retried, never lost', new Error('boom'), {}, 0, 'defer', 1],
-    ['421 with a wait: back-pressure burns no attempt', smtp(421, 'transient', ExitCode.TEMPFAIL, 5 * MIN), { attempts: 2 }, 0, 'defer', 2],
+    [
+      '421 with a wait: back-pressure burns no attempt',
+      smtp(421, 'transient', ExitCode.TEMPFAIL, 5 * MIN),
+      { attempts: 2 },
+      0,
+      'defer',
+      2,
+    ],
   ])('%s', (_name, err, over, offset, action, expected) => {
     const j = job(over);
     const now = T0 + offset;
@@ -43,16 +90,28 @@ describe('decideAfterFailure: the retry policy, one table for both backends', ()
     expect(backpressure !== undefined).toBe(String(_name).startsWith('421'));
   });
 
-  it('back-pressure defers to exactly the provider\'s time and keeps its reply', () => {
+  it("back-pressure defers to exactly the provider's time and keeps its reply", () => {
     const j = job();
-    const { decision, backpressure } = decideAfterFailure(j, smtp(421, 'transient', ExitCode.TEMPFAIL, 90_000), policy, T0, () => 0.5);
+    const { decision, backpressure } = decideAfterFailure(
+      j,
+      smtp(421, 'transient', ExitCode.TEMPFAIL, 90_000),
+      policy,
+      T0,
+      () => 0.5,
+    );
     expect(decision).toEqual({ action: 'defer', at: T0 + 90_000 });
     expect(backpressure).toEqual({ until: T0 + 90_000, retryAfterMs: 90_000 });
     expect(j.history[0]).toMatchObject({ backpressure: true, code: 421, reply: '421 nope' });
   });
 
   it('back-pressure past the lifetime is dead, not deferred forever', () => {
-    const { decision } = decideAfterFailure(job(), smtp(421, 'transient', ExitCode.TEMPFAIL, 25 * 60 * MIN), policy, T0, () => 0.5);
+    const { decision } = decideAfterFailure(
+      job(),
+      smtp(421, 'transient', ExitCode.TEMPFAIL, 25 * 60 * MIN),
+      policy,
+      T0,
+      () => 0.5,
+    );
     expect(decision).toMatchObject({ action: 'dead', reason: 'max-lifetime' });
   });
 });

@@ -1,24 +1,68 @@
 /** The job format: what parses, what is corrupt, and what the file name carries. */
 import { describe, expect, it } from 'vitest';
-import { idOfName, messageIdOf, nameOf, newJobId, parseJob, parseName, serializeJob, timeOfId, type Job } from '../../../src/spool/job.js';
+import {
+  idOfName,
+  messageIdOf,
+  nameOf,
+  newJobId,
+  parseJob,
+  parseName,
+  serializeJob,
+  timeOfId,
+  type Job,
+} from '../../../src/spool/job.js';
 
 const ID = '01M8SQA09K5QTC2DWAGVXH798N';
-const base = { version: 1, id: ID, type: 'reset-password', to: 'a@example.com', vars: { code: '1' }, priority: 1, createdAt: '2026-12-01T21:00:00.000Z' };
+const base = {
+  version: 1,
+  id: ID,
+  type: 'reset-password',
+  to: 'a@example.com',
+  vars: { code: '1' },
+  priority: 1,
+  createdAt: '2026-12-01T21:00:00.000Z',
+};
 
 describe('parseJob', () => {
   it('fills the defaults a minimal producer may leave out', () => {
-    const r = parseJob(JSON.stringify({ version: 1, id: ID, type: 'custom', to: 'a@example.com', createdAt: '2026-12-01T21:00:00Z' }));
-    expect(r).toEqual({ ok: true, job: { version: 1, id: ID, type: 'custom', to: 'a@example.com', vars: {}, priority: 5, createdAt: '2026-12-01T21:00:00.000Z', attempts: 0, nextAttemptAt: '2026-12-01T21:00:00.000Z', history: [] } });
+    const r = parseJob(
+      JSON.stringify({ version: 1, id: ID, type: 'custom', to: 'a@example.com', createdAt: '2026-12-01T21:00:00Z' }),
+    );
+    expect(r).toEqual({
+      ok: true,
+      job: {
+        version: 1,
+        id: ID,
+        type: 'custom',
+        to: 'a@example.com',
+        vars: {},
+        priority: 5,
+        createdAt: '2026-12-01T21:00:00.000Z',
+        attempts: 0,
+        nextAttemptAt: '2026-12-01T21:00:00.000Z',
+        history: [],
+      },
+    });
   });
 
   it('accepts Python isoformat() times (microseconds, +00:00)', () => {
-    const r = parseJob(JSON.stringify({ ...base, createdAt: '2026-12-01T21:00:00.123456+00:00', expiresAt: '2026-12-01T21:05:00.5+00:00' }));
+    const r = parseJob(
+      JSON.stringify({
+        ...base,
+        createdAt: '2026-12-01T21:00:00.123456+00:00',
+        expiresAt: '2026-12-01T21:05:00.5+00:00',
+      }),
+    );
     expect(r.ok && r.job.createdAt).toBe('2026-12-01T21:00:00.123Z');
     expect(r.ok && r.job.expiresAt).toBe('2026-12-01T21:05:00.500Z');
   });
 
   it('round-trips through serializeJob', () => {
-    const job = (parseJob(JSON.stringify({ ...base, messageId: '<x@example.com>', lang: 'zh-CN', from: 'A <a@b.c>' })) as { job: Job }).job;
+    const job = (
+      parseJob(JSON.stringify({ ...base, messageId: '<x@example.com>', lang: 'zh-CN', from: 'A <a@b.c>' })) as {
+        job: Job;
+      }
+    ).job;
     expect(parseJob(serializeJob(job))).toEqual({ ok: true, job });
   });
 
@@ -44,7 +88,12 @@ describe('file names', () => {
   it('encode priority, due time, id and type, and sort in claim order', () => {
     const a = nameOf({ priority: 1, nextAttemptAt: '2026-12-01T21:00:05.000Z', id: ID, type: 'reset-password' });
     expect(a).toBe(`01-${Date.parse('2026-12-01T21:00:05.000Z')}-${ID}-reset-password.json`);
-    expect(parseName(a)).toEqual({ priority: 1, dueMs: Date.parse('2026-12-01T21:00:05.000Z'), id: ID, type: 'reset-password' });
+    expect(parseName(a)).toEqual({
+      priority: 1,
+      dueMs: Date.parse('2026-12-01T21:00:05.000Z'),
+      id: ID,
+      type: 'reset-password',
+    });
     const later = nameOf({ priority: 1, nextAttemptAt: '2026-12-01T21:00:06.000Z', id: ID, type: 'a' });
     const bulk = nameOf({ priority: 5, nextAttemptAt: '2026-12-01T20:00:00.000Z', id: ID, type: 'a' });
     expect([bulk, later, a].sort()).toEqual([a, later, bulk]);

@@ -1,10 +1,21 @@
 /** The queue monitor's decision is pure: alert once per cooldown, recover once, state after each run. */
 import { describe, expect, it } from 'vitest';
-import { alertTime, decideMonitor, nextMonitorState, parseMonitorState, type MonitorState } from '../../../src/spool/monitor.js';
+import {
+  alertTime,
+  decideMonitor,
+  nextMonitorState,
+  parseMonitorState,
+  type MonitorState,
+} from '../../../src/spool/monitor.js';
 
 const H = 3_600_000;
 const quiet: MonitorState = { version: 1, alerting: false };
-const alerted = (at: number): MonitorState => ({ version: 1, alerting: true, lastAlertAt: new Date(at).toISOString(), since: new Date(at).toISOString() });
+const alerted = (at: number): MonitorState => ({
+  version: 1,
+  alerting: true,
+  lastAlertAt: new Date(at).toISOString(),
+  since: new Date(at).toISOString(),
+});
 
 describe('decideMonitor', () => {
   it.each([
@@ -24,7 +35,12 @@ describe('decideMonitor', () => {
 describe('nextMonitorState', () => {
   it('records an alert that went out', () => {
     const s = nextMonitorState(quiet, { action: 'alert', over: true }, 1000, true);
-    expect(s).toEqual({ version: 1, alerting: true, lastAlertAt: '1970-01-01T00:00:01.000Z', since: '1970-01-01T00:00:01.000Z' });
+    expect(s).toEqual({
+      version: 1,
+      alerting: true,
+      lastAlertAt: '1970-01-01T00:00:01.000Z',
+      since: '1970-01-01T00:00:01.000Z',
+    });
   });
   it('keeps the start of the episode on a repeated alert', () => {
     const s = nextMonitorState(alerted(0), { action: 'alert', over: true }, H, true);

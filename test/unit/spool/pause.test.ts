@@ -2,8 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryError, ExitCode } from '../../../src/errors.js';
 import { createPauseControl, type PauseOptions } from '../../../src/spool/pause.js';
 
-const refused = new DeliveryError('refused', { kind: 'transient', exitCode: ExitCode.UNAVAILABLE, reply: { provider: 'smtp', errno: 'ECONNREFUSED' } });
-const replied = new DeliveryError('451', { kind: 'transient', exitCode: ExitCode.TEMPFAIL, reply: { provider: 'smtp', responseCode: 451 } });
+const refused = new DeliveryError('refused', {
+  kind: 'transient',
+  exitCode: ExitCode.UNAVAILABLE,
+  reply: { provider: 'smtp', errno: 'ECONNREFUSED' },
+});
+const replied = new DeliveryError('451', {
+  kind: 'transient',
+  exitCode: ExitCode.TEMPFAIL,
+  reply: { provider: 'smtp', responseCode: 451 },
+});
 
 function control(over: Partial<PauseOptions> = {}) {
   let now = 1_000_000;
@@ -11,7 +19,17 @@ function control(over: Partial<PauseOptions> = {}) {
   const stops: [string, number | undefined][] = [];
   const stop = new AbortController();
   const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
-  const pause = createPauseControl({ clock, stop, watch: false, concurrency: 2, maxPauseMs: 60_000, unreachablePauseMs: 30_000, onPause: (u) => pauses.push(u), onStop: (r, u) => stops.push([r, u]), ...over });
+  const pause = createPauseControl({
+    clock,
+    stop,
+    watch: false,
+    concurrency: 2,
+    maxPauseMs: 60_000,
+    unreachablePauseMs: 30_000,
+    onPause: (u) => pauses.push(u),
+    onStop: (r, u) => stops.push([r, u]),
+    ...over,
+  });
   return { pause, pauses, stops, stop, now: () => now };
 }
 

@@ -8,11 +8,26 @@ describe('token bucket', () => {
   it.each([
     // reservations at these times (ms) → waits (ms), for 10/s with no burst
     [[0], [0]],
-    [[0, 0], [0, 100]],
-    [[0, 0, 0, 0], [0, 100, 200, 300]],
-    [[0, 100, 200], [0, 0, 0]],
-    [[0, 50], [0, 50]],
-    [[0, 1000, 1000], [0, 0, 100]], // idle time refills at most `burst` tokens
+    [
+      [0, 0],
+      [0, 100],
+    ],
+    [
+      [0, 0, 0, 0],
+      [0, 100, 200, 300],
+    ],
+    [
+      [0, 100, 200],
+      [0, 0, 0],
+    ],
+    [
+      [0, 50],
+      [0, 50],
+    ],
+    [
+      [0, 1000, 1000],
+      [0, 0, 100],
+    ], // idle time refills at most `burst` tokens
   ])('reservations at %j wait %j', (times, waits) => {
     let bucket: TokenBucket = createBucket(limit, 0);
     const got = times.map((t) => {

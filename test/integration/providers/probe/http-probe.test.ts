@@ -10,7 +10,17 @@ import { systemClock } from '../../../../src/context.js';
 import { probeProvider } from '../../../../src/providers/probe.js';
 import type { ProbeReport } from '../../../../src/providers/types.js';
 import { tempDir } from '../../../helpers/cli.js';
-import { closedPort, fakeApis, RE_GOOD, RE_SEND_ONLY, SG_GOOD, SG_NO_SEND, startHttp, startSilent, type HttpHandle } from './servers.js';
+import {
+  closedPort,
+  fakeApis,
+  RE_GOOD,
+  RE_SEND_ONLY,
+  SG_GOOD,
+  SG_NO_SEND,
+  startHttp,
+  startSilent,
+  type HttpHandle,
+} from './servers.js';
 
 let api: HttpHandle;
 const servers: { close(): Promise<void> }[] = [];
@@ -42,7 +52,10 @@ describe('sendgrid probe: GET /v3/scopes', () => {
     const r = await probe(sendgrid(SG_GOOD));
     expect(r).toMatchObject({ ok: true, exitCode: 0 });
     expect(r.stages.map((s) => s.name)).toEqual(['api', 'scopes']);
-    expect(r.stages[0]).toMatchObject({ sent: `GET ${api.url}/v3/scopes (Authorization: Bearer ********)`, reply: '200 OK' });
+    expect(r.stages[0]).toMatchObject({
+      sent: `GET ${api.url}/v3/scopes (Authorization: Bearer ********)`,
+      reply: '200 OK',
+    });
     expect(r.stages[1]?.reply).toBe('3 scopes; mail.send present');
     expect(api.requests.at(-1)).toEqual({ method: 'GET', path: '/v3/scopes', authorization: `Bearer ${SG_GOOD}` });
     expect(JSON.stringify(r)).not.toContain(SG_GOOD);
@@ -56,7 +69,7 @@ describe('sendgrid probe: GET /v3/scopes', () => {
     expect(r.hint).toMatch(/Mail Send access/);
   });
 
-  it('a refused key (401) is 77 with SendGrid\'s own words', async () => {
+  it("a refused key (401) is 77 with SendGrid's own words", async () => {
     const r = await probe(sendgrid('SG.revoked-key-0123456789'));
     expect(r).toMatchObject({ ok: false, exitCode: 77, error: 'SendGrid refused the API key (401)' });
     expect(r.stages[0]?.reply).toBe('401 Unauthorized: authorization required');
@@ -88,16 +101,23 @@ describe('sendgrid probe: GET /v3/scopes', () => {
   it('an API that never answers is 75 after SENDGRID_TIMEOUT', async () => {
     const silent = await startSilent();
     servers.push(silent);
-    const r = await probe(sendgrid(SG_GOOD, { SENDGRID_API_BASE_URL: `http://127.0.0.1:${silent.port}`, SENDGRID_TIMEOUT: '300ms' }));
+    const r = await probe(
+      sendgrid(SG_GOOD, { SENDGRID_API_BASE_URL: `http://127.0.0.1:${silent.port}`, SENDGRID_TIMEOUT: '300ms' }),
+    );
     expect(r).toMatchObject({ ok: false, exitCode: 75, error: 'SendGrid did not answer within 300 ms' });
     expect(r.hint).toMatch(/SENDGRID_TIMEOUT/);
   });
 });
 
 describe('resend probe: GET /domains', () => {
-  const resend = (key: string, from = 'App <no-reply@example.com>'): Record<string, string> => ({ MAIL_TYPE: 'resend', RESEND_API_KEY: key, RESEND_API_URL: api.url, MAIL_DEFAULT_SEND_FROM: from });
+  const resend = (key: string, from = 'App <no-reply@example.com>'): Record<string, string> => ({
+    MAIL_TYPE: 'resend',
+    RESEND_API_KEY: key,
+    RESEND_API_URL: api.url,
+    MAIL_DEFAULT_SEND_FROM: from,
+  });
 
-  it('passes when the key works and the sender\'s domain is verified', async () => {
+  it("passes when the key works and the sender's domain is verified", async () => {
     const r = await probe(resend(RE_GOOD));
     expect(r).toMatchObject({ ok: true, exitCode: 0 });
     expect(r.stages.map((s) => [s.name, s.reply])).toEqual([
@@ -133,7 +153,11 @@ describe('file probe: the outbox directory', () => {
     const cwd = tempDir('mailctl-probe-');
     const r = await probe({}, cwd);
     expect(r).toMatchObject({ ok: true, exitCode: 0 });
-    expect(r.stages[0]).toMatchObject({ name: 'outbox', sent: join(cwd, '.mailctl/outbox'), reply: 'created, writable' });
+    expect(r.stages[0]).toMatchObject({
+      name: 'outbox',
+      sent: join(cwd, '.mailctl/outbox'),
+      reply: 'created, writable',
+    });
     expect(readdirSync(join(cwd, '.mailctl/outbox'))).toEqual([]);
   });
 

@@ -83,9 +83,14 @@ export async function startSmtp(options: SmtpOptions): Promise<SmtpHandle> {
       handle.mailFrom.push(address.address);
       handle.ehlo.push(session.hostNameAppearsAs);
       handle.secureAtMail.push(session.secure);
-      if (options.mode === 'starttls' && !session.secure) return cb(Object.assign(new Error('Must issue a STARTTLS command first'), { responseCode: 530 }));
-      if (address.address === DEFER_FROM) return cb(Object.assign(new Error('4.7.1 Sender temporarily rejected, try again later'), { responseCode: 451 }));
-      if (address.address === REFUSE_FROM) return cb(Object.assign(new Error('5.7.1 Sender address not allowed for this account'), { responseCode: 550 }));
+      if (options.mode === 'starttls' && !session.secure)
+        return cb(Object.assign(new Error('Must issue a STARTTLS command first'), { responseCode: 530 }));
+      if (address.address === DEFER_FROM)
+        return cb(
+          Object.assign(new Error('4.7.1 Sender temporarily rejected, try again later'), { responseCode: 451 }),
+        );
+      if (address.address === REFUSE_FROM)
+        return cb(Object.assign(new Error('5.7.1 Sender address not allowed for this account'), { responseCode: 550 }));
       cb();
     },
     onRcptTo(_address, _session, cb) {
@@ -125,7 +130,10 @@ export async function startSilent(): Promise<{ port: number; close(): Promise<vo
 }
 
 /** Sends exactly these bytes on connect, then answers each line from `replies` in order. */
-export async function startScripted(greeting: string, replies: string[] = []): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
+export async function startScripted(
+  greeting: string,
+  replies: string[] = [],
+): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
   const received: string[] = [];
   const sockets = new Set<Socket>();
   const server = createNetServer((s) => {
@@ -211,15 +219,26 @@ export function fakeApis(req: IncomingMessage, res: ServerResponse): void {
   if (req.method === 'GET' && req.url === '/v3/scopes') {
     if (auth === `Bearer ${SG_GOOD}`) return json(res, 200, { scopes: ['mail.send', 'alerts.read', 'scopes.read'] });
     if (auth === `Bearer ${SG_NO_SEND}`) return json(res, 200, { scopes: ['alerts.read', 'stats.read'] });
-    if (auth === 'Bearer SG.rate-limited') return json(res, 429, { errors: [{ message: 'too many requests' }] }, { 'x-ratelimit-reset': '1767225600' });
+    if (auth === 'Bearer SG.rate-limited')
+      return json(res, 429, { errors: [{ message: 'too many requests' }] }, { 'x-ratelimit-reset': '1767225600' });
     if (auth === 'Bearer SG.server-error') return json(res, 503, { errors: [{ message: 'service unavailable' }] });
     return json(res, 401, { errors: [{ field: null, message: 'authorization required' }] });
   }
   if (req.method === 'GET' && req.url === '/domains') {
     if (auth === `Bearer ${RE_GOOD}`) {
-      return json(res, 200, { data: [{ id: '1', name: 'example.com', status: 'verified' }, { id: '2', name: 'pending.example', status: 'pending' }] });
+      return json(res, 200, {
+        data: [
+          { id: '1', name: 'example.com', status: 'verified' },
+          { id: '2', name: 'pending.example', status: 'pending' },
+        ],
+      });
     }
-    if (auth === `Bearer ${RE_SEND_ONLY}`) return json(res, 401, { statusCode: 401, message: 'This API key is restricted to only send emails', name: 'restricted_api_key' });
+    if (auth === `Bearer ${RE_SEND_ONLY}`)
+      return json(res, 401, {
+        statusCode: 401,
+        message: 'This API key is restricted to only send emails',
+        name: 'restricted_api_key',
+      });
     return json(res, 403, { statusCode: 403, message: 'API key is invalid', name: 'validation_error' });
   }
   json(res, 404, { errors: [{ message: 'not found' }] });

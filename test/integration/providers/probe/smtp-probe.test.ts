@@ -27,8 +27,16 @@ import {
 const cwd = tempDir('mailctl-probe-');
 const EHLO_NAME = 'mailer.example.net';
 
-async function probe(env: Record<string, string>, signal = new AbortController().signal, hostname = 'probe-host.example.net', lookup?: ProbeDeps['lookup']): Promise<ProbeReport> {
-  const { config, problems } = await loadConfig({ cwd, env: { MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', MAIL_DEFAULT_SEND_FROM: `Ops <${FROM}>`, ...env } });
+async function probe(
+  env: Record<string, string>,
+  signal = new AbortController().signal,
+  hostname = 'probe-host.example.net',
+  lookup?: ProbeDeps['lookup'],
+): Promise<ProbeReport> {
+  const { config, problems } = await loadConfig({
+    cwd,
+    env: { MAIL_TYPE: 'smtp', SMTP_SERVER: '127.0.0.1', MAIL_DEFAULT_SEND_FROM: `Ops <${FROM}>`, ...env },
+  });
   expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
   return probeProvider(config, { clock: systemClock(), signal, cwd, hostname, lookup });
 }
@@ -87,7 +95,9 @@ describe('smtp probe: plain SMTP', () => {
     const r = await probe({ SMTP_PORT: String(plain.port) }, undefined, 'c0ffee123');
     expect(r.ok).toBe(true);
     expect(stage(r, 'ehlo')?.sent).toBe('EHLO c0ffee123');
-    expect(stage(r, 'ehlo')?.warning).toMatch(/not a fully-qualified domain name .*machine's host name.*SMTP_LOCAL_HOSTNAME/);
+    expect(stage(r, 'ehlo')?.warning).toMatch(
+      /not a fully-qualified domain name .*machine's host name.*SMTP_LOCAL_HOSTNAME/,
+    );
     expect(plain.ehlo.at(-1)).toBe('c0ffee123');
   });
 
@@ -141,7 +151,7 @@ describe('smtp probe: plain SMTP', () => {
   });
 });
 
-describe('smtp probe: resolving SMTP_SERVER (an injected resolver, so the machine\'s DNS does not matter)', () => {
+describe("smtp probe: resolving SMTP_SERVER (an injected resolver, so the machine's DNS does not matter)", () => {
   const resolver = (answer: (host: string) => Promise<{ address: string }[]>) => {
     const asked: string[] = [];
     return { asked, lookup: (host: string) => (asked.push(host), answer(host)) };
@@ -150,14 +160,24 @@ describe('smtp probe: resolving SMTP_SERVER (an injected resolver, so the machin
 
   it('a name resolves, every address is shown, and the probe connects to it', async () => {
     const r0 = resolver(async () => [{ address: '127.0.0.1' }, { address: '::1' }]);
-    const r = await probe({ SMTP_SERVER: 'smtp.example.net', SMTP_PORT: String(plain.port) }, undefined, undefined, r0.lookup);
+    const r = await probe(
+      { SMTP_SERVER: 'smtp.example.net', SMTP_PORT: String(plain.port) },
+      undefined,
+      undefined,
+      r0.lookup,
+    );
     expect(r0.asked).toEqual(['smtp.example.net']);
     expect(stage(r, 'resolve')).toMatchObject({ ok: true, reply: '127.0.0.1, ::1' });
     expect(stage(r, 'connect')?.reply).toMatch(/^connected to 127\.0\.0\.1:/);
   });
 
   it('a name that does not exist is 69 with a spelling hint (ENOTFOUND)', async () => {
-    const r = await probe({ SMTP_SERVER: 'smtp.example.invalid', SMTP_PORT: '25' }, undefined, undefined, dnsError('ENOTFOUND'));
+    const r = await probe(
+      { SMTP_SERVER: 'smtp.example.invalid', SMTP_PORT: '25' },
+      undefined,
+      undefined,
+      dnsError('ENOTFOUND'),
+    );
     expect(r).toMatchObject({ ok: false, exitCode: 69 });
     expect(names(r)).toEqual(['resolve']);
     expect(r.error).toBe('cannot resolve SMTP_SERVER smtp.example.invalid (ENOTFOUND)');
@@ -165,13 +185,23 @@ describe('smtp probe: resolving SMTP_SERVER (an injected resolver, so the machin
   });
 
   it('a resolver that cannot answer now is 75, temporary (EAI_AGAIN)', async () => {
-    const r = await probe({ SMTP_SERVER: 'smtp.example.net', SMTP_PORT: '25' }, undefined, undefined, dnsError('EAI_AGAIN'));
+    const r = await probe(
+      { SMTP_SERVER: 'smtp.example.net', SMTP_PORT: '25' },
+      undefined,
+      undefined,
+      dnsError('EAI_AGAIN'),
+    );
     expect(r).toMatchObject({ ok: false, exitCode: 75 });
     expect(r.hint).toMatch(/did not answer; try again/);
   });
 
   it('a resolver that never answers is 75 after SMTP_CONNECT_TIMEOUT', async () => {
-    const r = await probe({ SMTP_SERVER: 'smtp.example.net', SMTP_PORT: '25', SMTP_CONNECT_TIMEOUT: '200ms' }, undefined, undefined, () => new Promise(() => {}));
+    const r = await probe(
+      { SMTP_SERVER: 'smtp.example.net', SMTP_PORT: '25', SMTP_CONNECT_TIMEOUT: '200ms' },
+      undefined,
+      undefined,
+      () => new Promise(() => {}),
+    );
     expect(r).toMatchObject({ ok: false, exitCode: 75 });
     expect(r.error).toBe('resolving smtp.example.net took longer than 200 ms');
   });
@@ -198,7 +228,12 @@ describe('smtp probe: timeouts and odd servers', () => {
   });
 
   it.each<[string, string, number, RegExp]>([
-    ['a multi-line greeting is read whole', '220-mx.example.com ESMTP\r\n220 second line\r\n', 0, /^220-mx\.example\.com ESMTP \| second line$/],
+    [
+      'a multi-line greeting is read whole',
+      '220-mx.example.com ESMTP\r\n220 second line\r\n',
+      0,
+      /^220-mx\.example\.com ESMTP \| second line$/,
+    ],
     ['554 on connect is 69 (refused)', '554 5.7.1 Your IP is on a blocklist\r\n', 69, /^554 /],
     ['421 on connect is 75 (try later)', '421 4.3.2 Too many connections\r\n', 75, /^421 /],
     ['an HTTP server is 76 (not SMTP)', 'HTTP/1.1 400 Bad Request\r\n\r\n', 76, /not an SMTP reply/],
@@ -214,7 +249,9 @@ describe('smtp probe: timeouts and odd servers', () => {
   });
 
   it('a relay that rejects the EHLO name is 69 with a hint to set SMTP_LOCAL_HOSTNAME', async () => {
-    const server = await startScripted('220 relay.example.com ESMTP\r\n', ['550 5.7.1 Invalid credentials for relay [172.17.0.2]\r\n']);
+    const server = await startScripted('220 relay.example.com ESMTP\r\n', [
+      '550 5.7.1 Invalid credentials for relay [172.17.0.2]\r\n',
+    ]);
     servers.push(server);
     const r = await probe({ SMTP_PORT: String(server.port) }, undefined, '3f2a9c1b7d4e');
     expect(r).toMatchObject({ ok: false, exitCode: 69 });
@@ -223,7 +260,10 @@ describe('smtp probe: timeouts and odd servers', () => {
   });
 
   it('a 535 on a plain connection to a server that also offers STARTTLS is still "wrong password"', async () => {
-    const server = await startScripted('220 mx.example.com\r\n', ['250-mx.example.com\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n', '535 5.7.8 Authentication credentials invalid\r\n']);
+    const server = await startScripted('220 mx.example.com\r\n', [
+      '250-mx.example.com\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n',
+      '535 5.7.8 Authentication credentials invalid\r\n',
+    ]);
     servers.push(server);
     const r = await probe({ SMTP_PORT: String(server.port), SMTP_USERNAME: USER, SMTP_PASSWORD: PASSWORD });
     expect(r).toMatchObject({ ok: false, exitCode: 77 });
@@ -242,7 +282,14 @@ describe('smtp probe: timeouts and odd servers', () => {
 });
 
 describe('smtp probe: STARTTLS (required by the server)', () => {
-  const env = (): Record<string, string> => ({ SMTP_PORT: String(starttls.port), SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'true', SMTP_USERNAME: USER, SMTP_PASSWORD: PASSWORD, SMTP_LOCAL_HOSTNAME: EHLO_NAME });
+  const env = (): Record<string, string> => ({
+    SMTP_PORT: String(starttls.port),
+    SMTP_USE_TLS: 'true',
+    SMTP_OPPORTUNISTIC_TLS: 'true',
+    SMTP_USERNAME: USER,
+    SMTP_PASSWORD: PASSWORD,
+    SMTP_LOCAL_HOSTNAME: EHLO_NAME,
+  });
 
   it('refuses the self-signed certificate when verification is on: 69 at the tls stage', async () => {
     const r = await probe(env());
@@ -258,10 +305,26 @@ describe('smtp probe: STARTTLS (required by the server)', () => {
     const before = starttls.secureAtMail.length;
     const r = await probe({ ...env(), SMTP_TLS_VERIFY: 'false' });
     expect(r).toMatchObject({ ok: true, exitCode: 0 });
-    expect(names(r)).toEqual(['resolve', 'connect', 'greeting', 'ehlo', 'starttls', 'tls', 'ehlo', 'auth', 'mail from', 'rset', 'quit']);
+    expect(names(r)).toEqual([
+      'resolve',
+      'connect',
+      'greeting',
+      'ehlo',
+      'starttls',
+      'tls',
+      'ehlo',
+      'auth',
+      'mail from',
+      'rset',
+      'quit',
+    ]);
     const tls = stage(r, 'tls');
-    expect(tls?.reply).toMatch(/^TLSv1\.[23] \S+; certificate CN=localhost, DNS:localhost, IP Address:127\.0\.0\.1 \(issuer itself, valid until /);
-    expect(tls?.warning).toMatch(/NOT verified because SMTP_TLS_VERIFY=false \(it would have failed: DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+    expect(tls?.reply).toMatch(
+      /^TLSv1\.[23] \S+; certificate CN=localhost, DNS:localhost, IP Address:127\.0\.0\.1 \(issuer itself, valid until /,
+    );
+    expect(tls?.warning).toMatch(
+      /NOT verified because SMTP_TLS_VERIFY=false \(it would have failed: DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+    );
     expect(stage(r, 'ehlo', 0)?.reply).toMatch(/STARTTLS/);
     expect(stage(r, 'ehlo', 1)?.reply).not.toMatch(/STARTTLS/);
     expect(starttls.secureAtMail.slice(before)).toEqual([true]);
@@ -273,7 +336,10 @@ describe('smtp probe: STARTTLS (required by the server)', () => {
     const { SMTP_LOCAL_HOSTNAME: _unused, ...rest } = env();
     const r = await probe({ ...rest, SMTP_TLS_VERIFY: 'false' }, undefined, 'buildbox');
     expect(r.ok).toBe(true);
-    expect(r.stages.filter((x) => x.name === 'ehlo').map((x) => x.warning)).toEqual([expect.stringMatching(/^EHLO name "buildbox" is not a fully-qualified/), undefined]);
+    expect(r.stages.filter((x) => x.name === 'ehlo').map((x) => x.warning)).toEqual([
+      expect.stringMatching(/^EHLO name "buildbox" is not a fully-qualified/),
+      undefined,
+    ]);
   });
 
   it('plain SMTP with AUTH against it: 77, "server offers AUTH only after STARTTLS"', async () => {
@@ -287,7 +353,12 @@ describe('smtp probe: STARTTLS (required by the server)', () => {
   });
 
   it('a server that requires AUTH, probed without credentials: 530 on MAIL FROM is 77 with a hint', async () => {
-    const r = await probe({ SMTP_PORT: String(starttls.port), SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'true', SMTP_TLS_VERIFY: 'false' });
+    const r = await probe({
+      SMTP_PORT: String(starttls.port),
+      SMTP_USE_TLS: 'true',
+      SMTP_OPPORTUNISTIC_TLS: 'true',
+      SMTP_TLS_VERIFY: 'false',
+    });
     expect(r).toMatchObject({ ok: false, exitCode: 77 });
     expect(failed(r)?.reply).toMatch(/^530 /);
     expect(r.hint).toMatch(/requires AUTH: set SMTP_USERNAME and SMTP_PASSWORD/);
@@ -295,7 +366,11 @@ describe('smtp probe: STARTTLS (required by the server)', () => {
 
   it('AUTH configured but not advertised before STARTTLS: 77 with the same hint', async () => {
     const r = await probe({ SMTP_PORT: String(starttlsNoAuth.port), SMTP_USERNAME: USER, SMTP_PASSWORD: PASSWORD });
-    expect(r).toMatchObject({ ok: false, exitCode: 77, error: 'SMTP_USERNAME is set but the server does not offer AUTH' });
+    expect(r).toMatchObject({
+      ok: false,
+      exitCode: 77,
+      error: 'SMTP_USERNAME is set but the server does not offer AUTH',
+    });
     expect(r.hint).toMatch(/offers AUTH only after STARTTLS/);
   });
 
@@ -322,7 +397,12 @@ describe('smtp probe: STARTTLS (required by the server)', () => {
 });
 
 describe('smtp probe: implicit TLS', () => {
-  const env = (): Record<string, string> => ({ SMTP_PORT: String(implicit.port), SMTP_USE_TLS: 'true', SMTP_USERNAME: USER, SMTP_PASSWORD: PASSWORD });
+  const env = (): Record<string, string> => ({
+    SMTP_PORT: String(implicit.port),
+    SMTP_USE_TLS: 'true',
+    SMTP_USERNAME: USER,
+    SMTP_PASSWORD: PASSWORD,
+  });
 
   it('refuses the self-signed certificate when verification is on: 69 before any SMTP', async () => {
     const r = await probe(env());
