@@ -11,6 +11,8 @@ export const ExitCode = {
   DATAERR: 65,
   UNAVAILABLE: 69,
   SOFTWARE: 70,
+  CANTCREAT: 73,
+  IOERR: 74,
   TEMPFAIL: 75,
   PROTOCOL: 76,
   NOPERM: 77,
@@ -92,6 +94,135 @@ export class AuthError extends MailctlError {
   }
 }
 
+/** 73: the spool, outbox or another output cannot be created or written (not a directory, read-only). */
+export class CannotCreateError extends MailctlError {
+  constructor(message: string, options?: MailctlErrorOptions, code = 'fs.create') {
+    super(code, ExitCode.CANTCREAT, message, options);
+  }
+}
+
+/** 74: the disk failed a read or write (EIO). */
+export class IoError extends MailctlError {
+  constructor(message: string, options?: MailctlErrorOptions, code = 'fs.io') {
+    super(code, ExitCode.IOERR, message, options);
+  }
+}
+
+/** 77: the operating system refused access to a file or directory (EACCES, EPERM). */
+export class AccessError extends MailctlError {
+  constructor(message: string, options?: MailctlErrorOptions, code = 'fs.access') {
+    super(code, ExitCode.NOPERM, message, options);
+  }
+}
+
+/** errno codes of a file-system fault: the machine's, never a bug in mailctl. */
+const FS_ERRNO = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOTDIR',
+  'EISDIR',
+  'EIO',
+  'ELOOP',
+  'EMFILE',
+  'ENFILE',
+  'ENAMETOOLONG',
+  'EEXIST',
+  'ENOENT',
+  'EBUSY',
+  'ETXTBSY',
+  'EFBIG',
+]);
+
+/** Whether a thrown value is a Node file-system error (has an errno code we map). */
+export function isFileSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).code === 'string' &&
+    FS_ERRNO.has((err as NodeJS.ErrnoException).code!) &&
+    typeof (err as NodeJS.ErrnoException).syscall === 'string'
+  );
+}
+
+/**
+ * A file-system error → one sentence naming the path and the fix, with the contract's exit code:
+ * disk full 75, permission 77, cannot create (read-only, not a directory) 73, EIO 74.
+ * `what` names the thing, e.g. `the spool directory`; `path` defaults to the error's own path.
+ */
+export function fileSystemError(err: NodeJS.ErrnoException, what: string, path = err.path ?? '?'): MailctlError {
+  const options = { cause: err, detail: `${err.syscall ?? 'fs'} ${err.code}: ${err.message}` };
+  switch (err.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+    case 'EFBIG':
+      return new TemporaryError(
+        `cannot write ${what} ${path}: the disk is full (${err.code})`,
+        {
+          ...options,
+          hint: 'free space on that file system (or raise the quota), then run the command again; nothing was lost',
+        },
+        'fs.full',
+      );
+    case 'EMFILE':
+    case 'ENFILE':
+    case 'EBUSY':
+    case 'ETXTBSY':
+      return new TemporaryError(
+        `cannot open ${what} ${path}: ${err.code}`,
+        { ...options, hint: 'too many open files or the file is busy; try again, or raise the limit (ulimit -n)' },
+        'fs.busy',
+      );
+    case 'EACCES':
+    case 'EPERM':
+      return new AccessError(`permission denied on ${what} ${path} (${err.code})`, {
+        ...options,
+        hint: `run as the user that owns ${path}, or change its owner or mode (chown/chmod)`,
+      });
+    case 'EIO':
+      return new IoError(`the disk failed a ${err.syscall ?? 'read or write'} on ${what} ${path} (EIO)`, {
+        ...options,
+        hint: 'check the disk and the kernel log (dmesg); the job files were not changed',
+      });
+    case 'EROFS':
+      return new CannotCreateError(`cannot write ${what} ${path}: the file system is read-only`, {
+        ...options,
+        hint: 'point mailctl at a writable directory, or remount the file system read-write',
+      });
+    case 'ENOTDIR':
+      return new CannotCreateError(`cannot use ${what} ${path}: a part of the path is a file, not a directory`, {
+        ...options,
+        hint: 'remove or rename that file, or choose another directory',
+      });
+    case 'EISDIR':
+      return new CannotCreateError(`cannot use ${what} ${path}: it is a directory, not a file`, {
+        ...options,
+        hint: 'name a file, not a directory',
+      });
+    case 'ELOOP':
+      return new CannotCreateError(
+        `cannot use ${what} ${path}: too many symbolic links, or a link where none is followed`,
+        { ...options, hint: 'replace the link with the real file or directory' },
+      );
+    case 'ENAMETOOLONG':
+      return new CannotCreateError(`cannot use ${what} ${path}: the path is too long`, {
+        ...options,
+        hint: 'choose a shorter path',
+      });
+    case 'EEXIST':
+      return new CannotCreateError(`cannot create ${what} ${path}: something else already exists there`, {
+        ...options,
+        hint: 'remove it or choose another path',
+      });
+    default:
+      return new CannotCreateError(`cannot use ${what} ${path}: ${err.code ?? err.message}`, {
+        ...options,
+        hint: 'check that the path exists and is a directory you can write',
+      });
+  }
+}
+
 /** Whether retrying a failed delivery later can succeed. */
 export type FailureKind = 'transient' | 'permanent';
 
@@ -140,5 +271,8 @@ export class DeliveryError extends MailctlError {
 
 /** The exit code for any thrown value: a MailctlError's own, else 70 (a bug in mailctl). */
 export function exitCodeOf(err: unknown): ExitCode {
-  return err instanceof MailctlError ? err.exitCode : ExitCode.SOFTWARE;
+  if (err instanceof MailctlError) return err.exitCode;
+  // A file-system fault that escaped a domain module is still the machine's, not a bug.
+  if (isFileSystemError(err)) return fileSystemError(err, 'a file').exitCode;
+  return ExitCode.SOFTWARE;
 }

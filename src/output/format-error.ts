@@ -1,7 +1,9 @@
 /** An error → what the operator reads on stderr: one sentence and a hint; stacks with --debug. */
-import { MailctlError, DeliveryError } from '../errors.js';
+import { MailctlError, DeliveryError, fileSystemError, isFileSystemError } from '../errors.js';
 
 export function formatError(err: unknown, debug: boolean): string {
+  // Safety net: a file-system fault that escaped its module is one sentence with its code, not a bug report.
+  if (isFileSystemError(err)) err = fileSystemError(err, 'a file');
   if (!(err instanceof MailctlError)) {
     const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
     return [

@@ -11,7 +11,33 @@ import {
   UnavailableError,
   UsageError,
 } from '../../src/errors.js';
+import { fileSystemError } from '../../src/errors.js';
 import { formatError } from '../../src/output/format-error.js';
+
+describe("file-system errors are the machine's, not bugs", () => {
+  const fsErr = (code: string): NodeJS.ErrnoException =>
+    Object.assign(new Error(`${code}: boom, open '/srv/spool/x'`), { code, syscall: 'open', path: '/srv/spool/x' });
+  it.each([
+    ['ENOSPC', 75, /disk is full/],
+    ['EDQUOT', 75, /disk is full/],
+    ['EACCES', 77, /permission denied/],
+    ['EPERM', 77, /permission denied/],
+    ['EROFS', 73, /read-only/],
+    ['ENOTDIR', 73, /not a directory/],
+    ['EISDIR', 73, /is a directory/],
+    ['EIO', 74, /disk failed/],
+  ])('%s → %i, one sentence naming the path, with a hint', (code, exit, words) => {
+    const err = fileSystemError(fsErr(code), 'the spool directory');
+    expect(err.exitCode).toBe(exit);
+    expect(err.message).toMatch(words);
+    expect(err.message).toContain('/srv/spool/x');
+    expect(err.hint).toBeTruthy();
+    expect(exitCodeOf(fsErr(code))).toBe(exit);
+    const printed = formatError(fsErr(code), false);
+    expect(printed).not.toMatch(/internal error|bug in mailctl/);
+    expect(printed.split('\n')).toHaveLength(2);
+  });
+});
 
 describe('exit codes', () => {
   it.each([
