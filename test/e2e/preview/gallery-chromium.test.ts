@@ -1,5 +1,5 @@
 // A real headless Chromium (playwright-core, Debian's /usr/bin/chromium) on the `preview --serve`
-// gallery of the built CLI: switch to zh-CN, check the Chinese subject and text, save a screenshot
+// gallery of the built CLI: switch to zh-CN and ja-JP, check the subject and text, save a screenshot
 // (test-results/, gitignored) and prove it is not blank.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -130,6 +130,62 @@ describe.skipIf(!existsSync(CHROMIUM))('gallery in headless Chromium', () => {
     expect(stats.width).toBe(1280);
     expect(stats.variance).toBeGreaterThan(100);
     expect(stats.colours).toBeGreaterThan(50);
+    await context.close();
+  });
+
+  it('switches to ja-JP (found by its folder) and draws the Japanese glyphs, not boxes', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.route('**/*', (route) =>
+      new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
+    );
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForSelector('body[data-rendered="reset-password/en-US/default"]');
+    await page.selectOption('#lang', 'ja-JP');
+    await page.waitForSelector('body[data-rendered="reset-password/ja-JP/default"]');
+    expect(await page.textContent('#subject')).toBe('Dify パスワードの設定');
+    const frame = page.frameLocator('#frame').locator('body');
+    expect(await frame.innerText()).toContain('新しいパスワードを設定するには');
+    await page.click('#format button[data-format="text"]');
+    // The Intl-based validity, in Japanese.
+    expect(await page.textContent('#text')).toMatch(/有効時間は 5\s?分 です/);
+
+    // Drawn, not boxes: in the mail's own font, two different kana give two different images,
+    // and neither looks like the glyph of a code point no font has (the "tofu" box).
+    await page.click('#format button[data-format="html"]');
+    const glyphs = await page
+      .frameLocator('#frame')
+      .locator('body')
+      .evaluate((body) => {
+        const font = getComputedStyle(body.querySelector('div') ?? body).fontFamily;
+        const draw = (ch: string): string => {
+          const c = document.createElement('canvas');
+          c.width = 48;
+          c.height = 48;
+          const g = c.getContext('2d')!;
+          g.fillStyle = '#fff';
+          g.fillRect(0, 0, 48, 48);
+          g.fillStyle = '#000';
+          g.font = `32px ${font}`;
+          g.fillText(ch, 4, 36);
+          const { data } = g.getImageData(0, 0, 48, 48);
+          let ink = 0;
+          let sig = '';
+          for (let i = 0; i < data.length; i += 4) {
+            const dark = data[i]! < 128 ? 1 : 0;
+            ink += dark;
+            sig += dark;
+          }
+          return `${ink}:${sig}`;
+        };
+        return { pa: draw('パ'), su: draw('ス'), ji: draw('設'), tofu: draw('\u{10FFFD}') };
+      });
+    const ink = (g: string): number => Number(g.split(':')[0]);
+    expect(ink(glyphs.pa)).toBeGreaterThan(20);
+    expect(ink(glyphs.su)).toBeGreaterThan(20);
+    expect(new Set([glyphs.pa, glyphs.su, glyphs.ji, glyphs.tofu]).size).toBe(4);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'gallery-ja-JP.png'), fullPage: false });
     await context.close();
   });
 });

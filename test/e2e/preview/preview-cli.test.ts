@@ -86,7 +86,7 @@ describe('mailctl preview', () => {
     const r = await runCli(['preview', 'reset-password', '--lang', 'fr-FR', '--format', 'text']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Use this code to set a new password');
-    expect(r.stderr).toBe('mailctl: warning: no fr-FR translation (available: en-US, zh-CN); using en-US\n');
+    expect(r.stderr).toBe('mailctl: warning: no fr-FR translation (available: en-US, ja-JP, zh-CN); using en-US\n');
   });
 
   it('--no-brand renders the white-label variant: no default product anywhere', async () => {

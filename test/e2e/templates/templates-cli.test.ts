@@ -2,6 +2,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { runCli, tempDir } from '../../helpers/cli.js';
 import { copyPackage } from './package-copy.js';
 
@@ -36,14 +37,14 @@ describe('mailctl templates', () => {
     expect(r.stdout).toMatch(/^TYPE +CATEGORY +PRIO +TTL +VARIABLES$/m);
     expect(r.stdout).toMatch(/^invite-member +code +1 +72h +inviter_name, workspace_name, url:url$/m);
     expect(r.stdout).toMatch(/^queue-monitor-alert +alert +9 +- +queue_name, queue_length:number, threshold:number, alert_time$/m);
-    expect(r.stdout).toContain('languages: en-US, zh-CN');
+    expect(r.stdout).toContain('languages: en-US, ja-JP, zh-CN');
   });
 
   it('list --json', async () => {
     const r = await runCli(['templates', 'list', '--json']);
     const j = JSON.parse(r.stdout) as { languages: string[]; types: { type: string; ttlMs: number | null; variables: { name: string; required: boolean }[] }[] };
-    expect(j.languages).toEqual(['en-US', 'zh-CN']);
-    expect(j.types).toHaveLength(25);
+    expect(j.languages).toEqual(['en-US', 'ja-JP', 'zh-CN']);
+    expect(j.types).toHaveLength(MAIL_TYPE_DEFS.length);
     expect(j.types.find((t) => t.type === 'reset-password')).toMatchObject({ ttlMs: 300_000, security: false, variables: [{ name: 'code', required: true, kind: 'text' }] });
     expect(j.types.find((t) => t.type === 'change-email-completed')).toMatchObject({ category: 'notification', security: true });
   });
@@ -51,7 +52,10 @@ describe('mailctl templates', () => {
   it('check passes on the shipped templates (exit 0)', async () => {
     const r = await runCli(['templates', 'check']);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('ok 25 types × 2 languages (en-US, zh-CN) × 3 brands: 150 rendered, strict MJML, locale keys complete\n');
+    const n = MAIL_TYPE_DEFS.length;
+    expect(r.stdout).toBe(
+      `ok ${n} types × 3 languages (en-US, ja-JP, zh-CN) × 3 brands: ${n * 3 * 3} rendered, strict MJML, locale keys complete\n`,
+    );
     expect(r.exitCode).toBe(0);
   });
 
@@ -74,17 +78,18 @@ describe('mailctl templates', () => {
   it('a language is added by dropping in a locales folder: listed, resolved by its short tag, checked', async () => {
     const pkg = copyPackage();
     made.push(pkg);
-    cpSync(join(pkg, 'locales', 'en-US'), join(pkg, 'locales', 'ja-JP'), { recursive: true });
-    const file = join(pkg, 'locales', 'ja-JP', 'reset-password.json');
+    cpSync(join(pkg, 'locales', 'en-US'), join(pkg, 'locales', 'ko-KR'), { recursive: true });
+    const file = join(pkg, 'locales', 'ko-KR', 'reset-password.json');
     const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    data.subject = '{{application_title}} のパスワードを設定';
+    data.subject = '{{application_title}} 비밀번호 설정';
     writeFileSync(file, JSON.stringify(data));
-    expect((await runCopy(pkg, ['templates', 'list'])).stdout).toContain('languages: en-US, ja-JP, zh-CN');
-    const r = await runCopy(pkg, ['preview', 'reset-password', '--lang', 'ja', '--format', 'json']);
+    expect((await runCopy(pkg, ['templates', 'list'])).stdout).toContain('languages: en-US, ja-JP, ko-KR, zh-CN');
+    const r = await runCopy(pkg, ['preview', 'reset-password', '--lang', 'ko', '--format', 'json']);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toMatchObject({ lang: 'ja-JP', subject: 'Dify のパスワードを設定' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ lang: 'ko-KR', subject: 'Dify 비밀번호 설정' });
     const check = await runCopy(pkg, ['templates', 'check']);
-    expect(check.stdout).toContain('25 types × 3 languages (en-US, ja-JP, zh-CN) × 3 brands: 225 rendered');
+    const n = MAIL_TYPE_DEFS.length;
+    expect(check.stdout).toContain(`${n} types × 4 languages (en-US, ja-JP, ko-KR, zh-CN) × 3 brands: ${n * 4 * 3} rendered`);
     expect(check.exitCode).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGallery, type Gallery } from '../../../src/preview/serve.js';
+import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { defaultDirs } from '../../../src/templates/store.js';
 
 let dir: string;
@@ -34,7 +35,7 @@ afterAll(async () => {
 function get(path: string): Promise<{ status: number; type: string; body: string }> {
   const { port } = new URL(gallery.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', timeout: 5000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', timeout: 30_000 }, (res) => {
       let body = '';
       res
         .setEncoding('utf8')
@@ -55,10 +56,10 @@ describe('preview --serve gallery', () => {
     const combos = [
       ...page.body.matchAll(/class="combo" href="\/mail\/([a-z-]+)\/([A-Za-z-]+)\/([a-z-]+)\.html"/g),
     ].map((m) => `${m[1]}/${m[2]}/${m[3]}`);
-    expect(combos).toHaveLength(25 * 2 * 2);
+    expect(combos).toHaveLength(MAIL_TYPE_DEFS.length * 3 * 2);
     expect(combos).toContain('invite-member/zh-CN/white-label');
     expect(page.body).toContain(
-      '<select id="lang"><option value="en-US">en-US</option><option value="zh-CN">zh-CN</option></select>',
+      '<select id="lang"><option value="en-US">en-US</option><option value="ja-JP">ja-JP</option><option value="zh-CN">zh-CN</option></select>',
     );
     expect((await get('/gallery.js')).body).toContain('new EventSource');
   });

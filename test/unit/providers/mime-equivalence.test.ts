@@ -96,7 +96,7 @@ const compose = (over: {
 
 describe('buildMime matches MailComposer', () => {
   const cases = MAIL_TYPE_DEFS.flatMap((d) =>
-    ['en-US', 'zh-CN'].flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)),
+    ['en-US', 'ja-JP', 'zh-CN'].flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)),
   );
   it.each(cases)('%s %s %s', async (type, lang, _brand, branding) => {
     const rendered = renderEmail({ type, lang, vars: {}, branding, useSamples: true });

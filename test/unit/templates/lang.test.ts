@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UsageError } from '../../../src/errors.js';
 import { resolveLanguage } from '../../../src/templates/lang.js';
+import { defaultDirs, discoverLanguages } from '../../../src/templates/store.js';
 
 const AVAILABLE = ['en-US', 'zh-CN'];
 
@@ -44,5 +45,17 @@ describe('resolveLanguage', () => {
   it('serves a dropped-in language by its short tag too', () => {
     expect(resolveLanguage('ja', [...AVAILABLE, 'ja-JP']).lang).toBe('ja-JP');
     expect(resolveLanguage('pt-PT', [...AVAILABLE, 'pt-BR']).lang).toBe('pt-BR');
+  });
+});
+
+describe('the shipped languages are the locales folders', () => {
+  const shipped = discoverLanguages(defaultDirs().localesDir);
+  it.each([
+    ['ja', 'ja-JP'],
+    ['JA-jp', 'ja-JP'],
+    ['ja-Jpan-JP', 'ja-JP'],
+    ['zh-Hans', 'zh-CN'],
+  ])('%s → %s', (requested, lang) => {
+    expect(resolveLanguage(requested, shipped)).toEqual({ lang, warning: undefined });
   });
 });

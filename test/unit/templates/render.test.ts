@@ -8,7 +8,7 @@ import { brandingFromConfig, renderEmail, validityText, type Branding, type Rend
 
 const DEFAULT: Branding = { whiteLabel: false };
 const WHITE: Branding = { whiteLabel: true, applicationTitle: 'Acme Cloud', logoUrl: 'https://cdn.example.com/acme.png', supportEmail: 'help@acme.example' };
-const LANGS = ['en-US', 'zh-CN'];
+const LANGS = ['en-US', 'ja-JP', 'zh-CN'];
 
 function thrown(fn: () => unknown): Error & { exitCode?: number } {
   try {
@@ -33,6 +33,8 @@ describe('every type × language × brand', () => {
     expect(r.html).toMatch(/^<!doctype html>/i);
     expect(r.html).toContain(`lang="${lang}"`);
     if (lang === 'zh-CN' && type !== 'custom') expect(r.text).toMatch(/[\u4e00-\u9fff]/);
+    // Japanese: kana, not only kanji shared with Chinese.
+    if (lang === 'ja-JP' && type !== 'custom') expect(r.text).toMatch(/[\u3040-\u30ff]/);
     if (branding.whiteLabel) {
       // The white-label promise: no default product name, domain or logo anywhere.
       for (const part of [r.subject, r.html, r.text]) expect(part).not.toMatch(DEFAULT_PRODUCT_PATTERN);
@@ -155,7 +157,7 @@ describe('languages, types and branding', () => {
   it('falls back to en-US with a warning; aliases are silent', () => {
     const r = render({ type: 'reset-password', lang: 'de-DE' });
     expect(r.lang).toBe('en-US');
-    expect(r.warnings).toEqual(['no de-DE translation (available: en-US, zh-CN); using en-US']);
+    expect(r.warnings).toEqual(['no de-DE translation (available: en-US, ja-JP, zh-CN); using en-US']);
     expect(render({ type: 'reset-password', lang: 'zh-Hans' })).toMatchObject({ lang: 'zh-CN', warnings: [] });
   });
 
