@@ -62,6 +62,50 @@ export const KEYS = [
   },
   { env: 'SMTP_PASSWORD', path: 'smtp.password', type: 'string', secret: true, description: 'AUTH password.' },
   {
+    env: 'SMTP_AUTH_METHOD',
+    path: 'smtp.authMethod',
+    type: 'enum',
+    values: ['password', 'oauth2'],
+    default: 'password',
+    description:
+      'How to log in: `password` (AUTH PLAIN/LOGIN with SMTP_PASSWORD) or `oauth2` (AUTH XOAUTH2 with a token from SMTP_OAUTH2_TOKEN_URL; see "SMTP with OAuth2").',
+  },
+  {
+    env: 'SMTP_OAUTH2_TOKEN_URL',
+    path: 'smtp.oauth2.tokenUrl',
+    type: 'string',
+    description:
+      'OAuth2 token endpoint: `microsoft:TENANT` (tenant id or domain; a bare tenant GUID works too), `google`, or an https URL. Required for oauth2.',
+  },
+  {
+    env: 'SMTP_OAUTH2_CLIENT_ID',
+    path: 'smtp.oauth2.clientId',
+    type: 'string',
+    description: 'OAuth2 client (application) id. Required for oauth2.',
+  },
+  {
+    env: 'SMTP_OAUTH2_CLIENT_SECRET',
+    path: 'smtp.oauth2.clientSecret',
+    type: 'string',
+    secret: true,
+    description: 'OAuth2 client secret. Required for oauth2.',
+  },
+  {
+    env: 'SMTP_OAUTH2_REFRESH_TOKEN',
+    path: 'smtp.oauth2.refreshToken',
+    type: 'string',
+    secret: true,
+    description:
+      "Refresh token of the mailbox's user (refresh-token grant). Unset: client-credentials grant (app-only).",
+  },
+  {
+    env: 'SMTP_OAUTH2_SCOPE',
+    path: 'smtp.oauth2.scope',
+    type: 'string',
+    description:
+      'Scope asked of the token endpoint. Unset: `https://outlook.office365.com/.default` (client credentials), `https://outlook.office.com/SMTP.Send offline_access` (Microsoft, refresh token), none for Google (the consent fixed it).',
+  },
+  {
     env: 'SMTP_USE_TLS',
     path: 'smtp.useTls',
     type: 'boolean',

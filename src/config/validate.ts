@@ -6,6 +6,7 @@
 import { domainOf, parseMailbox } from '../message/address.js';
 import { parseSpoolUrl } from '../spool/redis/url.js';
 import { keyDef, MAIL_TYPES, type KeyPath } from './keys.js';
+import { MICROSOFT_APP_SCOPE, tokenEndpoint } from './oauth2.js';
 import { describeSource, type Config, type Problem, type Severity } from './resolve.js';
 
 const RATE = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|sec|m|min|h|hour)\s*$/i;
@@ -243,7 +244,17 @@ function validateSmtp(config: Config, add: Add, isSet: (p: KeyPath) => boolean, 
 
   const user = v['smtp.username'];
   const pass = v['smtp.password'];
-  if (user !== undefined && pass === undefined)
+  if (v['smtp.authMethod'] === 'oauth2') validateOAuth2(config, add, useTls);
+  else if (OAUTH2_PATHS.some(isSet))
+    add(
+      'smtp.authMethod',
+      'warning',
+      'SMTP_OAUTH2_* settings are set but SMTP_AUTH_METHOD is not oauth2: they are ignored and SMTP_PASSWORD is used',
+      'set SMTP_AUTH_METHOD=oauth2 to log in with OAuth2',
+    );
+  if (v['smtp.authMethod'] === 'oauth2') {
+    // XOAUTH2 needs no password; the rules below are the password login's.
+  } else if (user !== undefined && pass === undefined)
     add(
       'smtp.password',
       'error',
@@ -257,7 +268,7 @@ function validateSmtp(config: Config, add: Add, isSet: (p: KeyPath) => boolean, 
       'SMTP_PASSWORD is set but SMTP_USERNAME is not',
       'set both for AUTH, or neither for a relay without AUTH',
     );
-  if (user !== undefined && !useTls) {
+  if (user !== undefined && !useTls && v['smtp.authMethod'] !== 'oauth2') {
     add(
       'smtp.username',
       'warning',
@@ -281,6 +292,90 @@ function validateSmtp(config: Config, add: Add, isSet: (p: KeyPath) => boolean, 
       'use it only against a test server',
     );
   }
+}
+
+const OAUTH2_PATHS: readonly KeyPath[] = [
+  'smtp.oauth2.tokenUrl',
+  'smtp.oauth2.clientId',
+  'smtp.oauth2.clientSecret',
+  'smtp.oauth2.refreshToken',
+  'smtp.oauth2.scope',
+];
+
+/** SMTP_AUTH_METHOD=oauth2: the mailbox, a usable token endpoint, the client's credentials, TLS. */
+function validateOAuth2(config: Config, add: Add, useTls: boolean): void {
+  const v = config.values;
+  if (!useTls)
+    add(
+      'smtp.useTls',
+      'error',
+      'SMTP_AUTH_METHOD=oauth2 needs TLS: a bearer token must not cross the network in clear, and Microsoft 365 and Google offer XOAUTH2 only over TLS',
+      'set SMTP_USE_TLS=true and SMTP_OPPORTUNISTIC_TLS=true on port 587 (or SMTP_OPPORTUNISTIC_TLS=false on 465)',
+    );
+  const user = v['smtp.username'];
+  if (user === undefined)
+    add(
+      'smtp.username',
+      'error',
+      'SMTP_USERNAME is required for SMTP_AUTH_METHOD=oauth2: it names the mailbox the token sends as',
+      'set it to the mailbox address, e.g. no-reply@contoso.com',
+    );
+  else if (!user.includes('@'))
+    add(
+      'smtp.username',
+      'warning',
+      `SMTP_USERNAME "${user}" is not a mail address; XOAUTH2 logs in as the mailbox, which Microsoft 365 and Google name by its address`,
+      'set it to the mailbox address',
+    );
+  if (v['smtp.password'] !== undefined)
+    add(
+      'smtp.password',
+      'warning',
+      'SMTP_PASSWORD is set but SMTP_AUTH_METHOD=oauth2 does not use it',
+      'remove SMTP_PASSWORD, so that no stale password is kept',
+    );
+  const url = v['smtp.oauth2.tokenUrl'];
+  const endpoint = url === undefined ? undefined : tokenEndpoint(url);
+  if (url === undefined)
+    add(
+      'smtp.oauth2.tokenUrl',
+      'error',
+      'SMTP_OAUTH2_TOKEN_URL is required for SMTP_AUTH_METHOD=oauth2',
+      'write microsoft:TENANT-ID for Microsoft 365, google for Google Workspace, or the https URL of the token endpoint',
+    );
+  else if (endpoint && !endpoint.ok)
+    add('smtp.oauth2.tokenUrl', 'error', `SMTP_OAUTH2_TOKEN_URL ${endpoint.reason}`, endpoint.hint);
+  if (v['smtp.oauth2.clientId'] === undefined)
+    add(
+      'smtp.oauth2.clientId',
+      'error',
+      'SMTP_OAUTH2_CLIENT_ID is required for SMTP_AUTH_METHOD=oauth2',
+      'the Application (client) ID of the app registration (Entra) or the OAuth client (Google Cloud)',
+    );
+  if (v['smtp.oauth2.clientSecret'] === undefined)
+    add(
+      'smtp.oauth2.clientSecret',
+      'error',
+      'SMTP_OAUTH2_CLIENT_SECRET is required for SMTP_AUTH_METHOD=oauth2',
+      "the client secret's value from the app registration (Entra → Certificates & secrets) or the OAuth client",
+    );
+  const grant = v['smtp.oauth2.refreshToken'] ? 'refresh_token' : 'client_credentials';
+  const scope = v['smtp.oauth2.scope'];
+  if (endpoint?.ok && endpoint.platform === 'google' && grant === 'client_credentials')
+    add(
+      'smtp.oauth2.refreshToken',
+      'error',
+      "SMTP_OAUTH2_REFRESH_TOKEN is required for Google: Google's token endpoint has no client-credentials grant",
+      "get a refresh token with the https://mail.google.com/ scope through the mailbox user's consent (see the README's Google Workspace recipe)",
+    );
+  // Client credentials can only ask for a resource's static permissions: SCOPE/.default.
+  if (grant === 'client_credentials' && scope !== undefined && !/\/\.default$/.test(scope.trim()))
+    add(
+      'smtp.oauth2.scope',
+      'warning',
+      `SMTP_OAUTH2_SCOPE "${scope}" does not end in /.default, which the client-credentials grant requires`,
+      `leave it unset for ${MICROSOFT_APP_SCOPE}`,
+    );
 }
 
 export { MAIL_TYPES };

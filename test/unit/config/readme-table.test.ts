@@ -49,6 +49,14 @@ describe('README configuration table', () => {
       KEYS.filter((k) => 'secret' in k && k.secret)
         .map((k) => k.env)
         .sort(),
-    ).toEqual(['DKIM_PRIVATE_KEY', 'MAILCTL_REDIS_PASSWORD', 'RESEND_API_KEY', 'SENDGRID_API_KEY', 'SMTP_PASSWORD']);
+    ).toEqual([
+      'DKIM_PRIVATE_KEY',
+      'MAILCTL_REDIS_PASSWORD',
+      'RESEND_API_KEY',
+      'SENDGRID_API_KEY',
+      'SMTP_OAUTH2_CLIENT_SECRET',
+      'SMTP_OAUTH2_REFRESH_TOKEN',
+      'SMTP_PASSWORD',
+    ]);
   });
 });

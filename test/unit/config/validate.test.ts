@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { validateConfig, parseRate } from '../../../src/config/validate.js';
+import { oauth2Settings, tokenEndpoint } from '../../../src/config/oauth2.js';
 
 function check(env: Record<string, string>): { key: string; severity: string; message: string }[] {
   const { config, problems } = resolveConfig({ env });
@@ -224,4 +225,176 @@ describe('parseRate', () => {
     ['0.5/s', 0.5],
   ])('%s → %d per second', (text, n) => expect(parseRate(text)).toBe(n));
   it.each(['10', '/s', '0/s', 'ten/s', '10/d'])('%s is not a rate', (text) => expect(parseRate(text)).toBeUndefined());
+});
+
+describe('SMTP_AUTH_METHOD=oauth2 rules', () => {
+  const OAUTH = {
+    ...SMTP,
+    SMTP_PORT: '587',
+    SMTP_USE_TLS: 'true',
+    SMTP_OPPORTUNISTIC_TLS: 'true',
+    SMTP_AUTH_METHOD: 'oauth2',
+    SMTP_USERNAME: 'no-reply@example.com',
+    SMTP_OAUTH2_TOKEN_URL: 'microsoft:contoso.onmicrosoft.com',
+    SMTP_OAUTH2_CLIENT_ID: '00000000-0000-0000-0000-000000000001',
+    SMTP_OAUTH2_CLIENT_SECRET: 'client-secret-value',
+  };
+  const without = (name: keyof typeof OAUTH): Record<string, string> => {
+    const env: Record<string, string> = { ...OAUTH };
+    delete env[name];
+    return env;
+  };
+
+  it.each<[string, Record<string, string>, string, 'error' | 'warning', RegExp]>([
+    [
+      'needs TLS',
+      { ...OAUTH, SMTP_USE_TLS: 'false', SMTP_OPPORTUNISTIC_TLS: 'false' },
+      'SMTP_USE_TLS',
+      'error',
+      /needs TLS/,
+    ],
+    ['needs the mailbox', without('SMTP_USERNAME'), 'SMTP_USERNAME', 'error', /required.*mailbox/],
+    [
+      'a mailbox is an address',
+      { ...OAUTH, SMTP_USERNAME: 'noreply' },
+      'SMTP_USERNAME',
+      'warning',
+      /not a mail address/,
+    ],
+    ['needs a client id', without('SMTP_OAUTH2_CLIENT_ID'), 'SMTP_OAUTH2_CLIENT_ID', 'error', /required/],
+    ['needs a client secret', without('SMTP_OAUTH2_CLIENT_SECRET'), 'SMTP_OAUTH2_CLIENT_SECRET', 'error', /required/],
+    ['needs a token URL', without('SMTP_OAUTH2_TOKEN_URL'), 'SMTP_OAUTH2_TOKEN_URL', 'error', /required/],
+    [
+      'a password alongside',
+      { ...OAUTH, SMTP_PASSWORD: 'old-password' },
+      'SMTP_PASSWORD',
+      'warning',
+      /does not use it/,
+    ],
+    [
+      'a token URL in clear',
+      { ...OAUTH, SMTP_OAUTH2_TOKEN_URL: 'http://login.example.com/token' },
+      'SMTP_OAUTH2_TOKEN_URL',
+      'error',
+      /in clear/,
+    ],
+    [
+      'a token URL that is neither',
+      { ...OAUTH, SMTP_OAUTH2_TOKEN_URL: 'contoso' },
+      'SMTP_OAUTH2_TOKEN_URL',
+      'error',
+      /neither a token URL nor a preset/,
+    ],
+    [
+      'a bad tenant',
+      { ...OAUTH, SMTP_OAUTH2_TOKEN_URL: 'microsoft:not a tenant' },
+      'SMTP_OAUTH2_TOKEN_URL',
+      'error',
+      /not a Microsoft tenant id/,
+    ],
+    [
+      'Google has no client-credentials grant',
+      { ...OAUTH, SMTP_OAUTH2_TOKEN_URL: 'google' },
+      'SMTP_OAUTH2_REFRESH_TOKEN',
+      'error',
+      /no client-credentials grant/,
+    ],
+    [
+      'client credentials want /.default',
+      { ...OAUTH, SMTP_OAUTH2_SCOPE: 'https://outlook.office.com/SMTP.Send' },
+      'SMTP_OAUTH2_SCOPE',
+      'warning',
+      /\/\.default/,
+    ],
+    [
+      'oauth2 settings without oauth2',
+      { ...OAUTH, SMTP_AUTH_METHOD: 'password', SMTP_PASSWORD: 'pw' },
+      'SMTP_AUTH_METHOD',
+      'warning',
+      /ignored/,
+    ],
+    ['an unknown method', { ...OAUTH, SMTP_AUTH_METHOD: 'kerberos' }, 'SMTP_AUTH_METHOD', 'error', /password, oauth2/],
+  ])('%s', (_name, env, key, severity, message) => {
+    expect(check(env)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key, severity, message: expect.stringMatching(message) })]),
+    );
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['Microsoft 365 app-only (client credentials)', OAUTH],
+    [
+      'Microsoft 365 with a tenant GUID on 465',
+      {
+        ...OAUTH,
+        SMTP_PORT: '465',
+        SMTP_OPPORTUNISTIC_TLS: 'false',
+        SMTP_OAUTH2_TOKEN_URL: '11111111-2222-3333-4444-555555555555',
+      },
+    ],
+    [
+      'Google Workspace (refresh token)',
+      { ...OAUTH, SMTP_OAUTH2_TOKEN_URL: 'google', SMTP_OAUTH2_REFRESH_TOKEN: '1//refresh' },
+    ],
+    ['a loopback test endpoint', { ...OAUTH, SMTP_OAUTH2_TOKEN_URL: 'http://127.0.0.1:8080/token' }],
+  ])('%s passes without a problem', (_name, env) => {
+    expect(check(env)).toEqual([]);
+  });
+});
+
+describe('OAuth2 presets', () => {
+  it.each<[string, string | undefined, string, string | undefined]>([
+    [
+      'microsoft:TENANT, app-only',
+      undefined,
+      'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+      'https://outlook.office365.com/.default',
+    ],
+    [
+      'microsoft:TENANT, delegated',
+      '0.refresh',
+      'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+      'https://outlook.office.com/SMTP.Send offline_access',
+    ],
+  ])('%s', (_name, refreshToken, url, scope) => {
+    const s = oauth2Settings({
+      'smtp.username': 'a@contoso.com',
+      'smtp.oauth2.tokenUrl': 'microsoft:contoso.onmicrosoft.com',
+      'smtp.oauth2.clientId': 'id',
+      'smtp.oauth2.clientSecret': 'secret',
+      'smtp.oauth2.refreshToken': refreshToken,
+      'smtp.oauth2.scope': undefined,
+    });
+    expect(s).toMatchObject({ tokenUrl: url, scope, grant: refreshToken ? 'refresh_token' : 'client_credentials' });
+  });
+
+  it('google fills the endpoint and sends no scope on refresh; a configured scope wins', () => {
+    const base = {
+      'smtp.username': 'a@example.com',
+      'smtp.oauth2.tokenUrl': 'google',
+      'smtp.oauth2.clientId': 'id',
+      'smtp.oauth2.clientSecret': 'secret',
+      'smtp.oauth2.refreshToken': '1//r',
+      'smtp.oauth2.scope': undefined,
+    };
+    expect(oauth2Settings(base)).toMatchObject({
+      tokenUrl: 'https://oauth2.googleapis.com/token',
+      platform: 'google',
+      scope: undefined,
+      scopeSource: 'none',
+    });
+    expect(oauth2Settings({ ...base, 'smtp.oauth2.scope': 'https://mail.google.com/' })).toMatchObject({
+      scope: 'https://mail.google.com/',
+      scopeSource: 'configured',
+    });
+  });
+
+  it('a bare GUID is a tenant; a URL names its platform by host', () => {
+    expect(tokenEndpoint('11111111-2222-3333-4444-555555555555')).toEqual({
+      ok: true,
+      url: 'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/oauth2/v2.0/token',
+      platform: 'microsoft',
+    });
+    expect(tokenEndpoint('https://oauth2.googleapis.com/token')).toMatchObject({ ok: true, platform: 'google' });
+    expect(tokenEndpoint('https://idp.example.com/token')).toMatchObject({ ok: true, platform: 'other' });
+  });
 });
