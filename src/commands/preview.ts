@@ -90,6 +90,8 @@ function jsonOf(r: RenderedEmail): Record<string, unknown> {
     category: r.category,
     priority: r.priority,
     ttlMs: r.ttlMs ?? null,
+    vars: r.vars,
+    filled: r.filled,
     warnings: r.warnings,
   };
 }

@@ -55,18 +55,21 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
   const mailType = config.values.mailType ?? 'file';
   const vars = await readVars(opts, ctx.cwd);
   const { renderEmail, brandingFromConfig } = await import('../templates/render.js');
-  // The file provider delivers nothing anywhere, so the quick start works with no --var: missing
-  // variables take the type's sample values (said on stderr). Real providers refuse them (65).
-  const useSamples = mailType === 'file';
-  if (useSamples) for (const w of await sampleWarnings(type, vars)) err(`mailctl: warning: ${w}`);
+  // `send` is the operator's test mail, with every provider: missing variables take the type's
+  // sample values and stderr says which. `enqueue` and the library refuse them (65): real mails.
   const rendered = renderEmail({
     type,
     lang: opts.lang,
     vars,
     branding: brandingFromConfig(config),
-    useSamples,
+    useSamples: true,
     codeTtlMs: config.values['retry.codeTtl'],
   });
+  for (const name of rendered.filled) {
+    err(
+      `mailctl: warning: --var ${name} not given: using the sample value ${JSON.stringify(rendered.vars[name] ?? '')}`,
+    );
+  }
   for (const w of rendered.warnings) err(`mailctl: warning: ${w}`);
 
   const { senderFor, dkimOptionsFrom, createProvider } = await import('../providers/index.js');
@@ -181,19 +184,6 @@ function failureJson(provider: string, message: OutgoingMessage, e: DeliveryErro
     reply: e.reply,
     retryAfterMs: e.retryAfterMs ?? null,
   };
-}
-
-/** For the file provider: which required variables will be filled from the type's samples. */
-async function sampleWarnings(type: string, vars: Record<string, unknown>): Promise<string[]> {
-  const { getMailType } = await import('../templates/catalog.js');
-  const def = getMailType(type);
-  if (!def) return [];
-  return def.variables
-    .filter((v) => v.required && (vars[v.name] === undefined || vars[v.name] === ''))
-    .map(
-      (v) =>
-        `--var ${v.name} not given: using the sample value ${JSON.stringify(def.sample[v.name])} (only the file provider does this; smtp, sendgrid and resend refuse with 65)`,
-    );
 }
 
 export type { CommandContext };

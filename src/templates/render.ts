@@ -45,6 +45,10 @@ export interface RenderedEmail {
   ttlMs: number | undefined;
   /** Whether List-Unsubscribe may be added: notifications that are not security notices. */
   unsubscribable: boolean;
+  /** The type's variables as rendered (after samples filled in), e.g. for `preview --format json`. */
+  vars: Record<string, string>;
+  /** Variables that were missing and took the type's sample value (useSamples only). */
+  filled: string[];
   warnings: string[];
 }
 
@@ -173,7 +177,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   for (const name of translator.missing) missing.add(name);
   if (missing.size > 0) throw missingError(def, [...missing]);
 
-  return { type: def.id, lang, subject, html, text, category: def.category, priority: def.priority, ttlMs: def.ttlMs, unsubscribable: def.category === 'notification' && def.security !== true, warnings };
+  return { type: def.id, lang, subject, html, text, category: def.category, priority: def.priority, ttlMs: def.ttlMs, unsubscribable: def.category === 'notification' && def.security !== true, vars: { ...vars.strings }, filled: vars.filled, warnings };
 }
 
 const unitFormats = new Map<string, Intl.NumberFormat>();
@@ -220,6 +224,8 @@ interface PreparedVars {
   lists: Record<string, string[]>;
   /** custom: the caller's substitutions (every variable but subject and body). */
   substitutions: Record<string, string>;
+  /** Names taken from the type's samples because the caller left them out. */
+  filled: string[];
 }
 
 const isMissing = (v: unknown): boolean => v === undefined || v === null || v === '';
@@ -232,7 +238,8 @@ function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSample
   const merged: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, useSamples ? def.sample : {});
   for (const [k, v] of Object.entries(input)) if (!(useSamples && isMissing(v))) merged[k] = v;
   const nullMap = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
-  const out: PreparedVars = { strings: nullMap(), lists: nullMap(), substitutions: nullMap() };
+  const filled = useSamples ? def.variables.filter((v) => isMissing(input[v.name]) && !isMissing(def.sample[v.name])).map((v) => v.name) : [];
+  const out: PreparedVars = { strings: nullMap(), lists: nullMap(), substitutions: nullMap(), filled };
   const missing: string[] = [];
   const known = new Set(def.variables.map((v) => v.name));
   for (const v of def.variables) {
