@@ -3,11 +3,12 @@
  * `mailctl enqueue` writes (validated by rendering and composing it once, written atomically).
  *
  *   import { enqueue } from 'mailctl';
- *   await enqueue({ type: 'reset-password', to: 'user@example.com', vars: { code: '123456' }, env: process.env });
+ *   await enqueue({ type: 'reset-password', to: 'user@example.com', vars: { code: '123456' } });
  *
- * Like every module below the CLI, this one reads no process globals: pass `env` (to honour
- * MAILCTL_SPOOL_DIR and the rest) and `cwd` (where a relative spool directory and the config file
- * are found); without them only the config file and the defaults apply.
+ * This is the library's entry point, so like `cli.ts` it reads the process: `env` defaults to
+ * `process.env` (MAILCTL_SPOOL_URL, MAILCTL_SPOOL_DIR and the rest apply as for the CLI) and `cwd`
+ * to `process.cwd()`, both read when `enqueue()` is called. Pass either to override it (`env: {}`
+ * for the config file and the defaults only). Nothing below this module reads process globals.
  */
 import { resolve } from 'node:path';
 import { assertUsable, loadConfig } from './config/index.js';
@@ -24,9 +25,9 @@ export interface EnqueueOptions extends Omit<EnqueueRequest, 'ttlMs'> {
   ttl?: number | string | undefined;
   /** Spool directory. @defaultValue MAILCTL_SPOOL_DIR, else `.mailctl/spool` under `cwd` */
   spoolDir?: string | undefined;
-  /** Environment to read configuration from (pass `process.env`). @defaultValue `{}` */
+  /** Environment to read configuration from. @defaultValue `process.env` at the call */
   env?: Readonly<Record<string, string | undefined>> | undefined;
-  /** Where relative paths and the config file are resolved. @defaultValue the current directory */
+  /** Where relative paths and the config file are resolved. @defaultValue `process.cwd()` at the call */
   cwd?: string | undefined;
   /** `--config PATH` equivalent. */
   configPath?: string | undefined;
@@ -50,10 +51,12 @@ export interface EnqueuedJob {
  * (unusable configuration); nothing is written then.
  */
 export async function enqueue(options: EnqueueOptions): Promise<EnqueuedJob> {
-  const cwd = resolve(options.cwd ?? '.');
+  const cwd = resolve(options.cwd ?? process.cwd());
   const flags =
     options.spoolDir !== undefined ? { 'spool.dir': { value: options.spoolDir, flag: 'spoolDir' } } : undefined;
-  const config = assertUsable(await loadConfig({ cwd, env: options.env ?? {}, configPath: options.configPath, flags }));
+  const config = assertUsable(
+    await loadConfig({ cwd, env: options.env ?? process.env, configPath: options.configPath, flags }),
+  );
   let ttlMs: number | undefined;
   if (typeof options.ttl === 'number') ttlMs = options.ttl;
   else if (options.ttl !== undefined) {

@@ -9,11 +9,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../../helpers/cli.js';
 
-function runNode(code: string): { status: number | null; stdout: string; stderr: string } {
+function runNode(
+  code: string,
+  extraEnv: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', ...extraEnv },
     timeout: 20_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -58,5 +61,22 @@ describe("import { enqueue } from 'mailctl'", () => {
     expect(
       existsSync(join(cwd, '.mailctl/spool/incoming')) ? readdirSync(join(cwd, '.mailctl/spool/incoming')) : [],
     ).toEqual([]);
+  });
+
+  it("reads the application's environment by default, as the CLI does; env: {} opts out", () => {
+    const cwd = tempDir();
+    const spool = join(cwd, 'srv-spool');
+    const code = (extra: string) => `
+      import { enqueue } from 'mailctl';
+      const job = await enqueue({ type: 'reset-password', to: 'a@example.com', vars: { code: '123456' },
+        cwd: ${JSON.stringify(cwd)}${extra} });
+      console.log(job.path);`;
+    const r = runNode(code(''), { MAILCTL_SPOOL_DIR: spool });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(join(spool, 'incoming', readdirSync(join(spool, 'incoming'))[0]!));
+
+    const own = runNode(code(', env: {}'), { MAILCTL_SPOOL_DIR: spool });
+    expect(own.stderr).toBe('');
+    expect(own.stdout.trim().startsWith(join(cwd, '.mailctl', 'spool', 'incoming'))).toBe(true);
   });
 });
