@@ -92,12 +92,14 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
   }
 
   // Branding
-  if (v['branding.enabled'] && !v['branding.applicationTitle']) {
+  // One verdict for every sending path (send with any provider, enqueue, drain): a white-label
+  // mail without a product name is never sent. Preview alone shows a sample title.
+  if (v['branding.enabled'] && !v['branding.applicationTitle']?.trim()) {
     add(
       'branding.applicationTitle',
-      'warning',
-      'BRANDING_ENABLED is on but APPLICATION_TITLE is not set: white-label mail will name no product',
-      'set APPLICATION_TITLE to your product name',
+      'error',
+      'BRANDING_ENABLED is on but APPLICATION_TITLE is not set: white-label mail would name no product',
+      'set APPLICATION_TITLE to your product name, or turn BRANDING_ENABLED off',
     );
   }
   if (v['branding.logoUrl'] && !v['branding.logoUrl'].startsWith('https:')) {

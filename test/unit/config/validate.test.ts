@@ -150,7 +150,7 @@ describe('verify-config rules', () => {
       'error',
       /required/,
     ],
-    ['white-label without a title', { BRANDING_ENABLED: 'true' }, 'APPLICATION_TITLE', 'warning', /name no product/],
+    ['white-label without a title', { BRANDING_ENABLED: 'true' }, 'APPLICATION_TITLE', 'error', /name no product/],
     ['DKIM all or nothing', { DKIM_DOMAIN: 'example.com' }, 'DKIM_SELECTOR', 'error', /required/],
     [
       'DKIM alignment',
