@@ -20,6 +20,8 @@
  * | HTTP 408, 409 concurrent idempotent request | 75 | transient |
  * | HTTP 429 | 75 | transient, retryAfterMs from x-ratelimit-reset (epoch s), ratelimit-reset or Retry-After |
  * | HTTP 5xx | 75 | transient |
+ * | HTTP 3xx (never followed) | 76 | transient, the message names the Location |
+ * | HTTP 2xx that is not the provider's acceptance (SendGrid: not 202; Resend: no JSON id) | 76 | transient |
  */
 import { DeliveryError, ExitCode, type FailureKind, type ProviderReply } from '../errors.js';
 
@@ -392,11 +394,23 @@ export function classifyHttpError(
           ? `check the API base URL (${provider === 'sendgrid' ? 'SENDGRID_API_BASE_URL' : 'RESEND_API_URL'})`
           : undefined,
     };
-  } else {
+  } else if (status >= 300 && status < 400) {
+    // Following it would re-POST the whole message (login code included) to whoever the Location
+    // names, or turn it into a GET that "succeeds": a redirect is never an acceptance.
+    const location = header(headers, 'location');
     v = {
       exitCode: ExitCode.PROTOCOL,
       kind: 'transient',
-      message: `the ${name} API gave an unexpected answer (HTTP ${status})`,
+      message: `the ${name} API answered with a redirect (HTTP ${status} to ${location ?? 'no Location'}); mailctl follows no redirects, so the message was not sent`,
+      hint: `check ${provider === 'sendgrid' ? 'SENDGRID_API_BASE_URL' : provider === 'resend' ? 'RESEND_API_URL' : 'the API base URL'}: it should name the API itself, and any proxy between`,
+    };
+  } else {
+    const type = header(headers, 'content-type')?.split(';')[0]?.trim();
+    v = {
+      exitCode: ExitCode.PROTOCOL,
+      kind: 'transient',
+      message: `the ${name} API gave an answer that is not its acceptance (HTTP ${status}${type ? `, ${type}` : ''}), so the message may not have been sent`,
+      hint: 'a captive portal or a proxy may stand in the way: check the API base URL and the network',
     };
   }
   const reply: ProviderReply = { provider };

@@ -57,6 +57,9 @@ export function createResendProvider(config: Config, deps: { clock: Clock }): Pr
             'User-Agent': 'mailctl',
           },
           body: JSON.stringify(resendPayload(message)),
+          // A redirect would re-POST the message to the Location, or GET it after a 302 and look
+          // like success: never followed, it is a protocol error (classify.ts).
+          redirect: 'manual',
           signal: AbortSignal.any(signals),
         });
         text = await response.text();
@@ -69,7 +72,9 @@ export function createResendProvider(config: Config, deps: { clock: Clock }): Pr
       } catch {
         // not JSON: keep the text as the provider's words
       }
-      if (!response.ok) {
+      const id = body !== null && typeof body === 'object' ? (body as { id?: unknown }).id : undefined;
+      // Resend's acceptance is a 2xx whose JSON names the email's id; a 200 captive-portal page is not.
+      if (!response.ok || typeof id !== 'string' || id === '') {
         throw classifyHttpError(
           'resend',
           response.status,
@@ -79,11 +84,10 @@ export function createResendProvider(config: Config, deps: { clock: Clock }): Pr
           deps.clock.now(),
         );
       }
-      const id = body !== null && typeof body === 'object' ? (body as { id?: unknown }).id : undefined;
       return {
         provider: 'resend',
         messageId: message.messageId,
-        providerMessageId: typeof id === 'string' ? id : undefined,
+        providerMessageId: id,
         response: `${response.status} ${response.statusText || 'OK'}`,
         accepted: message.to.map((m) => m.address),
         rejected: [],

@@ -57,9 +57,26 @@ export function sendgridPayload(message: OutgoingMessage): Record<string, unknow
   };
 }
 
+/** v3 mail send answers 202 Accepted, and nothing else means the message was taken. */
+const SENDGRID_ACCEPTED = 202;
+
+interface SendGridResponse {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
 interface SendGridClientLike {
   setDefaultRequest(key: string, value: unknown): unknown;
-  request(data: Record<string, unknown>): Promise<[{ statusCode: number; headers: Record<string, unknown> }, unknown]>;
+  request(data: Record<string, unknown>): Promise<[SendGridResponse, unknown]>;
+}
+
+/** axios headers as plain strings (a repeated header arrives as an array). */
+function stringHeaders(headers: Record<string, unknown>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers))
+    out[k] = Array.isArray(v) ? v.join(', ') : v == null ? undefined : String(v);
+  return out;
 }
 
 export function createSendgridProvider(config: Config, deps: { clock: Clock }): Provider {
@@ -76,6 +93,10 @@ export function createSendgridProvider(config: Config, deps: { clock: Clock }): 
   const client = (service as unknown as { client: SendGridClientLike }).client;
   client.setDefaultRequest('baseUrl', (v['sendgrid.baseUrl'] ?? 'https://api.sendgrid.com').replace(/\/+$/, ''));
   service.setTimeout(v['sendgrid.timeout'] ?? 15_000);
+  // A redirect is never followed (axios would re-POST the message to the Location, or GET it after
+  // a 302 and report success), and every status comes back to us: only 202 is SendGrid's acceptance.
+  client.setDefaultRequest('maxRedirects', 0);
+  client.setDefaultRequest('validateStatus', () => true);
 
   // request() takes only its own fields from a call and everything else from the client's
   // defaults, copied synchronously before it returns: a signal set as a default around that one
@@ -94,17 +115,9 @@ export function createSendgridProvider(config: Config, deps: { clock: Clock }): 
     name: 'sendgrid',
     async send(message: OutgoingMessage, options: SendOptions = {}): Promise<Delivery> {
       const body = sendgridPayload(message);
+      let response: SendGridResponse;
       try {
-        const [response] = await request({ method: 'POST', url: '/v3/mail/send', body }, options.signal);
-        const id = response.headers['x-message-id'];
-        return {
-          provider: 'sendgrid',
-          messageId: message.messageId,
-          providerMessageId: typeof id === 'string' ? id : undefined,
-          response: `${response.statusCode} ${response.statusCode === 202 ? 'Accepted' : 'OK'}`,
-          accepted: message.to.map((m) => m.address),
-          rejected: [],
-        };
+        response = (await request({ method: 'POST', url: '/v3/mail/send', body }, options.signal))[0];
       } catch (err) {
         const e = err as {
           code?: unknown;
@@ -113,6 +126,19 @@ export function createSendgridProvider(config: Config, deps: { clock: Clock }): 
         const status = typeof e.code === 'number' ? e.code : undefined;
         throw classifyHttpError('sendgrid', status, e.response?.body, e.response?.headers ?? {}, err, deps.clock.now());
       }
+      const headers = stringHeaders(response.headers);
+      if (response.statusCode !== SENDGRID_ACCEPTED) {
+        throw classifyHttpError('sendgrid', response.statusCode, response.body, headers, undefined, deps.clock.now());
+      }
+      const id = headers['x-message-id'];
+      return {
+        provider: 'sendgrid',
+        messageId: message.messageId,
+        providerMessageId: id,
+        response: `${response.statusCode} Accepted`,
+        accepted: message.to.map((m) => m.address),
+        rejected: [],
+      };
     },
     async close(): Promise<void> {},
   };

@@ -338,6 +338,16 @@ describe('classifyHttpError: the table', () => {
     expect(d.reply).toMatchObject({ provider: 'sendgrid', status, reply: 'words' });
   });
 
+  it('a redirect names its Location; a 2xx that is not the acceptance names its content type (76, transient)', () => {
+    const r = classifyHttpError('resend', 307, undefined, { Location: 'https://evil.example/emails' }, undefined, now);
+    expect([r.exitCode, r.kind]).toEqual([76, 'transient']);
+    expect(r.message).toMatch(/redirect \(HTTP 307 to https:\/\/evil\.example\/emails\)/);
+    expect(r.hint).toMatch(/RESEND_API_URL/);
+    const p = classifyHttpError('sendgrid', 200, '<html>portal</html>', { 'content-type': 'text/html; charset=utf-8' });
+    expect([p.exitCode, p.kind]).toEqual([76, 'transient']);
+    expect(p.message).toMatch(/not its acceptance \(HTTP 200, text\/html\)/);
+  });
+
   it("keeps SendGrid's error messages with their fields, and Resend's message", () => {
     const sg = classifyHttpError(
       'sendgrid',
