@@ -116,7 +116,14 @@ describe('Redis spool guarantees', () => {
     let killedMidway = 0;
     for (let round = 1; round <= 8; round++) {
       const { child, done } = spawnDrain(smtp.port, url, ['--rate', '400/s']);
-      const delay = 300 + Math.floor(random() * 500);
+      // Kill mid-work, whatever the machine's load: wait until this drainer has delivered
+      // something (it holds claims from then on), then a random further delay.
+      const before = smtp.messages.length;
+      const started = Date.now();
+      while (smtp.messages.length === before && Date.now() - started < 30_000 && child.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const delay = Math.floor(random() * 300);
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
       const result = await done;
