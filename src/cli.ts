@@ -3,6 +3,7 @@
  * sets the exit code. Everything below gets its world through AppContext.
  */
 import { hostname } from 'node:os';
+import { Redactor } from './config/redact.js';
 import { systemClock, type AppContext } from './context.js';
 import { exitCodeOf, ExitCode } from './errors.js';
 import { formatError } from './output/format-error.js';
@@ -22,12 +23,16 @@ export async function runCli(): Promise<void> {
 
   const argv = process.argv.slice(2);
   const debug = argv.includes('--debug');
+  // The output edge: whatever a command, a library or a server's reply puts into stdout or
+  // stderr passes this one redaction first. It knows the environment's secrets from the start.
+  const redactor = new Redactor().addEnv(process.env);
   const app: AppContext = {
     env: process.env,
     cwd: process.cwd(),
+    redactor,
     io: {
-      out: (s) => void process.stdout.write(s),
-      err: (s) => void process.stderr.write(s),
+      out: (s) => void process.stdout.write(redactor.redact(s)),
+      err: (s) => void process.stderr.write(redactor.redact(s)),
       outIsTTY: process.stdout.isTTY === true,
       errIsTTY: process.stderr.isTTY === true,
     },
@@ -51,7 +56,7 @@ export async function runCli(): Promise<void> {
   try {
     code = await runProgram(argv, app);
   } catch (err) {
-    process.stderr.write(`${formatError(err, debug)}\n`);
+    process.stderr.write(`${formatError(err, debug, (text) => redactor.redact(text))}\n`);
     code = exitCodeOf(err);
   } finally {
     process.off('SIGINT', onSignal);

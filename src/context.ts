@@ -1,3 +1,5 @@
+import type { Redactor } from './config/redact.js';
+
 /**
  * The world a command runs in. `cli.ts` builds it from the process; tests build their own.
  * Nothing below `cli.ts` reads process globals: everything comes through here.
@@ -33,6 +35,11 @@ export interface AppContext {
   openInBrowser?: ((target: string) => Promise<void>) | undefined;
   /** Whether a process id is alive (`process.kill(pid, 0)`): drain recovers claims of dead ones. */
   isProcessAlive?: ((pid: number) => boolean) | undefined;
+  /**
+   * Masks every known secret in what `io` writes (cli.ts wraps the writers with it). Commands add
+   * the configuration's secrets once loaded; providers add runtime ones (an access token).
+   */
+  redactor?: Redactor | undefined;
 }
 
 /** Options every command accepts (set on the root program). */

@@ -36,7 +36,7 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
 
   let provider: Provider;
   try {
-    provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock, pool: true });
+    provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock, pool: true, secrets: ctx.redactor });
   } catch (err) {
     await backend.close();
     if (err instanceof MailctlError) throw err;
@@ -67,6 +67,7 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
       flush: opts.flush === true,
       watch: opts.watch === true,
       onEvent: (e) => reporter.onEvent(e),
+      redactor: ctx.redactor,
     });
   } finally {
     // Every cleanup step runs, even if one fails.

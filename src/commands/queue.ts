@@ -293,7 +293,7 @@ async function sendMonitorMail(
 ): Promise<string[]> {
   let provider: Provider;
   try {
-    provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock });
+    provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock, secrets: ctx.redactor });
   } catch (err) {
     if (err instanceof MailctlError) throw err;
     throw new UnavailableError(`cannot create the provider: ${(err as Error).message}`, { cause: err });

@@ -119,7 +119,7 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
     return report.exitCode;
   }
 
-  const provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock });
+  const provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock, secrets: ctx.redactor });
   let delivery: Delivery;
   try {
     delivery = await provider.send(message, { signal: ctx.signal });

@@ -26,11 +26,14 @@ export function flagsOf(entries: [KeyPath, unknown, string][]): Partial<Record<K
   return flags;
 }
 
-export function loadCommandConfig(
+/** Loads the configuration and teaches the run's redactor its secrets before anything is printed. */
+export async function loadCommandConfig(
   ctx: CommandContext,
   flags?: Partial<Record<KeyPath, FlagValue>>,
 ): Promise<LoadedConfig> {
-  return loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.configPath, flags });
+  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.configPath, flags });
+  ctx.redactor?.addConfig(loaded.config);
+  return loaded;
 }
 
 /**

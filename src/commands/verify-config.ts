@@ -23,7 +23,13 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
   let probe: ProbeReport | undefined;
   if (opts.connect && errors.length === 0) {
     const { probeProvider } = await import('../providers/probe.js');
-    probe = await probeProvider(config, { clock: ctx.clock, signal: ctx.signal, cwd: ctx.cwd, hostname: ctx.hostname });
+    probe = await probeProvider(config, {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      cwd: ctx.cwd,
+      hostname: ctx.hostname,
+      secrets: ctx.redactor,
+    });
   }
 
   // A Redis spool: reachable, and persistent enough for the spool's guarantees (README: Running on several hosts).

@@ -1,7 +1,12 @@
 /** An error → what the operator reads on stderr: one sentence and a hint; stacks with --debug. */
 import { MailctlError, DeliveryError, fileSystemError, isFileSystemError } from '../errors.js';
 
-export function formatError(err: unknown, debug: boolean): string {
+/** `redact` masks secrets in the result: a server may echo credentials into an error, a stack may quote them. */
+export function formatError(err: unknown, debug: boolean, redact: (text: string) => string = (t) => t): string {
+  return redact(formatUnredacted(err, debug));
+}
+
+function formatUnredacted(err: unknown, debug: boolean): string {
   // Safety net: a file-system fault that escaped its module is one sentence with its code, not a bug report.
   if (isFileSystemError(err)) err = fileSystemError(err, 'a file');
   if (!(err instanceof MailctlError)) {

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.js';
+import type { SecretRegistry } from '../config/redact.js';
 import type { Clock } from '../context.js';
 import { ConfigError } from '../errors.js';
 import type { DkimOptions } from './mime.js';
@@ -15,6 +16,12 @@ export interface ProviderDeps {
   clock: Clock;
   /** A pooled SMTP transport that keeps SMTP_POOL_SIZE connections open (drain). */
   pool?: boolean | undefined;
+  /**
+   * Where a provider registers secrets it makes at run time (an OAuth2 access token, with the
+   * login it goes with): the run's redactor then masks them, XOAUTH2 strings included, in every
+   * output and in every job it writes.
+   */
+  secrets?: SecretRegistry | undefined;
 }
 
 /** The sender `file` uses when MAIL_DEFAULT_SEND_FROM is not set, so the quick start needs no config. */

@@ -2,6 +2,7 @@
  * What the rest of mailctl knows of a provider. `spool/` and `commands/` see only this file,
  * never a concrete provider.
  */
+import type { SecretRegistry } from '../config/redact.js';
 import type { Clock } from '../context.js';
 import type { OutgoingMessage } from '../message/types.js';
 
@@ -68,4 +69,6 @@ export interface ProbeDeps {
   hostname?: string | undefined;
   /** Resolves SMTP_SERVER to addresses. @defaultValue node:dns/promises `lookup(host, { all: true })` */
   lookup?: ((host: string) => Promise<{ address: string }[]>) | undefined;
+  /** Where a provider registers secrets it makes at run time (an OAuth2 access token): never printed. */
+  secrets?: SecretRegistry | undefined;
 }

@@ -7,6 +7,7 @@
  * delivered; two drains never deliver the same job (claims are exclusive renames); a retried job
  * keeps its Message-ID; an expired job is never sent; a corrupt file does not stop the drain.
  */
+import type { Redactor } from '../config/redact.js';
 import type { Clock } from '../context.js';
 import { ExitCode, MailctlError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
@@ -82,6 +83,8 @@ export interface DrainOptions {
   /** One-shot drain: a provider pause longer than this ends the run. @defaultValue 60000 */
   maxPauseMs?: number | undefined;
   onEvent?: ((event: DrainEvent) => void) | undefined;
+  /** Scrubs secrets a provider echoed into an error (history, lastError) before the job is written. */
+  redactor?: Pick<Redactor, 'redactJob'> | undefined;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -133,7 +136,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
   // claimable directories, so only deferred ones are remembered: memory stays flat in N.
   const triedThisRun = new Set<string>();
   const deferredNow = (claim: Claim, job: Job): void => {
-    store.settle(claim, job, 'deferred');
+    store.settle(claim, options.redactor?.redactJob(job) ?? job, 'deferred');
     if (!watch) triedThisRun.add(job.id);
   };
   let bucket: TokenBucket | undefined;
@@ -257,7 +260,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     job.deadReason = reason;
     job.diedAt = iso(now);
     if (error) job.lastError = error;
-    store.settle(claim, job, 'dead');
+    store.settle(claim, options.redactor?.redactJob(job) ?? job, 'dead');
     settle(reason === 'expired' ? 'expired' : 'dead', job.id);
   };
 

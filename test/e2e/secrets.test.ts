@@ -6,8 +6,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { startEchoSmtpServer, type EchoSmtpServer } from '../helpers/smtp-echo.js';
 
 const SMTP_PASSWORD = 'pw-9f8e7d6c5b4a-secret';
 const SENDGRID_API_KEY = 'SG.key-0123456789abcdef-secret';
@@ -129,4 +130,94 @@ describe('no secret in any output', () => {
     expect(written.length).toBeGreaterThan(1);
     for (const file of written) expectClean(readFileSync(file, 'latin1'), file);
   });
+});
+
+/**
+ * A relay that quotes the credentials it received in its 535 reply (base64 PLAIN or LOGIN, or
+ * decoded): none of them, in any encoding, reaches the operator's terminal, a JSON report, a
+ * job file or `queue list`.
+ */
+describe('a server that echoes credentials back', () => {
+  const USER = 'user@example.com';
+  const PASSWORD = 'p@ss"w0rd/9f8e-secret';
+  const leaks = (authLines: readonly string[]): string[] => [
+    PASSWORD,
+    JSON.stringify(PASSWORD).slice(1, -1),
+    encodeURIComponent(PASSWORD),
+    Buffer.from(PASSWORD).toString('base64'),
+    Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64'),
+    Buffer.from(`${USER}\0${USER}\0${PASSWORD}`).toString('base64'),
+    // what really went over the wire, whatever the mechanism
+    ...authLines
+      .flatMap((l) => l.split(' '))
+      .filter((w) => w.length >= 8 && w !== Buffer.from(USER).toString('base64')), // the login name is no secret
+  ];
+  const expectNoLeak = (text: string, where: string, authLines: readonly string[]): void => {
+    for (const form of leaks(authLines)) expect(text.includes(form), `${where} contains ${form}`).toBe(false);
+  };
+  const envFor = (port: number): Record<string, string> => ({
+    MAIL_TYPE: 'smtp',
+    SMTP_SERVER: '127.0.0.1',
+    SMTP_PORT: String(port),
+    SMTP_USERNAME: USER,
+    SMTP_PASSWORD: PASSWORD,
+    SMTP_USE_TLS: 'false',
+    MAIL_DEFAULT_SEND_FROM: 'App <no-reply@example.com>',
+    MAILCTL_BACKOFF_MIN: '1s',
+  });
+
+  for (const mode of ['plain', 'login', 'decoded'] as const) {
+    describe(`${mode} echo`, () => {
+      let server: EchoSmtpServer;
+      beforeAll(async () => {
+        server = await startEchoSmtpServer(mode);
+      });
+      afterAll(() => server.close());
+
+      it.each([
+        ['verify-config --connect', ['verify-config', '--connect']],
+        ['verify-config --connect --json', ['verify-config', '--connect', '--json']],
+        ['--debug verify-config --connect', ['--debug', 'verify-config', '--connect']],
+        ['send', ['send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456']],
+        ['send --json', ['send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456', '--json']],
+        ['--debug send', ['--debug', 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456']],
+      ])('%s: exit 77, the 535 reported, no credential', async (_name, args) => {
+        const before = server.authLines.length;
+        const r = await runCli(args, { env: envFor(server.port) });
+        expect(server.authLines.length, 'the client tried to log in').toBeGreaterThan(before);
+        expect(r.exitCode, r.stderr).toBe(77);
+        expect(r.stdout + r.stderr).toContain('535');
+        expectNoLeak(r.stdout, 'stdout', server.authLines);
+        expectNoLeak(r.stderr, 'stderr', server.authLines);
+      });
+
+      it('drain: stderr, the job file on disk and queue list --json hold no credential', async () => {
+        const cwd = tempDir();
+        const env = envFor(server.port);
+        const enq = await runCli(['enqueue', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'], {
+          cwd,
+          env,
+        });
+        expect(enq.exitCode, enq.stderr).toBe(0);
+        for (const args of [['drain'], ['--debug', 'drain', '--flush', '--json']]) {
+          const before = server.authLines.length;
+          const r = await runCli(args, { cwd, env });
+          expect(server.authLines.length, 'the drain tried to log in').toBeGreaterThan(before);
+          expect(r.exitCode, r.stderr).toBe(0);
+          expect(r.stdout + r.stderr).toMatch(/deferred/);
+          expectNoLeak(r.stdout, `${args.join(' ')} stdout`, server.authLines);
+          expectNoLeak(r.stderr, `${args.join(' ')} stderr`, server.authLines);
+        }
+        const files = filesUnder(join(cwd, '.mailctl', 'spool')).filter((f) => f.endsWith('.json'));
+        expect(files.length).toBeGreaterThan(0);
+        const onDisk = files.map((f) => readFileSync(f, 'utf8')).join('\n');
+        expect(onDisk, 'the job records the refusal').toContain('535');
+        expectNoLeak(onDisk, 'job file', server.authLines);
+        const list = await runCli(['queue', 'list', '--json'], { cwd, env });
+        expect(list.exitCode, list.stderr).toBe(0);
+        expect(list.stdout).toContain('535');
+        expectNoLeak(list.stdout, 'queue list --json', server.authLines);
+      });
+    });
+  }
 });

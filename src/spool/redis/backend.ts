@@ -609,7 +609,7 @@ async function runDrain(
   const gate = (): Promise<boolean> => pause.wait();
 
   const defer = async (bull: BullJob, token: string, job: Job, at: number): Promise<never> => {
-    await bull.updateData(job);
+    await bull.updateData(options.redactor?.redactJob(job) ?? job);
     await bull.moveToDelayed(Math.max(at, Date.now()), token);
     throw new DelayedError();
   };
@@ -617,6 +617,8 @@ async function runDrain(
     job.deadReason = reason;
     job.diedAt = iso(clock.now());
     if (error) job.lastError = error;
+    // Scrubbed in place, so the failed reason below is clean too.
+    options.redactor?.redactJob(job);
     // The data first: a drainer that dies here leaves a job that says it is dead, and the next
     // one to take it only moves it to failed.
     await bull.updateData(job);
