@@ -178,9 +178,9 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     const t0 = clock.now();
     const flush = options.flush === true && (firstScan || !watch);
     firstScan = false;
-    const found = store.scan(t0, flush);
-    const eligible = watch ? found : found.filter((c) => !triedThisRun.has(idOfName(c.name) ?? ''));
-    list = eligible.length > MAX_BATCH ? eligible.slice(0, MAX_BATCH) : eligible;
+    const tried =
+      watch || triedThisRun.size === 0 ? undefined : (name: string) => triedThisRun.has(idOfName(name) ?? '');
+    list = store.scan(t0, flush, MAX_BATCH, tried);
     index = 0;
     lastScanAt = clock.now();
     scanCost = lastScanAt - t0;

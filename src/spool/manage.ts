@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { DataError, TemporaryError } from '../errors.js';
-import { idOfName, parseJob, parseName, STATES, timeOfId, type Job, type JobState } from './job.js';
+import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type Job, type JobState } from './job.js';
 import type { Claimer, Entry, FileSpool } from './store.js';
 
 export interface SpoolStatus {
@@ -27,6 +27,7 @@ export interface SpoolStatus {
 
 const PENDING: readonly JobState[] = ['incoming', 'active', 'deferred'];
 
+/** When a job without a canonical name was created: its ULID's time, else the file's mtime. */
 function createdAtOf(entry: Entry): number | undefined {
   const id = idOfName(entry.name);
   const t = id ? timeOfId(id) : undefined;
@@ -38,6 +39,12 @@ function createdAtOf(entry: Entry): number | undefined {
   }
 }
 
+/**
+ * Counts from file names only, reading each directory as a stream: at a million jobs it holds
+ * one name at a time, not the listing. The oldest pending job is the smallest ULID (its first ten
+ * characters are the creation time in an alphabet that sorts like the numbers), so only names
+ * that are not canonical cost a clock conversion or a stat.
+ */
 export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
   const status: SpoolStatus = {
     incoming: 0,
@@ -51,31 +58,45 @@ export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
     oldestId: null,
     byType: {},
   };
-  let oldest = Number.POSITIVE_INFINITY;
+  let oldestUlid: string | undefined;
+  let oldestOther = Number.POSITIVE_INFINITY;
+  let oldestOtherId: string | undefined;
   for (const state of STATES) {
-    for (const entry of store.entries(state)) {
+    const pending = PENDING.includes(state);
+    for (const entry of store.stream(state)) {
       status[state] += 1;
       if (state === 'corrupt') continue;
-      const type = parseName(entry.name)?.type ?? 'unknown';
+      const info = idAndTypeOfName(entry.name);
+      const type = info?.type ?? 'unknown';
       const counts = (status.byType[type] ??= {});
       counts[state] = (counts[state] ?? 0) + 1;
-      if (PENDING.includes(state)) {
-        const created = createdAtOf(entry);
-        if (created !== undefined && created < oldest) {
-          oldest = created;
-          status.oldestId = idOfName(entry.name) ?? entry.name;
-        }
+      if (!pending) continue;
+      if (info) {
+        if (oldestUlid === undefined || info.id < oldestUlid) oldestUlid = info.id;
+        continue;
+      }
+      const created = createdAtOf(entry);
+      if (created !== undefined && created < oldestOther) {
+        oldestOther = created;
+        oldestOtherId = idOfName(entry.name) ?? entry.name;
       }
     }
   }
   status.backlog = status.incoming + status.active + status.deferred;
-  if (Number.isFinite(oldest)) status.oldestAgeSeconds = Math.max(0, Math.round((now - oldest) / 1000));
+  const ulidTime = oldestUlid !== undefined ? timeOfId(oldestUlid) : undefined;
+  const oldest = ulidTime !== undefined && ulidTime <= oldestOther ? ulidTime : oldestOther;
+  if (Number.isFinite(oldest)) {
+    status.oldestAgeSeconds = Math.max(0, Math.round((now - oldest) / 1000));
+    status.oldestId = oldest === ulidTime ? oldestUlid! : oldestOtherId!;
+  }
   return status;
 }
 
 /** The backlog only (incoming + active + deferred), for the monitor. */
 export function backlogOf(store: FileSpool): number {
-  return PENDING.reduce((n, s) => n + store.entries(s).length, 0);
+  let n = 0;
+  for (const state of PENDING) for (const _ of store.stream(state)) n += 1;
+  return n;
 }
 
 /** One line of `queue list --json` (postqueue -j). Variables are never listed: they carry codes. */
@@ -100,9 +121,10 @@ export interface ListedJob {
   file: string;
 }
 
+/** Streams: one job file is read at a time, so memory stays flat however many are listed. */
 export function* listJobs(store: FileSpool, states: readonly JobState[]): Generator<ListedJob> {
   for (const state of states) {
-    for (const entry of store.entries(state)) {
+    for (const entry of store.stream(state)) {
       const base: ListedJob = { id: idOfName(entry.name) ?? entry.name, state, file: entry.path };
       if (state === 'active') base.claimedBy = entry.file.slice(0, entry.file.indexOf('~'));
       let text: string;

@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// mailctl drain against real peers, in one run on one sink (run through `npm run bench`):
+//   - the Dify-style Python sender (bench/dify-sender.py: stdlib smtplib, a new connection per
+//     message, an HTML-only MIMEMultipart of ~5 KB, a Chinese subject), the system mailctl replaces;
+//   - Postfix's smtp-source (5 sessions, a new connection per message, and 5 reused connections:
+//     the wire's ceiling here);
+//   - `mailctl drain` as an operator runs it: the built CLI, defaults, on N fsynced jobs written
+//     by enqueue (reset-password, zh-CN), process start-up included.
+// All of them send to Postfix's smtp-sink (started here, killed here by PID; no Postfix daemon is
+// ever involved). Where smtp-sink is missing the bench says so and uses bench/smtp-sink.cjs.
+// Figures: msg/s (wall), CPU ms per message (user + sys of the sender, from GNU time or
+// getrusage), ratios; medians of ROUNDS interleaved rounds.
+// Usage: node bench/peers.bench.js [N=2000] [ROUNDS=3]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../dist/config/index.js';
+import { systemClock } from '../dist/context.js';
+import { enqueueJob } from '../dist/spool/enqueue.js';
+
+const N = Number(process.argv[2] ?? 2000);
+const ROUNDS = Number(process.argv[3] ?? 3);
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const bin = here('../bin/mailctl.js');
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const which = (cmd) => ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => join(d, cmd)).find((p) => existsSync(p));
+const TIME = which('time');
+const FROM = 'App <app@example.com>';
+
+async function freePort() {
+  const srv = createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+// --- the sink ---------------------------------------------------------------------------------
+const SINK = which('smtp-sink');
+let sink;
+let port;
+if (SINK) {
+  port = await freePort();
+  // -u nobody: required as root; -m 1000 connections; backlog 1000
+  sink = spawn(SINK, ['-u', 'nobody', '-m', '1000', `127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
+  await waitForPort(port);
+  console.log(`sink: Postfix smtp-sink (${SINK}, pid ${sink.pid}) on 127.0.0.1:${port}`);
+} else {
+  sink = spawn(process.execPath, [here('./smtp-sink.cjs')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  port = await new Promise((resolve) => sink.once('message', resolve));
+  console.log('sink: smtp-sink NOT FOUND (apt-get install postfix): using bench/smtp-sink.cjs, figures not comparable');
+}
+const stopSink = () => sink.kill('SIGTERM');
+process.on('exit', stopSink);
+
+/** Runs argv under GNU time; returns { seconds, cpuSeconds, stdout }. */
+function timed(argv, env = process.env) {
+  const t0 = performance.now();
+  const r = spawnSync(TIME ?? argv[0], TIME ? ['-f', '%U %S', ...argv] : argv.slice(1), {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  const [u, s] = TIME ? r.stderr.trim().split('\n').pop().split(' ').map(Number) : [NaN, NaN];
+  return { seconds, cpuSeconds: u + s, stdout: r.stdout };
+}
+
+// --- the senders ------------------------------------------------------------------------------
+function python() {
+  const r = timed(['python3', here('./dify-sender.py'), '127.0.0.1', String(port), String(N)]);
+  const j = JSON.parse(r.stdout.trim().split('\n').pop());
+  return { rate: j.sent / j.seconds, cpuMs: (j.cpu_seconds * 1000) / j.sent };
+}
+
+function smtpSource(reuse) {
+  const SOURCE = which('smtp-source');
+  if (!SOURCE) return undefined;
+  const args = ['-s', '5', '-l', '5120', '-m', String(N), '-f', 'app@example.com', '-t', 'user@example.com'];
+  if (reuse) args.unshift('-d');
+  const r = timed([SOURCE, ...args, `127.0.0.1:${port}`]);
+  return { rate: N / r.seconds, cpuMs: (r.cpuSeconds * 1000) / N };
+}
+
+const env = {
+  PATH: process.env.PATH,
+  HOME: tmpdir(),
+  NO_COLOR: '1',
+  MAIL_TYPE: 'smtp',
+  SMTP_SERVER: '127.0.0.1',
+  SMTP_PORT: String(port),
+  MAIL_DEFAULT_SEND_FROM: FROM,
+};
+const { config } = await loadConfig({ cwd: tmpdir(), env });
+const clock = systemClock();
+
+async function fill() {
+  const dir = mkdtempSync(join(tmpdir(), 'mailctl-bench-'));
+  const spoolDir = join(dir, 'spool');
+  for (let i = 0; i < N; i++) {
+    const request = {
+      type: 'reset-password',
+      to: `user${i}@example.com`,
+      lang: 'zh-CN',
+      vars: { code: String(100000 + i) },
+    };
+    await enqueueJob(request, { config, spoolDir, defaultFrom: FROM, clock });
+  }
+  return { dir, spoolDir };
+}
+
+async function mailctlDrain(extra = []) {
+  const { dir, spoolDir } = await fill();
+  const r = timed([process.execPath, bin, 'drain', '--json', '--spool', spoolDir, ...extra], env);
+  rmSync(dir, { recursive: true, force: true });
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop());
+  if (summary.delivered !== N) throw new Error(`drain delivered ${summary.delivered} of ${N}: ${r.stdout}`);
+  return { rate: N / r.seconds, cpuMs: (r.cpuSeconds * 1000) / N };
+}
+
+const cases = [
+  ['Dify-style Python sender (smtplib, new connection each)', python],
+  ['Postfix smtp-source, 5 sessions, new connection each', () => smtpSource(false)],
+  ['Postfix smtp-source, 5 reused connections (-d)', () => smtpSource(true)],
+  ['mailctl drain (defaults)', () => mailctlDrain()],
+];
+const runs = cases.map(() => []);
+for (let r = 0; r < ROUNDS; r++) {
+  // rotate the order so that no sender always runs first
+  for (let k = 0; k < cases.length; k++) {
+    const j = (k + r) % cases.length;
+    const m = await cases[j][1]();
+    if (m) runs[j].push(m);
+  }
+}
+const med = runs.map((xs) =>
+  xs.length ? { rate: median(xs.map((x) => x.rate)), cpuMs: median(xs.map((x) => x.cpuMs)), all: xs } : undefined,
+);
+const py = med[0];
+console.log(
+  `${N} messages per sender, median of ${ROUNDS} interleaved rounds, ${cpus().length} CPUs (msg/s by wall time; CPU = user + sys of the sender)`,
+);
+cases.forEach(([name], j) => {
+  const m = med[j];
+  if (!m) return console.log(`  ${name.padEnd(58)} not installed`);
+  console.log(
+    `  ${name.padEnd(58)} ${fmt(m.rate).padStart(6)} msg/s  ${m.cpuMs.toFixed(3).padStart(6)} ms CPU/msg  ${(m.rate / py.rate).toFixed(2).padStart(5)}x Python  (runs: ${m.all.map((x) => fmt(x.rate)).join(', ')})`,
+  );
+});
+const d = med[cases.length - 1];
+console.log(
+  `  drain / Python: ${(d.rate / py.rate).toFixed(2)}x by msg/s (target >= 3x, aim 5x), ${(py.cpuMs / d.cpuMs).toFixed(2)}x by CPU per message`,
+);
+stopSink();
