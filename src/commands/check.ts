@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { redact, secretsOf } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import { getMailType } from '../templates/catalog.js';
-import type { MessageReport } from '../dns/check-message.js';
+import { formatMessageReport } from '../output/message-report.js';
 import { createChalk } from '../output/style.js';
 import { loadCommandConfig, type CommandContext } from './shared.js';
 
@@ -60,33 +60,4 @@ export async function run(file: string, opts: CheckOptions, ctx: CommandContext)
   }
   print(formatMessageReport(file, report, createChalk(ctx.env, ctx.io.outIsTTY)));
   return report.exitCode;
-}
-
-/** The text report; `send --dry-run --check` prints it too (to stderr, as the MIME goes to stdout). */
-export function formatMessageReport(
-  file: string,
-  report: MessageReport,
-  chalk: ReturnType<typeof createChalk>,
-): string {
-  const mark = {
-    ok: chalk.green('ok     '),
-    info: chalk.dim('info   '),
-    warning: chalk.yellow('warning'),
-    error: chalk.red('error  '),
-  } as const;
-  const lines = [
-    `${chalk.bold('mailctl check')}: ${file}${report.subject ? ` ${JSON.stringify(report.subject)}` : ''}`,
-  ];
-  for (const f of report.findings) {
-    lines.push(`  ${mark[f.severity]} ${f.check.padEnd(11)} ${f.message}`);
-    if (f.fix && (f.severity === 'error' || f.severity === 'warning'))
-      lines.push(`                      ${chalk.dim('fix:')} ${f.fix}`);
-  }
-  const count = (s: string): number => report.findings.filter((f) => f.severity === s).length;
-  const e = count('error');
-  const w = count('warning');
-  lines.push(
-    `${report.ok ? chalk.green('ok') : chalk.red('failed')}: ${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`,
-  );
-  return lines.join('\n');
 }

@@ -4,7 +4,11 @@
  * (HTML by default), warnings (language fallback, unknown variables) to stderr.
  */
 import { ExitCode, UsageError } from '../errors.js';
+// render.ts loads the catalog, the store and the language table anyway: import them plainly.
+import { getMailType } from '../templates/catalog.js';
+import { resolveLanguage } from '../templates/lang.js';
 import { brandingFromConfig, renderEmail, type Branding, type RenderedEmail } from '../templates/render.js';
+import { defaultDirs, discoverLanguages } from '../templates/store.js';
 import { loadCommandConfig, readVars, type CommandContext, type MessageOptions } from './shared.js';
 
 export interface PreviewOptions extends MessageOptions {
@@ -116,13 +120,7 @@ async function serve(
   branding: Branding,
   ctx: CommandContext,
 ): Promise<number> {
-  const [{ startGallery }, { defaultDirs, discoverLanguages }, { getMailType }, { resolveLanguage }] =
-    await Promise.all([
-      import('../preview/serve.js'),
-      import('../templates/store.js'),
-      import('../templates/catalog.js'),
-      import('../templates/lang.js'),
-    ]);
+  const { startGallery } = await import('../preview/serve.js');
   if (type !== undefined && !getMailType(type)) {
     throw new UsageError(
       `unknown mail type ${JSON.stringify(type)}`,

@@ -114,7 +114,7 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
       category: message.category,
       unsubscribable: rendered.unsubscribable,
     });
-    const { formatMessageReport } = await import('./check.js');
+    const { formatMessageReport } = await import('../output/message-report.js');
     err(formatMessageReport('(dry run)', report, createChalk(ctx.env, ctx.io.errIsTTY)));
     return report.exitCode;
   }

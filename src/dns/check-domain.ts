@@ -8,7 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Clock } from '../context.js';
 import { ExitCode, MailctlError } from '../errors.js';
 import { domainOf, parseMailbox } from '../message/address.js';
-import { dkimOptionsFrom } from '../providers/index.js';
+import { dkimOptionsFrom } from '../providers/dkim.js';
 import {
   aligned,
   isDmarc,

@@ -10,7 +10,7 @@ import type { Config } from '../config/index.js';
 import type { Clock } from '../context.js';
 import { ExitCode } from '../errors.js';
 import type { Category } from '../message/types.js';
-import { dkimOptionsFrom } from '../providers/index.js';
+import { dkimOptionsFrom } from '../providers/dkim.js';
 import { aligned, parseTags, publicOfPrivate } from './records.js';
 import { createDnsClient, type DnsQuery } from './resolver.js';
 

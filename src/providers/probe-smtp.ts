@@ -920,7 +920,7 @@ async function auth(
   const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
   const check = (reply: SmtpReply, want: number): void => {
     if (reply.code === want) return;
-    throw authRefusal(reply, s, secure, ext);
+    throw authRefusal(reply, s, secure);
   };
   // The password and every base64 form of it are shown as ******** (RFC 4616 / draft LOGIN).
   if (mechanism === 'PLAIN') {
@@ -949,7 +949,7 @@ async function auth(
   });
 }
 
-function authRefusal(reply: SmtpReply, s: SmtpSettings, secure: boolean, ext: Map<string, string[]>): ProbeFailure {
+function authRefusal(reply: SmtpReply, s: SmtpSettings, secure: boolean): ProbeFailure {
   const text = replyText(reply);
   const said = `${s.server} refused AUTH for ${s.username ?? '?'}: ${text}`;
   const { code } = reply;

@@ -11,6 +11,7 @@
  * A hook is a fixed reply or a function of the attempt number (1-based, per hook), so that a
  * test can refuse the first attempts and accept later ones: `data: (n) => n <= 2 ? { code: 451 } : undefined`.
  */
+import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import { generate } from 'selfsigned';
 
@@ -228,7 +229,7 @@ export interface SilentServer {
 /** A raw TCP server that accepts connections and never says a word (no greeting): for timeouts. */
 export async function startSilentServer(): Promise<SilentServer> {
   const { createServer } = await import('node:net');
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const state = { connections: 0 };
   const server = createServer((socket) => {
     state.connections += 1;
@@ -280,7 +281,7 @@ export async function startScriptedServer(script: {
   replies?: Record<string, string>;
 }): Promise<ScriptedServer> {
   const { createServer } = await import('node:net');
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const received: string[] = [];
   const server = createServer((socket) => {
     sockets.add(socket);

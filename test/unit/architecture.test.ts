@@ -1,7 +1,8 @@
 /**
  * The module boundaries of STYLE.md, checked on the source text (also run by `npm run lint`):
- * only cli.ts touches the process; domain modules never import commands/ or output/; each
- * third-party package has one home; no import cycles.
+ * only cli.ts touches the process; domain modules never import commands/ or output/; every
+ * third-party package is on the allow-list below and has one home; the layer directions hold;
+ * a lazily imported module is not also imported eagerly; no import cycles.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -22,13 +23,36 @@ const files = walk(SRC).map((abs) => ({
   text: readFileSync(abs, 'utf8'),
 }));
 
+/** Value imports (not `import type`) that load at import time. */
+function staticImportsOf(text: string): string[] {
+  return [...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)].map(
+    (m) => m[1]!,
+  );
+}
+
+/** `await import('…')`: loaded only when the code path runs. */
+function lazyImportsOf(text: string): string[] {
+  return [...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+}
+
+/** Every import, type-only ones included: a layer direction holds for types too. */
+function allImportsOf(text: string): string[] {
+  return [
+    ...[...text.matchAll(/^\s*(?:import|export)\s+(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1]!),
+    ...lazyImportsOf(text),
+  ];
+}
+
 /** Value imports (not `import type`), static and dynamic. */
 function importsOf(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm))
-    out.push(m[1]!);
-  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]!);
-  return out;
+  return [...staticImportsOf(text), ...lazyImportsOf(text)];
+}
+
+/** A relative specifier as a path under src/, with the .ts extension of its source. */
+function targetOf(from: string, spec: string): string {
+  return relative(SRC, resolve(dirname(from), spec))
+    .replace(/\\/g, '/')
+    .replace(/\.js$/, '.ts');
 }
 
 function packageOf(spec: string): string {
@@ -37,6 +61,10 @@ function packageOf(spec: string): string {
 
 const DOMAIN = /^(config|templates|message|providers|spool|preview|dns)\//;
 
+/**
+ * The allow-list of third-party packages src/ may import, each with its one home. A package not
+ * listed here is an offender: adding a dependency is a decision, written down in this table.
+ */
 const HOMES: Record<string, RegExp> = {
   commander: /^(program\.ts|commands\/)/,
   cosmiconfig: /^config\/load\.ts$/,
@@ -50,7 +78,52 @@ const HOMES: Record<string, RegExp> = {
   bullmq: /^spool\/redis\/backend\.ts$/,
   ioredis: /^spool\/redis\/backend\.ts$/,
   tldts: /^dns\/records\.ts$/,
+  // .eml parsing and DKIM verification for `mailctl check`; the plain-text part of compiled templates.
+  mailparser: /^dns\/check-message\.ts$/,
+  mailauth: /^dns\/check-message\.ts$/,
+  'html-to-text': /^templates\/compile\.ts$/,
 };
+
+interface Direction {
+  from: RegExp;
+  to: RegExp;
+  why: string;
+  /** `from → to` pairs allowed on purpose, each with its reason. */
+  except?: Record<string, string>;
+}
+
+/** Layer directions beyond "domain never imports commands/": what may not import what. */
+const DIRECTIONS: Direction[] = [
+  {
+    from: /^config\//,
+    to: /^(spool|providers|dns|templates|preview)\//,
+    why: 'config is the bottom layer: every module reads it, it reads no module above it',
+  },
+  {
+    from: /^dns\//,
+    to: /^providers\/index\.ts$/,
+    why: 'the DNS checks need provider facts (DKIM key, SPF include), not the factory that loads providers',
+  },
+  {
+    from: /^spool\/redis\//,
+    to: /^spool\/(store|drain|manage|migrate|monitor)\.ts$/,
+    why: 'a spool backend sees the spool contract and the shared policy, never the file spool',
+    except: {
+      // Until the spool contract has its own module (issue #12 item 1): these are types and one pure helper.
+      'spool/redis/backend.ts → spool/drain.ts': 'DrainEvent, DrainSummary, Outcome are declared there today',
+      'spool/redis/backend.ts → spool/manage.ts': 'ListedJob, SpoolStatus are declared there today',
+      'spool/redis/backend.ts → spool/store.ts': 'claimTag is declared there today',
+    },
+  },
+  {
+    from: /^commands\//,
+    to: /^commands\/(?!shared\.ts$)/,
+    why: 'a command is a leaf: what two commands share lives in commands/shared.ts, output/ or a domain module',
+    except: {
+      'commands/send.ts → commands/enqueue.ts': '`send --queue` is `enqueue` by contract (CONTRACT.md), so it runs it',
+    },
+  },
+];
 
 describe('architecture', () => {
   it('finds the sources', () => expect(files.length).toBeGreaterThan(10));
@@ -82,15 +155,68 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('each third-party package has one home', () => {
+  it('every third-party package is on the allow-list and imported only from its home', () => {
     const offenders: string[] = [];
     for (const f of files) {
       for (const spec of importsOf(f.text).filter((s) => !s.startsWith('.') && !s.startsWith('node:'))) {
         const home = HOMES[packageOf(spec)];
-        if (home && !home.test(f.rel)) offenders.push(`${f.rel} imports ${spec}`);
+        if (!home) offenders.push(`${f.rel} imports ${spec}, which is not on the allow-list`);
+        else if (!home.test(f.rel)) offenders.push(`${f.rel} imports ${spec} outside its home`);
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('imports follow the layer directions', () => {
+    const offenders: string[] = [];
+    const excepted = new Set<string>();
+    for (const f of files) {
+      for (const spec of allImportsOf(f.text).filter((s) => s.startsWith('.'))) {
+        const target = targetOf(f.abs, spec);
+        for (const d of DIRECTIONS.filter((x) => x.from.test(f.rel) && x.to.test(target) && f.rel !== target)) {
+          const edge = `${f.rel} → ${target}`;
+          if (d.except?.[edge] !== undefined) excepted.add(edge);
+          else offenders.push(`${edge}: ${d.why}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+    // An exception that no longer matches any import is stale: remove it.
+    const declared = DIRECTIONS.flatMap((d) => Object.keys(d.except ?? {}));
+    expect(declared.filter((e) => !excepted.has(e))).toEqual([]);
+  });
+
+  it("a lazy import is not defeated by the importer's own static imports", () => {
+    const byRel = new Map(files.map((f) => [f.rel, f]));
+    const eager = (rel: string): string[] => {
+      const f = byRel.get(rel);
+      return f
+        ? staticImportsOf(f.text)
+            .filter((s) => s.startsWith('.'))
+            .map((s) => targetOf(f.abs, s))
+        : [];
+    };
+    // Until the probe's parts have their own files (issue #12 item 3): ProbeFailure and StageRecorder live in probe-smtp.ts.
+    const excepted = new Set(['providers/probe.ts: providers/probe-smtp.ts is loaded eagerly anyway']);
+    const offenders: string[] = [];
+    for (const f of files) {
+      const lazy = lazyImportsOf(f.text)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => targetOf(f.abs, s));
+      if (lazy.length === 0) continue;
+      // Everything this file loads at import time, directly or through its static imports.
+      const loaded = new Set<string>();
+      const queue = eager(f.rel);
+      while (queue.length > 0) {
+        const next = queue.pop()!;
+        if (loaded.has(next)) continue;
+        loaded.add(next);
+        queue.push(...eager(next));
+      }
+      for (const target of lazy.filter((t) => loaded.has(t)))
+        offenders.push(`${f.rel}: ${target} is loaded eagerly anyway`);
+    }
+    expect(offenders.filter((o) => !excepted.has(o))).toEqual([]);
   });
 
   it('has no import cycles', () => {
@@ -98,11 +224,7 @@ describe('architecture', () => {
     for (const f of files) {
       const deps = importsOf(f.text)
         .filter((s) => s.startsWith('.'))
-        .map((s) =>
-          relative(SRC, resolve(dirname(f.abs), s))
-            .replace(/\\/g, '/')
-            .replace(/\.js$/, '.ts'),
-        );
+        .map((s) => targetOf(f.abs, s));
       graph.set(f.rel, deps);
     }
     const cycles: string[] = [];

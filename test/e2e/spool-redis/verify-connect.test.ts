@@ -25,7 +25,12 @@ interface Stage {
 
 async function check(
   url: string,
-): Promise<{ exitCode: number | null; stdout: string; stderr: string; spool?: { ok: boolean; stages: Stage[] } }> {
+): Promise<{
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  spool?: { ok: boolean; stages: Stage[] } | undefined;
+}> {
   const r = await runCli(['verify-config', '--connect', '--json'], { env: { MAILCTL_SPOOL_URL: url } });
   return { ...r, spool: (JSON.parse(r.stdout) as { spool?: { ok: boolean; stages: Stage[] } }).spool };
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import type { Provider } from '../../../src/providers/types.js';
 import { holdJob, releaseJob } from '../../../src/spool/manage.js';

@@ -114,7 +114,7 @@ export async function harness(
   port: number,
   opts: { clock?: FakeClock; env?: Record<string, string>; slowUnlinkMs?: number } = {},
 ): Promise<Harness> {
-  const store = tempSpool({ slowUnlinkMs: opts.slowUnlinkMs });
+  const store = tempSpool(opts.slowUnlinkMs === undefined ? {} : { slowUnlinkMs: opts.slowUnlinkMs });
   const config = await smtpConfig(port, opts.env);
   const clock = opts.clock ?? fakeClock();
   const provider = await createProvider(config, { cwd: tmpdir(), clock, pool: true });
