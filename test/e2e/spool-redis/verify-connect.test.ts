@@ -23,9 +23,7 @@ interface Stage {
   warning?: string;
 }
 
-async function check(
-  url: string,
-): Promise<{
+async function check(url: string): Promise<{
   exitCode: number | null;
   stdout: string;
   stderr: string;
