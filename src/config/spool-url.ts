@@ -12,7 +12,7 @@
  * `stalled`, how often every drainer looks for such jobs (default 30 s); `timeout`, how long a
  * drainer keeps trying to reach a Redis that went away before it gives up with 69 (default 10 s).
  */
-import { parseDuration } from '../../config/parse.js';
+import { parseDuration } from './parse.js';
 
 export interface RedisTarget {
   kind: 'redis';

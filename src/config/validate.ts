@@ -4,7 +4,7 @@
  * AUTH without TLS). Returns every problem at once; never throws.
  */
 import { domainOf, parseMailbox } from '../message/address.js';
-import { parseSpoolUrl } from '../spool/redis/url.js';
+import { parseSpoolUrl } from './spool-url.js';
 import { keyDef, MAIL_TYPES, type KeyPath } from './keys.js';
 import { MICROSOFT_APP_SCOPE, tokenEndpoint } from './oauth2.js';
 import { describeSource, type Config, type Problem, type Severity } from './resolve.js';

@@ -23,7 +23,7 @@ import {
   type ListedJob,
   type SpoolStatus,
 } from './manage.js';
-import { parseSpoolUrl, type SpoolTarget } from './redis/url.js';
+import { parseSpoolUrl, type SpoolTarget } from '../config/spool-url.js';
 import { FileSpool, type Claimer } from './store.js';
 
 /** Everything `drain()` takes but the store: the backend supplies that. */

@@ -33,7 +33,7 @@ import type { DrainEvent, DrainSummary, Outcome } from '../drain.js';
 import { parseJob, timeOfId, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
 import type { ListedJob, SpoolStatus } from '../manage.js';
 import { claimTag, type Claimer } from '../store.js';
-import type { RedisTarget } from './url.js';
+import type { RedisTarget } from '../../config/spool-url.js';
 
 /** "Forever" for a held job: the latest time BullMQ's delayed-set score keeps exactly. */
 export const HOLD_UNTIL = 2 ** 41 - 1;

@@ -1,6 +1,6 @@
 /** MAILCTL_SPOOL_URL parsing: the backends it selects, its parameters, and one clear reason per mistake that never repeats a password. */
 import { describe, expect, it } from 'vitest';
-import { parseSpoolUrl } from '../../../src/spool/redis/url.js';
+import { parseSpoolUrl } from '../../../src/config/spool-url.js';
 
 describe('parseSpoolUrl', () => {
   it.each([
