@@ -48,7 +48,7 @@ describe('BRANDING_ENABLED without APPLICATION_TITLE', () => {
   it.each(sendingPaths)('%s refuses with 78 and writes or sends nothing', async (_name, args, env) => {
     const dir = cwd();
     const before = smtp.calls.connect;
-    const e = { ...BRAND, ...env };
+    const e: Record<string, string> = { ...BRAND, ...env };
     if (e.SMTP_PORT === '0') e.SMTP_PORT = String(smtp.port);
     const r = await runCli(args, { cwd: dir, env: e });
     expect(r.exitCode).toBe(78);

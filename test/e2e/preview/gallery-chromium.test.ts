@@ -9,25 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, tempDir } from '../../helpers/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-
-// The page function below runs inside Chromium. The tests compile against Node's lib, which has no
-// DOM (adding it would clash with Node's fetch types), so name just the browser parts it uses.
-interface PageImage {
-  src: string;
-  width: number;
-  height: number;
-  decode(): Promise<void>;
-}
-interface PageCanvas {
-  width: number;
-  height: number;
-  getContext(kind: '2d'): {
-    drawImage(img: PageImage, x: number, y: number): void;
-    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-  } | null;
-}
-declare const Image: new () => PageImage;
-declare const document: { createElement(tag: 'canvas'): PageCanvas };
 const SHOTS = join(ROOT, 'test-results');
 
 let child: ChildProcess | undefined;
