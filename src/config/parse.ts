@@ -55,8 +55,32 @@ export function parseList(raw: unknown): ParseResult {
   return ok(items.map((s) => s.trim()).filter((s) => s.length > 0));
 }
 
+/** Characters that end or split a line in SMTP (RFC 5321 §2.3.8), HTTP and mail headers. */
+const LINE_BREAKING = /[\r\n\0]/;
+
+/**
+ * Which control character a raw value carries, in words, or undefined. Every configured text
+ * reaches some protocol line (EHLO, AUTH, MAIL FROM, an HTTP request or header, a mail header) or
+ * a path; only a PEM key is multi-line by nature, and even it has no NUL.
+ */
+export function controlCharacterIn(def: KeyDef, raw: unknown): string | undefined {
+  const texts = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.map(String) : [];
+  const pem = def.path === 'dkim.privateKey';
+  for (const text of texts) {
+    if (text.includes('\0')) return 'a NUL character';
+    if (!pem && LINE_BREAKING.test(text)) return 'a line break (CR or LF)';
+  }
+  return undefined;
+}
+
 /** Parses one raw value for a key; `undefined`/empty means "not set" and is handled by the caller. */
 export function parseValue(def: KeyDef, raw: unknown): ParseResult {
+  // Checked before any parser, whose message would echo the value and its line break.
+  const control = controlCharacterIn(def, raw);
+  if (control)
+    return fail(
+      `contains ${control}, which would end a protocol line (SMTP command, HTTP header, mail header) and start another; a value is one line`,
+    );
   switch (def.type) {
     case 'boolean':
       return parseBoolean(raw);

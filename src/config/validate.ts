@@ -3,6 +3,7 @@
  * plus warnings for the mistakes its users make most (TLS flag vs port, From vs username,
  * AUTH without TLS). Returns every problem at once; never throws.
  */
+import { isIP } from 'node:net';
 import { domainOf, parseMailbox } from '../message/address.js';
 import { parseSpoolUrl } from './spool-url.js';
 import { keyDef, MAIL_TYPES, type KeyPath } from './keys.js';
@@ -34,6 +35,16 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
     if (hint) problem.hint = hint;
     problems.push(problem);
   };
+
+  const localHostname = v['smtp.localHostname'];
+  if (localHostname !== undefined && !isEhloName(localHostname)) {
+    add(
+      'smtp.localHostname',
+      'error',
+      `SMTP_LOCAL_HOSTNAME "${localHostname}" is not a host name or an address literal`,
+      "set it to this host's fully-qualified name (mail.example.com), or an address literal such as [192.0.2.1] or [IPv6:2001:db8::1]",
+    );
+  }
   const isSet = (path: KeyPath): boolean =>
     config.sources[path].kind !== 'default' && config.sources[path].kind !== 'unset';
 
@@ -189,6 +200,25 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
   }
 
   return problems;
+}
+
+const HOST_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+/** An EHLO argument (RFC 5321 §4.1.1.1): a domain, or an address literal `[192.0.2.1]`, `[IPv6:…]`. */
+export function isEhloName(name: string): boolean {
+  const literal = /^\[(.*)\]$/.exec(name);
+  if (literal) {
+    const inner = literal[1]!;
+    if (/^IPv6:/i.test(inner)) return isIP(inner.slice(5)) === 6;
+    return isIP(inner) === 4;
+  }
+  return (
+    name.length <= 253 &&
+    name
+      .replace(/\.$/, '')
+      .split('.')
+      .every((label) => HOST_LABEL.test(label))
+  );
 }
 
 type Add = (path: KeyPath, severity: Severity, message: string, hint?: string) => void;
