@@ -82,6 +82,14 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
       `${redact(`mailctl: drain: last delivery error: ${summary.lastError}`, secretsOf(config))}\nhint: \`mailctl queue list --state deferred --json\` shows each job's history\n`,
     );
   }
+  // The spool could not record some attempts (a full disk): the jobs are whole, the exit says so.
+  const fault = summary.spoolError;
+  if (fault) {
+    ctx.io.err(
+      `mailctl: ${fault.message}; ${fault.unrecorded} job(s) were kept unchanged, without the record of this attempt\n${fault.hint ? `hint: ${fault.hint}\n` : ''}`,
+    );
+    return fault.exitCode;
+  }
   return 0;
 }
 export type { CommandContext };

@@ -4,9 +4,10 @@
  * temporary name, fsync, rename, fsync of the directory. A reader never sees half a message.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { DeliveryError, ExitCode } from '../errors.js';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { writeNewFile } from '../durable-write.js';
+import { DeliveryError, ExitCode, fileSystemError, isFileSystemError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import { buildMime, type DkimOptions } from './mime.js';
 import type { Delivery, Provider, SendOptions } from './types.js';
@@ -33,16 +34,7 @@ export function emlFileName(message: OutgoingMessage): string {
 /** Writes `data` to `path` durably: temp file in the same directory, fsync, rename, fsync dir. */
 export async function writeFileAtomic(path: string, data: Buffer, dir: string): Promise<void> {
   const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await handle.close();
+  await writeNewFile(tmp, data);
   try {
     await rename(tmp, path);
   } catch (err) {
@@ -60,6 +52,38 @@ export async function writeFileAtomic(path: string, data: Buffer, dir: string): 
   }
 }
 
+/**
+ * Creates `dir` and any missing parents with mode 0700 whatever the umask (messages carry
+ * one-time codes): mkdir's mode is filtered by the umask, chmod's is not.
+ */
+export async function mkdirPrivate(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (first === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    await chmod(d, 0o700);
+    if (d === first || dirname(d) === d) break;
+  }
+}
+
+/** A failed outbox write as the operator reads it: the contract's code (75 disk full, 77, 73, 74). */
+function outboxError(err: unknown, dir: string): DeliveryError {
+  const errno = (err as { code?: unknown }).code;
+  const fault = isFileSystemError(err)
+    ? fileSystemError(err, 'the outbox', ['ENOSPC', 'EDQUOT', 'EFBIG'].includes(err.code!) ? dir : (err.path ?? dir))
+    : undefined;
+  return new DeliveryError(
+    fault?.message ?? `cannot write the message into the outbox ${dir}: ${(err as Error).message}`,
+    {
+      exitCode: fault?.exitCode ?? ExitCode.UNAVAILABLE,
+      kind: 'transient',
+      reply: { provider: 'file', errno: typeof errno === 'string' ? errno : undefined },
+      hint: fault?.hint ?? 'check MAILCTL_OUTBOX_DIR and its permissions',
+      cause: err,
+    },
+    'delivery.transient',
+  );
+}
+
 export function createFileProvider(options: FileProviderOptions): Provider {
   const dir = resolve(options.cwd, options.dir);
   return {
@@ -68,21 +92,10 @@ export function createFileProvider(options: FileProviderOptions): Provider {
       const raw = sendOptions.raw ?? (await buildMime(message, { dkim: options.dkim }));
       const path = join(dir, emlFileName(message));
       try {
-        await mkdir(dir, { recursive: true });
+        await mkdirPrivate(dir);
         await writeFileAtomic(path, raw, dir);
       } catch (err) {
-        const errno = (err as { code?: unknown }).code;
-        throw new DeliveryError(
-          `cannot write the message into the outbox ${dir}: ${(err as Error).message}`,
-          {
-            exitCode: ExitCode.UNAVAILABLE,
-            kind: 'transient',
-            reply: { provider: 'file', errno: typeof errno === 'string' ? errno : undefined },
-            hint: 'check MAILCTL_OUTBOX_DIR and its permissions',
-            cause: err,
-          },
-          'delivery.transient',
-        );
+        throw outboxError(err, dir);
       }
       return {
         provider: 'file',

@@ -5,7 +5,7 @@
  * switch is MAILCTL_SPOOL_URL (`openSpool` below); the Redis module, and with it BullMQ, is loaded
  * only when the URL names Redis.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import { ConfigError, DataError, UsageError } from '../errors.js';
@@ -24,7 +24,7 @@ import {
   type SpoolStatus,
 } from './manage.js';
 import { parseSpoolUrl, type SpoolTarget } from '../config/spool-url.js';
-import { FileSpool, type Claimer } from './store.js';
+import { asSpoolError, FileSpool, type Claimer } from './store.js';
 
 /** Everything `drain()` takes but the store: the backend supplies that. */
 export type BackendDrainOptions = Omit<DrainOptions, 'store'>;
@@ -79,44 +79,62 @@ export class FileBackend implements SpoolBackend {
   get location(): string {
     return this.store.root;
   }
-  async add(job: Job): Promise<string> {
-    this.store.ensure();
-    return this.store.add(job);
+  /** Runs `fn`; a file-system fault becomes one sentence naming the spool (73/74/75/77), never 70. */
+  private async guard<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw asSpoolError(err, this.store.root);
+    }
+  }
+  add(job: Job): Promise<string> {
+    return this.guard(() => {
+      this.store.ensure();
+      return this.store.add(job);
+    });
   }
   drain(options: BackendDrainOptions): Promise<DrainSummary> {
-    this.store.ensure();
-    return drain({ ...options, store: this.store });
+    return this.guard(() => {
+      this.store.ensure();
+      return drain({ ...options, store: this.store });
+    });
   }
-  async status(now: number): Promise<SpoolStatus> {
-    return spoolStatus(this.store, now);
+  status(now: number): Promise<SpoolStatus> {
+    return this.guard(() => spoolStatus(this.store, now));
   }
-  async backlog(): Promise<number> {
-    return backlogOf(this.store);
+  backlog(): Promise<number> {
+    return this.guard(() => backlogOf(this.store));
   }
   async *list(states: readonly JobState[]): AsyncIterable<ListedJob> {
-    yield* listJobs(this.store, states);
+    try {
+      yield* listJobs(this.store, states);
+    } catch (err) {
+      throw asSpoolError(err, this.store.root);
+    }
   }
-  async retry(id: string, claimer: Claimer, now: number): Promise<void> {
-    retryById(this.store, id, claimer, now);
+  retry(id: string, claimer: Claimer, now: number): Promise<void> {
+    return this.guard(() => retryById(this.store, id, claimer, now));
   }
-  async retryAll(claimer: Claimer, now: number): Promise<number> {
-    return retryAll(this.store, claimer, now);
+  retryAll(claimer: Claimer, now: number): Promise<number> {
+    return this.guard(() => retryAll(this.store, claimer, now));
   }
-  async hold(id: string): Promise<{ id: string; from: JobState; changed: boolean }> {
-    return holdJob(this.store, id);
+  hold(id: string): Promise<{ id: string; from: JobState; changed: boolean }> {
+    return this.guard(() => holdJob(this.store, id));
   }
-  async release(id: string, now: number): Promise<{ id: string; to: JobState }> {
-    return releaseJob(this.store, id, now);
+  release(id: string, now: number): Promise<{ id: string; to: JobState }> {
+    return this.guard(() => releaseJob(this.store, id, now));
   }
-  async purge(state: JobState, olderThanMs: number, now: number): Promise<number> {
-    return purgeJobs(this.store, state, olderThanMs, now);
+  purge(state: JobState, olderThanMs: number, now: number): Promise<number> {
+    return this.guard(() => purgeJobs(this.store, state, olderThanMs, now));
   }
-  async readState(name: string): Promise<unknown> {
-    return this.store.readStateFile(name);
+  readState(name: string): Promise<unknown> {
+    return this.guard(() => this.store.readStateFile(name));
   }
-  async writeState(name: string, data: unknown): Promise<void> {
-    this.store.ensure();
-    this.store.writeStateFile(name, data);
+  writeState(name: string, data: unknown): Promise<void> {
+    return this.guard(() => {
+      this.store.ensure();
+      this.store.writeStateFile(name, data);
+    });
   }
   async *exportJobs(): AsyncIterable<ExportedJob> {
     for (const state of ['incoming', 'deferred', 'hold', 'dead', 'corrupt'] as const) {
@@ -142,15 +160,13 @@ export class FileBackend implements SpoolBackend {
     if (this.store.find(entry.id)) return false;
     if (!entry.job) {
       // As found, so that an operator can still look at it: temp file, fsync, rename.
-      const tmp = join(this.store.tmp, `${entry.id}.${Date.now().toString(36)}.tmp`);
-      const fd = openSync(tmp, 'wx', 0o600);
+      const tmp = this.store.writeTmpSync(entry.raw ?? '');
       try {
-        writeSync(fd, entry.raw ?? '');
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+        renameSync(tmp, join(this.store.dirs.corrupt, `${entry.id}.json`));
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
       }
-      renameSync(tmp, join(this.store.dirs.corrupt, `${entry.id}.json`));
       return true;
     }
     const path = await this.store.add(entry.job);

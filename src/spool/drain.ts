@@ -9,7 +9,7 @@
  */
 import type { Redactor } from '../config/redact.js';
 import type { Clock } from '../context.js';
-import { ExitCode, MailctlError } from '../errors.js';
+import { ExitCode, isFileSystemError, MailctlError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { Provider } from '../providers/types.js';
 import type { RetryPolicy } from './backoff.js';
@@ -17,7 +17,7 @@ import { decideAfterFailure, describeError } from './after-failure.js';
 import { createPauseControl } from './pause.js';
 import { idOfName, parseJob, type DeadReason, type Job, type JobError } from './job.js';
 import { createBucket, reserve, type RateLimit, type TokenBucket } from './rate.js';
-import type { Candidate, Claim, Claimer, FileSpool } from './store.js';
+import { spoolFault, type Candidate, type Claim, type Claimer, type FileSpool, type SettleState } from './store.js';
 
 export type Outcome = 'delivered' | 'deferred' | 'dead' | 'expired' | 'corrupt' | 'released';
 
@@ -54,6 +54,20 @@ export interface DrainSummary {
   stopped?: 'backpressure' | 'unreachable' | undefined;
   /** The last failed attempt's error (provider's words included), when any attempt failed. */
   lastError?: string | undefined;
+  /**
+   * Set when the spool could not record an attempt (a full disk): those jobs were kept as they
+   * were, under their new due time, and the drain went on. `exitCode` is the contract's (75).
+   */
+  spoolError?: SpoolFault | undefined;
+}
+
+/** A file-system fault of the spool, as the operator reads it. */
+export interface SpoolFault {
+  message: string;
+  hint?: string | undefined;
+  exitCode: number;
+  /** Attempts that could not be written into their job. */
+  unrecorded: number;
 }
 
 export interface DrainOptions {
@@ -135,8 +149,20 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
   // --flush it would otherwise be claimable again at once). Delivered and dead jobs leave the
   // claimable directories, so only deferred ones are remembered: memory stays flat in N.
   const triedThisRun = new Set<string>();
+  // A job whose new content cannot be written (a full disk) is kept as it was, never cut short.
+  const record = (claim: Claim, job: Job, state: SettleState): void => {
+    try {
+      store.settle(claim, options.redactor?.redactJob(job) ?? job, state);
+    } catch (err) {
+      if (!isFileSystemError(err)) throw err;
+      store.settleAsIs(claim, job, state);
+      const fault = spoolFault(err, store.root);
+      summary.spoolError ??= { message: fault.message, hint: fault.hint, exitCode: fault.exitCode, unrecorded: 0 };
+      summary.spoolError.unrecorded += 1;
+    }
+  };
   const deferredNow = (claim: Claim, job: Job): void => {
-    store.settle(claim, options.redactor?.redactJob(job) ?? job, 'deferred');
+    record(claim, job, 'deferred');
     if (!watch) triedThisRun.add(job.id);
   };
   let bucket: TokenBucket | undefined;
@@ -260,7 +286,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     job.deadReason = reason;
     job.diedAt = iso(now);
     if (error) job.lastError = error;
-    store.settle(claim, options.redactor?.redactJob(job) ?? job, 'dead');
+    record(claim, job, 'dead');
     settle(reason === 'expired' ? 'expired' : 'dead', job.id);
   };
 

@@ -12,7 +12,7 @@ import { renderEmail, brandingFromConfig } from '../templates/render.js';
 import { JOB_VERSION, newJobId, type Job } from './job.js';
 import { createPrepare, messageDomain } from './prepare.js';
 import type { SpoolBackend } from './backend.js';
-import { FileSpool } from './store.js';
+import { asSpoolError, FileSpool } from './store.js';
 
 export interface EnqueueRequest {
   /** Mail type, e.g. `reset-password` (see `mailctl templates list`). */
@@ -96,8 +96,12 @@ export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promis
   if (deps.backend) path = await deps.backend.add(job);
   else {
     const store = new FileSpool(deps.spoolDir);
-    store.ensure();
-    path = await store.add(job);
+    try {
+      store.ensure();
+      path = await store.add(job);
+    } catch (err) {
+      throw asSpoolError(err, store.root);
+    }
   }
   return { id, path, messageId: job.messageId!, priority: job.priority, expiresAt: job.expiresAt, job };
 }

@@ -233,7 +233,12 @@ export function retryJob(store: FileSpool, entry: Entry, claimer: Claimer, now: 
     delete job.deadReason;
     delete job.diedAt;
   }
-  store.settle(claim, job, 'incoming');
+  try {
+    store.settle(claim, job, 'incoming');
+  } catch (err) {
+    store.release(claim); // the old copy, whole, back where it was
+    throw err;
+  }
   return true;
 }
 

@@ -30,14 +30,16 @@ import {
   readFileSync,
   renameSync,
   rmdirSync,
+  rmSync,
   statSync,
   unlinkSync,
   watch as fsWatch,
-  writeSync,
 } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, rm, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { writeNewFile, writeNewFileSync, type WriteFn } from '../durable-write.js';
+import { fileSystemError, isFileSystemError, type MailctlError } from '../errors.js';
 import { idOfName, nameOf, parseJob, parseName, serializeJob, STATES, type Job, type JobState } from './job.js';
 
 /** Who holds a claim: recovery checks that this process is still alive. */
@@ -73,6 +75,9 @@ export interface Entry {
   path: string;
 }
 
+/** Where a claimed job can be settled to. */
+export type SettleState = 'incoming' | 'deferred' | 'dead' | 'hold';
+
 /** Width of a `deferred/` bucket. */
 export const BUCKET_MS = 60_000;
 const CLAIMED = /^(\d+)@([A-Za-z0-9.-]*)~(.+)$/;
@@ -83,6 +88,21 @@ export function claimTag(claimer: Claimer): string {
 
 function isCode(err: unknown, ...codes: string[]): boolean {
   return typeof err === 'object' && err !== null && codes.includes((err as NodeJS.ErrnoException).code ?? '');
+}
+
+/**
+ * A file-system error of the spool → one sentence naming the spool and the fix, with the
+ * contract's code (disk full 75, permission 77, read-only or not a directory 73, EIO 74).
+ * A full disk names the spool root (the temp file's name means nothing to an operator).
+ */
+export function spoolFault(err: NodeJS.ErrnoException, root: string): MailctlError {
+  const full = err.code === 'ENOSPC' || err.code === 'EDQUOT' || err.code === 'EFBIG';
+  return fileSystemError(err, 'the spool', full || err.path === undefined ? root : err.path);
+}
+
+/** `err` as the operator should read it, when it is the spool's file system failing. */
+export function asSpoolError(err: unknown, root: string): unknown {
+  return isFileSystemError(err) ? spoolFault(err, root) : err;
 }
 
 function tmpName(): string {
@@ -139,9 +159,13 @@ export class FileSpool {
   /** An unlink slower than this counts as slow (see complete()). */
   private readonly slowUnlinkMs: number;
 
-  constructor(root: string, options: { slowUnlinkMs?: number } = {}) {
+  /** The write(2) of job files; a test injects short writes here. */
+  private readonly write: WriteFn | undefined;
+
+  constructor(root: string, options: { slowUnlinkMs?: number; write?: WriteFn } = {}) {
     this.root = root;
     this.slowUnlinkMs = options.slowUnlinkMs ?? 1;
+    this.write = options.write;
     this.tmp = join(root, 'tmp');
     this.done = join(root, 'done');
     this.dirs = Object.fromEntries(STATES.map((s) => [s, join(root, s)])) as Record<JobState, string>;
@@ -157,18 +181,20 @@ export class FileSpool {
     return join(this.dirs.deferred, String(Math.floor(Math.max(0, dueMs) / BUCKET_MS) * BUCKET_MS).padStart(13, '0'));
   }
 
-  /** Durably writes a new job into `incoming/`: temp file, fsync, rename, fsync of the directory. */
+  /**
+   * Durably writes a new job into `incoming/`: temp file, fsync, rename, fsync of the directory.
+   * On failure (a full disk) the temp file is removed and nothing is in the spool.
+   */
   async add(job: Job): Promise<string> {
     const tmp = join(this.tmp, tmpName());
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(serializeJob(job));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeNewFile(tmp, serializeJob(job));
     const dest = join(this.dirs.incoming, nameOf(job));
-    await rename(tmp, dest);
+    try {
+      await rename(tmp, dest);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw err;
+    }
     const dir = await open(this.dirs.incoming, 'r');
     try {
       await dir.sync();
@@ -311,10 +337,26 @@ export class FileSpool {
    * Rewrites a claimed job (attempts, history, next attempt) and moves it to `state`. The new
    * content replaces the claimed file first (temp, fsync, rename), so that a crash at any point
    * leaves exactly one copy: the old one in active/ or the new one, in active/ or in place.
+   * When the new content cannot be written (a full disk), this throws and the claimed file is
+   * the old copy, whole: see {@link settleAsIs}.
    */
-  settle(claim: Claim, job: Job, state: 'incoming' | 'deferred' | 'dead' | 'hold'): string {
+  settle(claim: Claim, job: Job, state: SettleState): string {
     const tmp = this.writeTmpSync(serializeJob(job));
-    renameSync(tmp, claim.path);
+    try {
+      renameSync(tmp, claim.path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    return this.settleAsIs(claim, job, state);
+  }
+
+  /**
+   * Moves a claimed job, unchanged, to where `job` would go: when its new content could not be
+   * written, the job is kept as it was (only the record of this attempt is lost) and the name
+   * still carries the new due time, so it is not retried at once.
+   */
+  settleAsIs(claim: Claim, job: Job, state: SettleState): string {
     const dir = state === 'deferred' ? this.bucketDir(Date.parse(job.nextAttemptAt)) : this.dirs[state];
     const dest = this.moveInto(claim.path, dir, nameOf(job));
     fsyncDirSync(dir);
@@ -346,15 +388,10 @@ export class FileSpool {
     }
   }
 
-  private writeTmpSync(data: string): string {
+  /** A whole, fsynced temp file, or an error and no temp file. */
+  writeTmpSync(data: string): string {
     const tmp = join(this.tmp, tmpName());
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeNewFileSync(tmp, data, this.write);
     return tmp;
   }
 
@@ -467,6 +504,11 @@ export class FileSpool {
   writeStateFile(name: string, data: unknown): void {
     mkdirSync(this.tmp, { recursive: true, mode: 0o700 });
     const tmp = this.writeTmpSync(`${JSON.stringify(data, null, 2)}\n`);
-    renameSync(tmp, join(this.root, name));
+    try {
+      renameSync(tmp, join(this.root, name));
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
   }
 }

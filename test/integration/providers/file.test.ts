@@ -80,7 +80,7 @@ describe('file provider', () => {
     expect(senderFor(resolveConfig({ env: { MAIL_DEFAULT_SEND_FROM: 'a@example.com' } }).config)).toBe('a@example.com');
   });
 
-  it('an outbox path that is a file is a DeliveryError (69) naming the directory', async () => {
+  it('an outbox path under a file is a DeliveryError (73, cannot create) naming the directory', async () => {
     const dir = cwd();
     const provider = await createProvider(resolveConfig({ env: { MAILCTL_OUTBOX_DIR: 'blocker/outbox' } }).config, {
       cwd: dir,
@@ -89,7 +89,8 @@ describe('file provider', () => {
     writeFileSync(join(dir, 'blocker'), 'not a directory');
     const err = await provider.send(msg()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeliveryError);
-    expect((err as DeliveryError).exitCode).toBe(69);
-    expect((err as DeliveryError).message).toContain(join(dir, 'blocker', 'outbox'));
+    expect((err as DeliveryError).exitCode).toBe(73);
+    expect((err as DeliveryError).message).toContain(join(dir, 'blocker'));
+    expect((err as DeliveryError).message).toMatch(/not a directory/);
   });
 });
