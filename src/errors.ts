@@ -20,6 +20,58 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * Every error code mailctl throws, in one table (as nodemailer's lib/errors.js): the exit code it
+ * carries and when it is used. A code is `family` or `family.detail`; a detail code carries its
+ * family's exit code. `MailctlError` accepts only these codes, so a new one is added here first.
+ * `test/unit/errors.test.ts` checks the table against the classes that throw each code.
+ */
+export const ERROR_CODES = {
+  usage: { exit: ExitCode.USAGE, means: 'a bad command line: unknown command or option, a missing argument' },
+  'usage.type': { exit: ExitCode.USAGE, means: 'an unknown mail type' },
+  'usage.language': { exit: ExitCode.USAGE, means: 'an unknown or unsupported language' },
+  'usage.option': { exit: ExitCode.USAGE, means: 'options that cannot be used together' },
+  data: { exit: ExitCode.DATAERR, means: 'bad input data' },
+  'data.address': { exit: ExitCode.DATAERR, means: 'a sender or recipient address that does not parse' },
+  'data.variable': { exit: ExitCode.DATAERR, means: 'a template variable missing or of the wrong kind' },
+  'data.subject': { exit: ExitCode.DATAERR, means: 'a template rendered an empty subject' },
+  'data.date': { exit: ExitCode.DATAERR, means: 'the message date is not a date' },
+  'data.message-id': { exit: ExitCode.DATAERR, means: 'a Message-ID that is not <local@domain>' },
+  'data.unsubscribe': { exit: ExitCode.DATAERR, means: 'a List-Unsubscribe target that is not a URL' },
+  'data.header-injection': { exit: ExitCode.DATAERR, means: 'CR or LF in a header value' },
+  'data.header-name': { exit: ExitCode.DATAERR, means: 'a header name that is not a token' },
+  'data.header-reserved': { exit: ExitCode.DATAERR, means: 'a header mailctl sets itself' },
+  'data.mjml': { exit: ExitCode.DATAERR, means: 'an MJML template that does not compile' },
+  'data.job': { exit: ExitCode.DATAERR, means: 'a spool job that is unknown or cannot be read' },
+  config: { exit: ExitCode.CONFIG, means: 'the configuration is invalid for this command' },
+  'config.invalid': { exit: ExitCode.CONFIG, means: 'verify-config found errors' },
+  'config.branding': { exit: ExitCode.CONFIG, means: 'a branding value that cannot be used' },
+  unavailable: { exit: ExitCode.UNAVAILABLE, means: 'a service cannot be reached, or refused permanently' },
+  'unavailable.browser': { exit: ExitCode.UNAVAILABLE, means: 'no browser could be launched' },
+  'unavailable.listen': { exit: ExitCode.UNAVAILABLE, means: 'the preview server cannot listen' },
+  temporary: { exit: ExitCode.TEMPFAIL, means: 'a temporary failure; later may succeed' },
+  protocol: { exit: ExitCode.PROTOCOL, means: 'the peer answered outside its protocol' },
+  auth: { exit: ExitCode.NOPERM, means: 'authentication was refused' },
+  'fs.full': { exit: ExitCode.TEMPFAIL, means: 'the disk or quota is full' },
+  'fs.busy': { exit: ExitCode.TEMPFAIL, means: 'too many open files, or a busy file' },
+  'fs.create': { exit: ExitCode.CANTCREAT, means: 'a file or directory cannot be created or used' },
+  'fs.io': { exit: ExitCode.IOERR, means: 'the disk failed a read or write' },
+  'fs.access': { exit: ExitCode.NOPERM, means: 'the operating system refused access' },
+  // The exit code of these follows the provider's answer (69, 75, 76 or 77): see providers/classify.ts.
+  delivery: { exit: 'classified', means: "a delivery failed; the provider's words are on the error" },
+  'delivery.transient': {
+    exit: 'classified',
+    means: 'a delivery failed for a reason that may pass (75, or 69 unreachable)',
+  },
+  'delivery.permanent': { exit: 'classified', means: 'a delivery the provider refused for good' },
+  probe: { exit: 'classified', means: 'a verify-config --connect stage failed' },
+  wire: { exit: ExitCode.PROTOCOL, means: "the SMTP probe's reader: timeout, close, socket error or bad reply" },
+  dns: { exit: ExitCode.TEMPFAIL, means: 'a DNS query failed (not an empty answer)' },
+} as const satisfies Record<string, { exit: ExitCode | 'classified'; means: string }>;
+
+/** A code from {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 export interface MailctlErrorOptions {
   /** The next step for the operator, printed after `hint:`. */
   hint?: string | undefined;
@@ -29,13 +81,13 @@ export interface MailctlErrorOptions {
 }
 
 export class MailctlError extends Error {
-  /** A stable machine-readable code, e.g. `config.invalid`. */
-  readonly code: string;
+  /** A stable machine-readable code from {@link ERROR_CODES}, e.g. `config.invalid`. */
+  readonly code: ErrorCode;
   readonly exitCode: ExitCode;
   readonly hint: string | undefined;
   readonly detail: string | undefined;
 
-  constructor(code: string, exitCode: ExitCode, message: string, options: MailctlErrorOptions = {}) {
+  constructor(code: ErrorCode, exitCode: ExitCode, message: string, options: MailctlErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -47,70 +99,70 @@ export class MailctlError extends Error {
 
 /** 64: unknown command, option, type or language; a missing required option. */
 export class UsageError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'usage') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'usage') {
     super(code, ExitCode.USAGE, message, options);
   }
 }
 
 /** 65: bad input data: invalid address, missing template variable, header injection. */
 export class DataError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'data') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'data') {
     super(code, ExitCode.DATAERR, message, options);
   }
 }
 
 /** 78: the configuration is invalid or a command cannot start with it. */
 export class ConfigError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'config') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'config') {
     super(code, ExitCode.CONFIG, message, options);
   }
 }
 
 /** 69: a service cannot be reached (connect, DNS, TLS) or refused permanently. */
 export class UnavailableError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'unavailable') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'unavailable') {
     super(code, ExitCode.UNAVAILABLE, message, options);
   }
 }
 
 /** 75: a temporary failure; trying again later may succeed. */
 export class TemporaryError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'temporary') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'temporary') {
     super(code, ExitCode.TEMPFAIL, message, options);
   }
 }
 
 /** 76: the peer answered something the protocol does not allow. */
 export class ProtocolError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'protocol') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'protocol') {
     super(code, ExitCode.PROTOCOL, message, options);
   }
 }
 
 /** 77: authentication was refused (SMTP 535, HTTP 401/403). */
 export class AuthError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'auth') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'auth') {
     super(code, ExitCode.NOPERM, message, options);
   }
 }
 
 /** 73: the spool, outbox or another output cannot be created or written (not a directory, read-only). */
 export class CannotCreateError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'fs.create') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'fs.create') {
     super(code, ExitCode.CANTCREAT, message, options);
   }
 }
 
 /** 74: the disk failed a read or write (EIO). */
 export class IoError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'fs.io') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'fs.io') {
     super(code, ExitCode.IOERR, message, options);
   }
 }
 
 /** 77: the operating system refused access to a file or directory (EACCES, EPERM). */
 export class AccessError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code = 'fs.access') {
+  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'fs.access') {
     super(code, ExitCode.NOPERM, message, options);
   }
 }
@@ -257,7 +309,7 @@ export class DeliveryError extends MailctlError {
   readonly reply: ProviderReply;
   readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, options: DeliveryErrorOptions, code = 'delivery') {
+  constructor(message: string, options: DeliveryErrorOptions, code: ErrorCode = 'delivery') {
     super(code, options.exitCode, message, options);
     this.kind = options.kind;
     this.reply = options.reply;
@@ -266,6 +318,44 @@ export class DeliveryError extends MailctlError {
 
   get transient(): boolean {
     return this.kind === 'transient';
+  }
+}
+
+/**
+ * A `verify-config --connect` stage that failed: the sentence, the next step, the exit code of the
+ * contract (69 unreachable, 75 temporary, 76 protocol, 77 auth) and what to show as the stage's reply.
+ */
+export class ProbeFailure extends MailctlError {
+  /** What to show as the failed stage's reply (the server's words, or the socket error). */
+  readonly reply: string | undefined;
+  constructor(exitCode: ExitCode, message: string, hint?: string, reply?: string) {
+    super('probe', exitCode, message, { hint });
+    this.reply = reply;
+  }
+}
+
+/** Why a wait on the SMTP wire ended without a reply. */
+export type WireFailureKind = 'timeout' | 'closed' | 'error' | 'aborted' | 'protocol';
+
+/** The SMTP probe's reader gave up; the probe maps it to a {@link ProbeFailure} for the stage. */
+export class WireError extends MailctlError {
+  readonly kind: WireFailureKind;
+  /** The socket error's code, e.g. `ECONNRESET`. */
+  readonly errno: string | undefined;
+  constructor(kind: WireFailureKind, message: string, errno?: string) {
+    super('wire', ExitCode.PROTOCOL, message);
+    this.kind = kind;
+    this.errno = errno;
+  }
+}
+
+/** A DNS query that failed (SERVFAIL, timeout, refused): not the same as an empty answer. */
+export class DnsLookupError extends MailctlError {
+  /** The resolver's code, e.g. `ESERVFAIL`, `ETIMEOUT`. */
+  readonly rcode: string;
+  constructor(rcode: string, message: string) {
+    super('dns', ExitCode.TEMPFAIL, message);
+    this.rcode = rcode;
   }
 }
 

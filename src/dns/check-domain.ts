@@ -6,7 +6,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../context.js';
-import { ExitCode, MailctlError } from '../errors.js';
+import { DnsLookupError, ExitCode, MailctlError } from '../errors.js';
 import { domainOf, parseMailbox } from '../message/address.js';
 import { dkimOptionsFrom } from '../providers/dkim.js';
 import {
@@ -20,7 +20,7 @@ import {
   sameKey,
   type DmarcRecord,
 } from './records.js';
-import { createDnsClient, DnsLookupError, invalidServers, type DnsClient, type DnsQuery } from './resolver.js';
+import { createDnsClient, invalidServers, type DnsClient, type DnsQuery } from './resolver.js';
 import { allQualifier, evaluateSpf, walkSpf, type SpfNode } from './spf.js';
 
 export type FindingSeverity = 'ok' | 'info' | 'warning' | 'error';
@@ -143,7 +143,7 @@ export async function checkDns(config: Config, deps: DnsCheckDeps): Promise<DnsR
         severity: 'error',
         message: err.message,
         fix:
-          err.code === 'ETIMEOUT' || err.code === 'ECONNREFUSED'
+          err.rcode === 'ETIMEOUT' || err.rcode === 'ECONNREFUSED'
             ? 'check MAILCTL_DNS_SERVERS and that this machine can reach them (port 53, UDP and TCP)'
             : "the domain's name servers fail to answer: check the zone with its DNS host",
       });

@@ -6,6 +6,7 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Clock } from '../context.js';
+import { DnsLookupError } from '../errors.js';
 
 export type RrType = 'TXT' | 'MX' | 'A' | 'AAAA';
 
@@ -18,16 +19,6 @@ export interface DnsQuery {
   answers?: string[] | undefined;
   /** `NXDOMAIN`, `NODATA`, or the resolver error (e.g. `ETIMEOUT`). */
   error?: string | undefined;
-}
-
-/** A resolver failure that is not "no such record": timeout, SERVFAIL, refused. */
-export class DnsLookupError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'DnsLookupError';
-    this.code = code;
-  }
 }
 
 export interface MxRecord {

@@ -5,7 +5,8 @@
  * uses one is counted and reported as "cannot tell".
  */
 import { BlockList, isIP } from 'node:net';
-import { DnsLookupError, type DnsClient } from './resolver.js';
+import { DnsLookupError } from '../errors.js';
+import type { DnsClient } from './resolver.js';
 
 export type Qualifier = '+' | '-' | '~' | '?';
 export type SpfResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'permerror' | 'temperror';

@@ -4,9 +4,9 @@
  * verified in the account). Nothing is sent. The key is never shown: `Bearer ********`.
  */
 import type { Config } from '../config/index.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, ProbeFailure } from '../errors.js';
 import { domainOf, parseMailbox } from '../message/address.js';
-import { ProbeFailure, StageRecorder } from './probe-smtp.js';
+import { StageRecorder } from './probe-smtp.js';
 import type { ProbeDeps, ProbeReport } from './types.js';
 
 const MASK = '********';

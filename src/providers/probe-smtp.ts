@@ -10,7 +10,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Config } from '../config/index.js';
 import { tlsMode } from '../config/describe.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, ProbeFailure, WireError, type WireFailureKind } from '../errors.js';
 import { parseMailbox } from '../message/address.js';
 import type { ProbeDeps, ProbeReport, ProbeStage } from './types.js';
 
@@ -19,21 +19,6 @@ export interface SmtpReply {
   code: number;
   /** The lines without CRLF, e.g. `250-PIPELINING`, `250 SIZE 10240000`. */
   lines: string[];
-}
-
-/** Why a wait ended without a reply. */
-export type WireFailureKind = 'timeout' | 'closed' | 'error' | 'aborted' | 'protocol';
-
-export class WireError extends Error {
-  readonly kind: WireFailureKind;
-  /** The socket error's code, e.g. `ECONNRESET`. */
-  readonly errno: string | undefined;
-  constructor(kind: WireFailureKind, message: string, errno?: string) {
-    super(message);
-    this.name = 'WireError';
-    this.kind = kind;
-    this.errno = errno;
-  }
 }
 
 // A reply line longer than this, or a reply with more lines, is not SMTP (RFC 5321 §4.5.3.1.5
@@ -197,21 +182,6 @@ export function ehloExtensions(reply: SmtpReply): Map<string, string[]> {
 
 // ---------------------------------------------------------------------------------------------
 // The probe
-
-/** Why the probe stopped: the contract's exit code, one sentence and the next step. */
-export class ProbeFailure extends Error {
-  readonly exitCode: number;
-  readonly hint: string | undefined;
-  /** What to show as the failed stage's reply (the server's words, or the socket error). */
-  readonly reply: string | undefined;
-  constructor(exitCode: number, message: string, hint?: string, reply?: string) {
-    super(message);
-    this.name = 'ProbeFailure';
-    this.exitCode = exitCode;
-    this.hint = hint;
-    this.reply = reply;
-  }
-}
 
 /** Records stages with their timing; a stage that throws is recorded as failed. */
 export class StageRecorder {

@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
-import { ExitCode } from '../errors.js';
-import { ProbeFailure, StageRecorder } from './probe-smtp.js';
+import { ExitCode, ProbeFailure } from '../errors.js';
+import { StageRecorder } from './probe-smtp.js';
 import type { ProbeDeps, ProbeReport } from './types.js';
 
 export async function probeProvider(config: Config, deps: ProbeDeps): Promise<ProbeReport> {

@@ -1,6 +1,17 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  AccessError,
   AuthError,
+  CannotCreateError,
+  DnsLookupError,
+  ERROR_CODES,
+  IoError,
+  MailctlError,
+  ProbeFailure,
+  WireError,
+  type ErrorCode,
   ConfigError,
   DataError,
   DeliveryError,
@@ -13,6 +24,7 @@ import {
 } from '../../src/errors.js';
 import { fileSystemError } from '../../src/errors.js';
 import { formatError } from '../../src/output/format-error.js';
+import { ROOT } from '../helpers/cli.js';
 
 describe("file-system errors are the machine's, not bugs", () => {
   const fsErr = (code: string): NodeJS.ErrnoException =>
@@ -89,5 +101,80 @@ describe('formatError', () => {
     expect(text).toMatch(/^mailctl: internal error: undefined is not a function/);
     expect(text).toMatch(/\n\s+at /);
     expect(text).toContain('Please report it');
+  });
+});
+
+describe('the error-code registry', () => {
+  const codes = Object.entries(ERROR_CODES);
+
+  it.each(codes)('%s: a family or family.detail code, with a sentence', (code, entry) => {
+    expect(code).toMatch(/^[a-z]+(\.[a-z]+(-[a-z]+)*)?$/);
+    expect(entry.means.length).toBeGreaterThan(10);
+  });
+
+  it.each(codes.filter(([code]) => code.includes('.')))(
+    '%s belongs to a registered family with the same exit code',
+    (code, entry) => {
+      const family = code.split('.')[0]!;
+      // fs.* is a family of sentences across several exit codes (75, 73, 74, 77); its members name theirs.
+      if (family === 'fs') return expect(typeof entry.exit).toBe('number');
+      expect(Object.keys(ERROR_CODES)).toContain(family);
+      expect(entry.exit).toBe(ERROR_CODES[family as ErrorCode].exit);
+    },
+  );
+
+  it.each([
+    [new UsageError('x'), 'usage'],
+    [new DataError('x'), 'data'],
+    [new ConfigError('x'), 'config'],
+    [new UnavailableError('x'), 'unavailable'],
+    [new TemporaryError('x'), 'temporary'],
+    [new ProtocolError('x'), 'protocol'],
+    [new AuthError('x'), 'auth'],
+    [new CannotCreateError('x'), 'fs.create'],
+    [new IoError('x'), 'fs.io'],
+    [new AccessError('x'), 'fs.access'],
+    [new WireError('timeout', 'no reply within 5s'), 'wire'],
+    [new DnsLookupError('ESERVFAIL', 'SERVFAIL'), 'dns'],
+  ] as const)('%s carries its registered code and exit code', (err, code) => {
+    expect(err).toBeInstanceOf(MailctlError);
+    expect(err.code).toBe(code);
+    expect(err.exitCode).toBe(ERROR_CODES[code].exit);
+  });
+
+  it('classified codes take the exit code they are given', () => {
+    const probe = new ProbeFailure(
+      ExitCode.NOPERM,
+      'smtp.example.com refused AUTH',
+      'check SMTP_PASSWORD',
+      '535 5.7.8',
+    );
+    expect(probe).toBeInstanceOf(MailctlError);
+    expect([probe.code, probe.exitCode, probe.hint, probe.reply]).toEqual([
+      'probe',
+      77,
+      'check SMTP_PASSWORD',
+      '535 5.7.8',
+    ]);
+    expect(ERROR_CODES.probe.exit).toBe('classified');
+    expect(exitCodeOf(probe)).toBe(77);
+  });
+
+  it('every code thrown in src/ is registered (a literal code outside the table is a type error too)', () => {
+    const used = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts'))
+          for (const m of readFileSync(p, 'utf8').matchAll(
+            /'((?:usage|data|config|unavailable|temporary|protocol|auth|fs|delivery)\.[a-z-]+)'/g,
+          ))
+            used.add(m[1]!);
+      }
+    };
+    walk(join(ROOT, 'src'));
+    expect(used.size).toBeGreaterThan(10);
+    expect([...used].filter((c) => !(c in ERROR_CODES))).toEqual([]);
   });
 });
