@@ -46,6 +46,8 @@ export interface AppContext {
 export interface GlobalOptions {
   config?: string | undefined;
   debug?: boolean | undefined;
+  /** `--env-file PATH` */
+  envFile?: string | undefined;
 }
 
 export function systemClock(): Clock {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { AppContext, GlobalOptions } from './context.js';
 import { parseRate } from './config/validate.js';
 import { ExitCode, UsageError } from './errors.js';
-import type { CommandContext } from './commands/shared.js';
+import type { CommandContext, EnvFileSource } from './commands/shared.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -66,9 +66,12 @@ export interface ProgramResult {
 export async function runProgram(argv: readonly string[], app: AppContext): Promise<number> {
   const result: ProgramResult = { exitCode: ExitCode.OK };
   const program = new Command('mailctl');
+  // --env-file is read once, before the action, and layered beneath the real environment.
+  let envFile: { env: AppContext['env']; source: EnvFileSource } | undefined;
   const ctxOf = (cmd: Command): CommandContext => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
-    return { ...app, debug: g.debug === true, configPath: g.config };
+    const base = { ...app, debug: g.debug === true, configPath: g.config };
+    return envFile ? { ...base, env: envFile.env, envFile: envFile.source } : base;
   };
   const run =
     (load: (cmd: Command) => Promise<number>) =>
@@ -81,7 +84,15 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .description("The operator's tool for transactional mail: verify, preview, send, spool and drain.")
     .version(pkg.version, '-V, --version')
     .option('--config <path>', 'read this config file instead of searching the working directory')
+    .option('--env-file <path>', 'read a dotenv file (a Dify .env) beneath the real environment')
     .option('--debug', 'show stack traces, protocol transcripts and resolved configuration (secrets masked)')
+    .hook('preAction', async (_root, action) => {
+      const path = action.optsWithGlobals<GlobalOptions>().envFile;
+      if (path === undefined) return;
+      const { readEnvFile, layerEnvFile } = await import('./config/env-file.js');
+      const layered = layerEnvFile(app.env, await readEnvFile(path, app.cwd));
+      envFile = { env: layered.env, source: { path, names: layered.fromFile } };
+    })
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({

@@ -13,10 +13,18 @@ import { DataError, UsageError } from '../errors.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
+/** `--env-file PATH`: the names whose values came from the file (the real environment lacked them). */
+export interface EnvFileSource {
+  path: string;
+  names: ReadonlySet<string>;
+}
+
 export interface CommandContext extends AppContext {
   debug: boolean;
   /** `--config PATH`, if given. */
   configPath: string | undefined;
+  /** `--env-file PATH`, if given; `env` already holds its values beneath the real environment. */
+  envFile?: EnvFileSource | undefined;
 }
 
 /** Builds config flags from the options the operator actually typed. */
@@ -31,7 +39,13 @@ export async function loadCommandConfig(
   ctx: CommandContext,
   flags?: Partial<Record<KeyPath, FlagValue>>,
 ): Promise<LoadedConfig> {
-  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.configPath, flags });
+  const loaded = await loadConfig({
+    cwd: ctx.cwd,
+    env: ctx.env,
+    envFile: ctx.envFile,
+    configPath: ctx.configPath,
+    flags,
+  });
   ctx.redactor?.addConfig(loaded.config);
   return loaded;
 }

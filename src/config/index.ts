@@ -6,7 +6,7 @@ import { validateConfig } from './validate.js';
 import type { KeyPath } from './keys.js';
 
 export type { Config, Problem, Source, FlagValue } from './resolve.js';
-export { describeSource } from './resolve.js';
+export { describeSource, standardSmtpPort } from './resolve.js';
 export { KEYS, type KeyPath, type MailType } from './keys.js';
 export { secretsOf, redact, MASK } from './redact.js';
 export { parseRate } from './validate.js';
@@ -16,6 +16,8 @@ export interface LoadOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** `--config PATH` */
   configPath?: string | undefined;
+  /** `--env-file PATH`: which names of `env` came from that file (named as their source). */
+  envFile?: { path: string; names: ReadonlySet<string> } | undefined;
   flags?: Partial<Record<KeyPath, FlagValue>> | undefined;
 }
 
@@ -27,7 +29,12 @@ export interface LoadedConfig {
 
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const file = await loadConfigFile(options.cwd, options.configPath);
-  const { config, problems } = resolveConfig({ env: options.env, file, flags: options.flags });
+  const { config, problems } = resolveConfig({
+    env: options.env,
+    envFile: options.envFile,
+    file,
+    flags: options.flags,
+  });
   const bad = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.key));
   return { config, problems: [...problems, ...validateConfig(config, bad)] };
 }

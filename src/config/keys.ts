@@ -52,7 +52,7 @@ export const KEYS = [
     env: 'SMTP_PORT',
     path: 'smtp.port',
     type: 'port',
-    description: 'SMTP port: 465 implicit TLS, 587 STARTTLS, 25 plain. Required for smtp.',
+    description: 'SMTP port. Unset: the standard port of the TLS mode (465 implicit TLS, 587 STARTTLS, 25 plain).',
   },
   {
     env: 'SMTP_USERNAME',

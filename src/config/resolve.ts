@@ -9,6 +9,7 @@ export type Source =
   | { kind: 'default' }
   | { kind: 'unset' }
   | { kind: 'env'; name: string }
+  | { kind: 'env-file'; path: string; name: string }
   | { kind: 'file'; path: string; key: string }
   | { kind: 'flag'; name: string };
 
@@ -43,6 +44,8 @@ export interface FlagValue {
 
 export interface ResolveInput {
   env: Readonly<Record<string, string | undefined>>;
+  /** `--env-file PATH`: the names of `env` whose values came from that file. */
+  envFile?: { path: string; names: ReadonlySet<string> } | undefined;
   file?: ConfigFile | undefined;
   flags?: Partial<Record<KeyPath, FlagValue>> | undefined;
 }
@@ -55,6 +58,8 @@ export function describeSource(source: Source): string {
       return 'not set';
     case 'env':
       return `env ${source.name}`;
+    case 'env-file':
+      return `env-file ${source.path} (${source.name})`;
     case 'file':
       return `${source.path} (${source.key})`;
     case 'flag':
@@ -147,14 +152,23 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
     const flag = input.flags?.[def.path as KeyPath];
     if (flag && !isUnset(flag.value)) candidates.push([flag.value, { kind: 'flag', name: flag.flag }]);
     const envRaw = input.env[def.env];
-    if (!isUnset(envRaw)) candidates.push([envRaw, { kind: 'env', name: def.env }]);
+    if (!isUnset(envRaw)) {
+      const fromFile = input.envFile?.names.has(def.env) === true;
+      candidates.push([
+        envRaw,
+        fromFile && input.envFile
+          ? { kind: 'env-file', path: input.envFile.path, name: def.env }
+          : { kind: 'env', name: def.env },
+      ]);
+    }
     if (input.file && !isUnset(fileValues.get(def.path))) {
       candidates.push([fileValues.get(def.path), { kind: 'file', path: input.file.path, key: def.path }]);
     }
 
     const top = candidates[0];
     if (top) {
-      const [raw, source] = top;
+      const [given, source] = top;
+      const raw = tidyValue(def, given, source, problems);
       const parsed = parseValue(def, raw);
       if (parsed.ok) {
         values[def.path] = parsed.value;
@@ -177,8 +191,68 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
     sources[def.path] = def.default === undefined ? { kind: 'unset' } : { kind: 'default' };
   }
 
+  // SMTP_PORT unset takes the standard port of the TLS mode (a default that depends on two others;
+  // validation says which was taken). A bad SMTP_PORT stays an error, never replaced.
+  if (values.mailType === 'smtp' && values['smtp.port'] === undefined && sources['smtp.port']?.kind === 'unset') {
+    values['smtp.port'] = standardSmtpPort(values['smtp.useTls'] === true, values['smtp.opportunisticTls'] === true);
+    sources['smtp.port'] = { kind: 'default' };
+  }
+
   return {
     config: { values: values as ConfigValues, sources: sources as Record<KeyPath, Source>, filePath: input.file?.path },
     problems,
   };
+}
+
+/** The port of each TLS mode (the README's TLS table): 465 implicit TLS, 587 STARTTLS, 25 plain. */
+export function standardSmtpPort(useTls: boolean, startTls: boolean): number {
+  return useTls ? (startTls ? 587 : 465) : 25;
+}
+
+// Dify's docker/.env.example ships placeholders such as RESEND_API_KEY=your-resend-api-key.
+const PLACEHOLDER = /^(your[-_ ].*|changeme|change-me|xxx+)$/i;
+
+/**
+ * The mistakes a hand-edited `.env` carries in: surrounding whitespace or a Windows CR (trimmed,
+ * with a warning; `SMTP_SERVER='localhost '` would fail to resolve with an invisible space), a
+ * second pair of quotes (a hint: the quotes would be part of the value), and the placeholders of
+ * the reference's example file. Values are never printed: some are secrets.
+ */
+function tidyValue(def: KeyDef, raw: unknown, source: Source, problems: Problem[]): unknown {
+  if (typeof raw !== 'string') return raw;
+  const where = describeSource(source);
+  const name = source.kind === 'file' ? def.path : source.kind === 'flag' ? source.name : def.env;
+  let value = raw;
+  if (value !== value.trim()) {
+    value = value.trim();
+    // A multi-line value (a PEM key) ends with a newline by nature: trimmed without a word.
+    if (value.includes('\n')) return value;
+    const what = /\r$/.test(raw) ? 'a trailing carriage return (CRLF line ending)' : 'surrounding whitespace';
+    problems.push({
+      key: def.env,
+      severity: 'warning',
+      message: `${name} has ${what}; it was trimmed`,
+      source: where,
+      hint: `remove it from ${where}`,
+    });
+  }
+  if (/^(["'`]).*\1$/s.test(value) && value.length >= 2) {
+    problems.push({
+      key: def.env,
+      severity: 'warning',
+      message: `${name} is wrapped in an extra pair of quotes, which are part of the value`,
+      source: where,
+      hint: 'write KEY="value" or KEY=value: one pair of quotes, or none',
+    });
+  }
+  if (PLACEHOLDER.test(value)) {
+    problems.push({
+      key: def.env,
+      severity: 'warning',
+      message: `${name} still holds a placeholder value from an example file`,
+      source: where,
+      hint: `set ${def.env} to your real value`,
+    });
+  }
+  return value;
 }

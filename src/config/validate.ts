@@ -243,6 +243,13 @@ function validateSmtp(config: Config, add: Add, isSet: (p: KeyPath) => boolean, 
       'SMTP_PORT is required for MAIL_TYPE=smtp',
       'use 587 with STARTTLS, or 465 with implicit TLS',
     );
+  else if (config.sources['smtp.port'].kind === 'default')
+    add(
+      'smtp.port',
+      'warning',
+      `SMTP_PORT is not set: using ${port}, the standard port for ${useTls ? (startTls ? 'STARTTLS' : 'implicit TLS') : 'plain SMTP'}`,
+      'set SMTP_PORT to say so explicitly',
+    );
 
   if (startTls && !useTls) {
     add(

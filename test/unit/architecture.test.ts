@@ -82,6 +82,7 @@ const HOMES: Record<string, RegExp> = {
   mailparser: /^dns\/check-message\.ts$/,
   mailauth: /^dns\/check-message\.ts$/,
   'html-to-text': /^templates\/compile\.ts$/,
+  dotenv: /^config\/env-file\.ts$/,
 };
 
 interface Direction {

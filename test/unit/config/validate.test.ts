@@ -23,7 +23,27 @@ describe('verify-config rules', () => {
       'error',
       /required/,
     ],
-    ['smtp needs a port', { ...SMTP }, 'SMTP_PORT', 'error', /required/],
+    [
+      'smtp without a port: the plain port 25, said',
+      { ...SMTP },
+      'SMTP_PORT',
+      'warning',
+      /not set: using 25, the standard port for plain SMTP/,
+    ],
+    [
+      'smtp without a port: 587 for STARTTLS, said',
+      { ...SMTP, SMTP_USE_TLS: 'true', SMTP_OPPORTUNISTIC_TLS: 'true' },
+      'SMTP_PORT',
+      'warning',
+      /not set: using 587, the standard port for STARTTLS/,
+    ],
+    [
+      'smtp without a port: 465 for implicit TLS, said',
+      { ...SMTP, SMTP_USE_TLS: 'true' },
+      'SMTP_PORT',
+      'warning',
+      /not set: using 465, the standard port for implicit TLS/,
+    ],
     ['port must be 1–65535', { ...SMTP, SMTP_PORT: '0' }, 'SMTP_PORT', 'error', /out of range/],
     ['port must be a whole number', { ...SMTP, SMTP_PORT: '58.7' }, 'SMTP_PORT', 'error', /whole number/],
     [
