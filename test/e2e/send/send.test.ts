@@ -421,11 +421,11 @@ describe('bad input and configuration', () => {
       /subject contains a line break/,
     ],
     [
-      'a CR/LF in APPLICATION_TITLE',
+      'a CR/LF in APPLICATION_TITLE (refused as configuration)',
       ['send', 'reset-password', '--to', 'ops@example.com'],
       { BRANDING_ENABLED: 'true', APPLICATION_TITLE: 'Acme\nBcc: victim@example.com' },
-      65,
-      /subject contains a line break/,
+      78,
+      /APPLICATION_TITLE: contains a line break/,
     ],
     [
       'an unknown type',
