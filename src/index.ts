@@ -81,7 +81,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueuedJob> {
       },
       {
         config,
-        spoolDir: resolve(cwd, config.values['spool.dir'] ?? '.mailctl/spool'),
+        spoolDir: resolve(cwd, config.values['spool.dir']),
         backend,
         defaultFrom: senderFor(config, options.from),
         clock: options.clock ?? systemClock(),

@@ -40,7 +40,7 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   } catch (err) {
     await backend.close();
     if (err instanceof MailctlError) throw err;
-    throw new UnavailableError(`cannot create the ${v.mailType ?? 'file'} provider: ${(err as Error).message}`, {
+    throw new UnavailableError(`cannot create the ${v.mailType} provider: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -52,17 +52,17 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
       provider,
       prepare: createPrepare({ config, defaultFrom, clock: ctx.clock }),
       policy: {
-        maxAttempts: v['retry.maxAttempts'] ?? 8,
-        minBackoffMs: v['retry.minBackoff'] ?? 30_000,
-        maxBackoffMs: v['retry.maxBackoff'] ?? 3_600_000,
-        maxLifetimeMs: v['retry.maxLifetime'] ?? 5 * 86_400_000,
+        maxAttempts: v['retry.maxAttempts'],
+        minBackoffMs: v['retry.minBackoff'],
+        maxBackoffMs: v['retry.maxBackoff'],
+        maxLifetimeMs: v['retry.maxLifetime'],
       },
       clock: ctx.clock,
       random: ctx.random,
       signal: ctx.signal,
       claimer: { pid: ctx.pid, host: ctx.hostname },
       isAlive: ctx.isProcessAlive,
-      concurrency: v['drain.concurrency'] ?? 5,
+      concurrency: v['drain.concurrency'],
       ratePerSecond: v['drain.rate'] !== undefined ? parseRate(v['drain.rate']) : undefined,
       flush: opts.flush === true,
       watch: opts.watch === true,

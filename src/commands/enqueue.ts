@@ -30,7 +30,7 @@ export async function run(type: string, opts: EnqueueOptions, ctx: CommandContex
   const ttlMs = parseTtl(opts.ttl);
   const config = assertUsable(await loadCommandConfig(ctx, flagsOf([['spool.dir', opts.spool, '--spool']])));
   const vars = await readVars(opts, ctx.cwd);
-  const spoolDir = resolve(ctx.cwd, config.values['spool.dir'] ?? '.mailctl/spool');
+  const spoolDir = resolve(ctx.cwd, config.values['spool.dir']);
   const backend = await openSpool(config, ctx.cwd);
   let result;
   try {

@@ -221,8 +221,8 @@ export async function monitor(opts: MonitorOptions, ctx: CommandContext): Promis
     throw new UsageError('no alert recipients', {
       hint: 'pass --alert-to a@example.com,b@example.com or set QUEUE_MONITOR_ALERT_EMAILS',
     });
-  const threshold = v['monitor.threshold'] ?? 200;
-  const cooldownMs = v['monitor.cooldown'] ?? 3_600_000;
+  const threshold = v['monitor.threshold'];
+  const cooldownMs = v['monitor.cooldown'];
   const store = await openSpool(config, ctx.cwd);
   const now = ctx.clock.now();
   let state, decision, next, backlog: number;

@@ -52,7 +52,7 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
   const err = (text: string): void => ctx.io.err(`${redact(text, secrets)}\n`);
   printWarnings(loaded, ctx, problems);
 
-  const mailType = config.values.mailType ?? 'file';
+  const mailType = config.values.mailType;
   const vars = await readVars(opts, ctx.cwd);
   const { renderEmail, brandingFromConfig } = await import('../templates/render.js');
   // `send` is the operator's test mail, with every provider: missing variables take the type's

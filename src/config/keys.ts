@@ -382,8 +382,15 @@ type ValueOf<K extends KeyDef> = K['type'] extends 'boolean'
         ? V
         : string;
 
-/** Resolved values by file key; `undefined` where nothing set it and it has no default. */
-export type ConfigValues = { [K in Key as K['path']]: ValueOf<K> | undefined };
+/**
+ * Resolved values by file key. A key with a default is always present (typed so: callers never
+ * repeat the default); a key without one is `undefined` where nothing set it.
+ */
+export type ConfigValues = {
+  [K in Key as K['path']]: K extends { readonly default: NonNullable<KeyDef['default']> }
+    ? ValueOf<K>
+    : ValueOf<K> | undefined;
+};
 
 export const KEY_BY_PATH: ReadonlyMap<string, KeyDef> = new Map(KEYS.map((k) => [k.path, k]));
 export const KEY_BY_ENV: ReadonlyMap<string, KeyDef> = new Map(KEYS.map((k) => [k.env, k]));

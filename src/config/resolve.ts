@@ -175,7 +175,8 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
         sources[def.path] = source;
         continue;
       }
-      // A bad value is an error, never a silent fallback to a lower source or default.
+      // A bad value is an error, never a silent fallback to a lower source: the default stays in
+      // place only so that the values keep their type; no command runs on a config with errors.
       const name = source.kind === 'file' ? def.path : source.kind === 'flag' ? source.name : def.env;
       problems.push({
         key: def.env,
@@ -183,7 +184,7 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
         message: `${name}: ${parsed.message}`,
         source: describeSource(source),
       });
-      values[def.path] = undefined;
+      values[def.path] = def.default;
       sources[def.path] = source;
       continue;
     }

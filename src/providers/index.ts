@@ -33,19 +33,19 @@ export function senderFor(config: Config, override?: string | undefined): string
   if (override !== undefined) return override;
   const from = config.values.defaultFrom;
   if (from !== undefined) return from;
-  if ((config.values.mailType ?? 'file') === 'file') return LOCAL_SENDER;
+  if (config.values.mailType === 'file') return LOCAL_SENDER;
   throw new ConfigError(`MAIL_DEFAULT_SEND_FROM is required for MAIL_TYPE=${config.values.mailType}`, {
     hint: 'set it, or pass --from ADDR',
   });
 }
 
 export async function createProvider(config: Config, deps: ProviderDeps): Promise<Provider> {
-  const type = config.values.mailType ?? 'file';
+  const type = config.values.mailType;
   switch (type) {
     case 'file': {
       const { createFileProvider } = await import('./file.js');
       return createFileProvider({
-        dir: config.values['outbox.dir'] ?? '.mailctl/outbox',
+        dir: config.values['outbox.dir'],
         cwd: deps.cwd,
         dkim: await dkimOptionsFrom(config, deps.cwd),
       });

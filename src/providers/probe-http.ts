@@ -157,9 +157,9 @@ function httpFailure(answer: HttpAnswer, svc: Service, authHint: string): ProbeF
 
 export async function probeSendgrid(config: Config, deps: ProbeDeps): Promise<ProbeReport> {
   const v = config.values;
-  const base = v['sendgrid.baseUrl'] ?? 'https://api.sendgrid.com';
+  const base = v['sendgrid.baseUrl'];
   const key = v['sendgrid.apiKey'] ?? '';
-  const timeout = v['sendgrid.timeout'] ?? 15_000;
+  const timeout = v['sendgrid.timeout'];
   const url = `${base}/v3/scopes`;
   const rec = new StageRecorder(() => deps.clock.now());
   try {
@@ -208,9 +208,9 @@ interface ResendDomain {
 
 export async function probeResend(config: Config, deps: ProbeDeps): Promise<ProbeReport> {
   const v = config.values;
-  const base = v['resend.apiUrl'] ?? 'https://api.resend.com';
+  const base = v['resend.apiUrl'];
   const key = v['resend.apiKey'] ?? '';
-  const timeout = v['resend.timeout'] ?? 15_000;
+  const timeout = v['resend.timeout'];
   const url = `${base}/domains`;
   const from = v.defaultFrom === undefined ? undefined : parseMailbox(v.defaultFrom)?.address;
   const rec = new StageRecorder(() => deps.clock.now());

@@ -250,9 +250,9 @@ function settingsOf(config: Config, deps: ProbeDeps): SmtpSettings {
     username: v['smtp.username'],
     password: v['smtp.password'],
     from: v.defaultFrom === undefined ? undefined : parseMailbox(v.defaultFrom)?.address,
-    connectTimeout: v['smtp.connectTimeout'] ?? 10_000,
-    greetingTimeout: v['smtp.greetingTimeout'] ?? 10_000,
-    socketTimeout: v['smtp.socketTimeout'] ?? 30_000,
+    connectTimeout: v['smtp.connectTimeout'],
+    greetingTimeout: v['smtp.greetingTimeout'],
+    socketTimeout: v['smtp.socketTimeout'],
   };
 }
 

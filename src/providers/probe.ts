@@ -29,7 +29,7 @@ export async function probeProvider(config: Config, deps: ProbeDeps): Promise<Pr
 
 /** The `file` provider: the outbox directory exists (or can be created) and takes a file. */
 export async function probeFile(config: Config, deps: ProbeDeps): Promise<ProbeReport> {
-  const dir = resolve(deps.cwd, config.values['outbox.dir'] ?? '.mailctl/outbox');
+  const dir = resolve(deps.cwd, config.values['outbox.dir']);
   const rec = new StageRecorder(() => deps.clock.now());
   try {
     await rec.stage('outbox', dir, async (stage) => {

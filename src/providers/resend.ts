@@ -38,8 +38,8 @@ export function createResendProvider(config: Config, deps: { clock: Clock }): Pr
   const apiKey = v['resend.apiKey'];
   if (!apiKey)
     throw new ConfigError('RESEND_API_KEY is required for MAIL_TYPE=resend', { hint: 'run `mailctl verify-config`' });
-  const url = `${(v['resend.apiUrl'] ?? 'https://api.resend.com').replace(/\/+$/, '')}/emails`;
-  const timeout = v['resend.timeout'] ?? 15_000;
+  const url = `${v['resend.apiUrl'].replace(/\/+$/, '')}/emails`;
+  const timeout = v['resend.timeout'];
 
   return {
     name: 'resend',

@@ -91,8 +91,8 @@ export function createSendgridProvider(config: Config, deps: { clock: Clock }): 
   // `client` is public at runtime but missing from the library's types; setApiKey() just reset its
   // baseUrl, so ours goes in after it (EU residency, tests).
   const client = (service as unknown as { client: SendGridClientLike }).client;
-  client.setDefaultRequest('baseUrl', (v['sendgrid.baseUrl'] ?? 'https://api.sendgrid.com').replace(/\/+$/, ''));
-  service.setTimeout(v['sendgrid.timeout'] ?? 15_000);
+  client.setDefaultRequest('baseUrl', v['sendgrid.baseUrl'].replace(/\/+$/, ''));
+  service.setTimeout(v['sendgrid.timeout']);
   // A redirect is never followed (axios would re-POST the message to the Location, or GET it after
   // a 302 and report success), and every status comes back to us: only 202 is SendGrid's acceptance.
   client.setDefaultRequest('maxRedirects', 0);

@@ -61,7 +61,7 @@ export function smtpTransportOptions(config: Config, pool = false): SMTPTranspor
     ...(user !== undefined && pass !== undefined && user.trim() !== '' && pass !== '' ? { auth: { user, pass } } : {}),
   };
   if (!pool) return base;
-  return { ...base, pool: true, maxConnections: v['smtp.poolSize'] ?? 5, maxMessages: 100 } as SMTPPool.Options;
+  return { ...base, pool: true, maxConnections: v['smtp.poolSize'], maxMessages: 100 } as SMTPPool.Options;
 }
 
 export function createSmtpProvider(config: Config, options: SmtpProviderOptions = {}): Provider {

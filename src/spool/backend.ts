@@ -221,8 +221,7 @@ export function spoolTarget(config: Config, url?: string): SpoolTarget {
 export async function openSpool(config: Config, cwd: string, options: OpenSpoolOptions = {}): Promise<SpoolBackend> {
   const target = spoolTarget(config, options.url);
   if (target.kind === 'file') {
-    const dir =
-      target.dir !== undefined && target.dir !== '' ? target.dir : (config.values['spool.dir'] ?? '.mailctl/spool');
+    const dir = target.dir !== undefined && target.dir !== '' ? target.dir : config.values['spool.dir'];
     return new FileBackend(resolve(cwd, dir));
   }
   const { RedisBackend } = await import('./redis/backend.js');

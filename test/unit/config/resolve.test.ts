@@ -70,6 +70,21 @@ describe('precedence: flags > env > file > defaults', () => {
     expect(config.values['smtp.port']).toBe(2525);
   });
 
+  it('a key with a default is present with nothing set; a bad value is an error and keeps the default', () => {
+    const { config } = resolveConfig({ env: {} });
+    // Typed as present: no `?? 200` or `?? '.mailctl/spool'` at the call sites.
+    const present: [string, number, number] = [
+      config.values['spool.dir'],
+      config.values['monitor.threshold'],
+      config.values['drain.concurrency'],
+    ];
+    expect(present).toEqual(['.mailctl/spool', 200, 5]);
+    const bad = resolveConfig({ env: { MAILCTL_CONCURRENCY: 'many' } });
+    expect(bad.config.values['drain.concurrency']).toBe(5);
+    expect(describeSource(bad.config.sources['drain.concurrency'])).toBe('env MAILCTL_CONCURRENCY');
+    expect(bad.problems).toEqual([expect.objectContaining({ key: 'MAILCTL_CONCURRENCY', severity: 'error' })]);
+  });
+
   it('a flag the operator did not type overrides nothing', () => {
     const { config } = resolveConfig({ env: { MAILCTL_CONCURRENCY: '3' }, flags: {} });
     expect(config.values['drain.concurrency']).toBe(3);
