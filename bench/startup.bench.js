@@ -24,8 +24,17 @@ const cases = [
       MAIL_DEFAULT_SEND_FROM: 'a@example.com',
     },
   ],
+  ['mailctl preview reset-password --lang zh-CN', [bin, 'preview', 'reset-password', '--lang', 'zh-CN']],
+  [
+    'mailctl send (file provider)',
+    [bin, 'send', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456'],
+    { MAIL_TYPE: 'file', MAILCTL_OUTBOX_DIR: join(cwd, 'out'), MAIL_DEFAULT_SEND_FROM: 'a@example.com' },
+  ],
 ];
 const runs = Number(process.env.BENCH_RUNS ?? 15);
+// targets (issue 13): --version <= 1.5x bare node, the others <= 2x
+const target = (name) =>
+  name.includes('baseline') ? '' : name.includes('--version') ? '(target <= 1.5x)' : '(target <= 2x)';
 const times = cases.map(() => []);
 for (let i = 0; i < runs; i++) {
   cases.forEach(([, args, extra], j) => {
@@ -39,5 +48,7 @@ const base = median(times[0]);
 console.log(`start-up, median of ${runs} interleaved runs`);
 cases.forEach(([name], j) => {
   const m = median(times[j]);
-  console.log(`  ${name.padEnd(40)} ${m.toFixed(1).padStart(7)} ms   ${(m / base).toFixed(2)}x baseline`);
+  console.log(
+    `  ${name.padEnd(44)} ${m.toFixed(1).padStart(7)} ms   ${(m / base).toFixed(2)}x baseline ${target(name)}`,
+  );
 });

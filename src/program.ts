@@ -6,12 +6,14 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AppContext, GlobalOptions } from './context.js';
 import { parseRate } from './config/validate.js';
 import { ExitCode, UsageError } from './errors.js';
 import type { CommandContext, EnvFileSource } from './commands/shared.js';
+import { packageRoot } from './templates/store.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
 
 function parsePositiveInt(name: string) {
   return (value: string): number => {

@@ -1,6 +1,6 @@
 /** The only cosmiconfig importer: finds the config file (or reads `--config PATH`). */
-import { resolve } from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { ConfigFile } from './resolve.js';
 
@@ -24,7 +24,29 @@ const SEARCH_PLACES = [
   'mailctl.config.ts',
 ];
 
+/**
+ * Whether the working directory may hold a config file: one of the search places exists (a
+ * package.json only when it has a `mailctl` key, or cannot be parsed: cosmiconfig then says
+ * why). Importing cosmiconfig costs about 15 ms of start-up; most runs have no config file.
+ */
+export function mayHaveConfigFile(cwd: string): boolean {
+  for (const place of SEARCH_PLACES) {
+    const path = join(cwd, place);
+    if (!existsSync(path)) continue;
+    if (place !== 'package.json') return true;
+    try {
+      const pkg = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+      if (pkg !== null && typeof pkg === 'object' && 'mailctl' in pkg) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
 export async function loadConfigFile(cwd: string, explicitPath?: string): Promise<ConfigFile | undefined> {
+  if (!explicitPath && !mayHaveConfigFile(cwd)) return undefined;
+  const { cosmiconfig } = await import('cosmiconfig');
   // searchStrategy 'none': look in the working directory only, never in parents or $HOME.
   const explorer = cosmiconfig('mailctl', { searchStrategy: 'none', searchPlaces: SEARCH_PLACES });
   try {

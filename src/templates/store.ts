@@ -34,7 +34,10 @@ export interface TemplateStore {
   resources(lang: string, namespaces: readonly string[]): Resources;
 }
 
-/** The package root: two levels above dist/templates/ (or src/templates/). */
+/**
+ * The package root: two levels above dist/templates/ (or src/templates/), and above
+ * dist/cli/, where the bundled CLI keeps this module's code (scripts/bundle.js).
+ */
 export function packageRoot(): string {
   return fileURLToPath(new URL('../../', import.meta.url));
 }

@@ -1,10 +1,10 @@
 /** loadError: a config file that cannot be loaded becomes one sentence and a fix. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadError } from '../../../src/config/load.js';
+import { loadConfigFile, loadError, mayHaveConfigFile } from '../../../src/config/load.js';
 import { ExitCode } from '../../../src/errors.js';
 
 /** The error Node really throws when `typescript` cannot be found (resolved from an empty dir). */
@@ -41,5 +41,29 @@ describe('loadError', () => {
     expect(loadError(Object.assign(new Error('nope'), { code: 'ENOENT' }), 'x.json').message).toBe(
       'config file x.json does not exist',
     );
+  });
+});
+
+describe('loadConfigFile skips cosmiconfig when no config file can be there', () => {
+  const dir = (files: Record<string, string>): string => {
+    const d = mkdtempSync(join(tmpdir(), 'mailctl-cfg-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+    return d;
+  };
+
+  it('an empty directory, or a package.json without a "mailctl" key, has no config file', async () => {
+    for (const d of [dir({}), dir({ 'package.json': '{"name":"app"}', 'README.md': '' })]) {
+      expect(mayHaveConfigFile(d)).toBe(false);
+      expect(await loadConfigFile(d)).toBeUndefined();
+    }
+  });
+
+  it('a package.json with a "mailctl" key, a search place, or an unparsable package.json goes to cosmiconfig', async () => {
+    const withKey = dir({ 'package.json': '{"mailctl":{"mailType":"file"}}' });
+    expect(await loadConfigFile(withKey)).toEqual({ path: join(withKey, 'package.json'), data: { mailType: 'file' } });
+    expect(mayHaveConfigFile(dir({ '.mailctlrc.yaml': 'mailType: file\n' }))).toBe(true);
+    const broken = dir({ 'package.json': '{' });
+    expect(mayHaveConfigFile(broken)).toBe(true);
+    await expect(loadConfigFile(broken)).rejects.toMatchObject({ exitCode: ExitCode.CONFIG });
   });
 });
