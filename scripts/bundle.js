@@ -7,7 +7,6 @@
 // node_modules as before (mjml, BullMQ's Lua scripts, nodemailer, …; cosmiconfig, which is
 // imported only when the working directory has a config file). The library build (dist/
 // from tsc) is untouched; bin/mailctl.js runs the bundle.
-import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +28,13 @@ const external = [
   'typescript',
 ];
 rmSync(outdir, { recursive: true, force: true });
-await build({
+// A checkout whose node_modules predate esbuild still builds: bin/mailctl.js then runs dist/cli.js.
+const esbuild = await import('esbuild').catch(() => undefined);
+if (!esbuild) {
+  console.warn('bundle: esbuild is not installed (npm install); the CLI runs unbundled from dist/cli.js');
+  process.exit(0);
+}
+await esbuild.build({
   absWorkingDir: root,
   entryPoints: { mailctl: 'src/cli.ts' },
   outdir,
