@@ -33,6 +33,7 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   const v = config.values;
   const defaultFrom = senderFor(config);
   const backend = await openSpool(config, ctx.cwd);
+  const secrets = secretsOf(config);
 
   let provider: Provider;
   try {
@@ -79,7 +80,7 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   // Jobs deferred or dead: say why, so that the operator need not open a job file to find out.
   if (summary.lastError && (summary.deferred > 0 || summary.dead > 0)) {
     ctx.io.err(
-      `${redact(`mailctl: drain: last delivery error: ${summary.lastError}`, secretsOf(config))}\nhint: \`mailctl queue list --state deferred --json\` shows each job's history\n`,
+      `${redact(`mailctl: drain: last delivery error: ${summary.lastError}`, secrets)}\nhint: \`mailctl queue list --state deferred --json\` shows each job's history\n`,
     );
   }
   // The spool could not record some attempts (a full disk): the jobs are whole, the exit says so.

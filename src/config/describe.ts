@@ -23,7 +23,8 @@ export function describeTransport(config: Config): string {
   switch (v.mailType) {
     case 'smtp': {
       const mode = TLS_LABEL[tlsMode(v['smtp.useTls'], v['smtp.opportunisticTls'])];
-      const auth = v['smtp.username'] ? `, AUTH as ${v['smtp.username']}` : ', no AUTH';
+      const method = v['smtp.authMethod'] === 'oauth2' ? 'AUTH XOAUTH2' : 'AUTH';
+      const auth = v['smtp.username'] ? `, ${method} as ${v['smtp.username']}` : ', no AUTH';
       return `smtp ${v['smtp.server'] ?? '?'}:${v['smtp.port'] ?? '?'} (${mode}${auth})`;
     }
     case 'sendgrid':

@@ -22,6 +22,10 @@
  * | HTTP 5xx | 75 | transient |
  * | HTTP 3xx (never followed) | 76 | transient, the message names the Location |
  * | HTTP 2xx that is not the provider's acceptance (SendGrid: not 202; Resend: no JSON id) | 76 | transient |
+ * | OAuth2 token endpoint: an OAuth error (`invalid_grant`, `invalid_client`, …), HTTP 401/403 | 77 | permanent |
+ * | OAuth2 token endpoint: unreachable (DNS, connect, TLS), HTTP 404 and other 4xx | 69 | transient / permanent |
+ * | OAuth2 token endpoint: timeout, HTTP 408, 429, 5xx | 75 | transient |
+ * | OAuth2 token endpoint: a redirect, or a 2xx without an access token | 76 | transient |
  */
 import { DeliveryError, ExitCode, type FailureKind, type ProviderReply } from '../errors.js';
 
@@ -149,12 +153,18 @@ function smtpRetryAfter(reply: string | undefined): number | undefined {
   return /^m/i.test(m[2]!) ? n * 60_000 : n * 1000;
 }
 
+/** A token the token endpoint gave, refused by the SMTP server: a permission is missing on the mail side. */
+export const XOAUTH2_REFUSED_HINT =
+  "the server refused the OAuth2 token for SMTP_USERNAME: Microsoft 365 needs SMTP AUTH on for the mailbox and, app-only, the app's service principal registered in Exchange with rights on it; Google needs the https://mail.google.com/ scope granted to the client (see the README's OAuth2 recipes)";
+
 /** Default wait after an SMTP 421 that names no time (the server is shutting the channel). */
 export const SMTP_421_RETRY_MS = 60_000;
 
 /** Any error from the SMTP transport (nodemailer) → DeliveryError. */
 export function classifySmtpError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
+  // A token that could not be had reaches us through nodemailer's XOAUTH2 step, wrapped: keep its verdict.
+  if (err instanceof Error && err.cause instanceof DeliveryError) return err.cause;
   const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; response?: unknown; command?: unknown };
   const codes = errnoChain(err);
   const response = typeof e.response === 'string' ? e.response.trim() : undefined;
@@ -200,7 +210,10 @@ export function classifySmtpError(err: unknown): DeliveryError {
         exitCode: ExitCode.NOPERM,
         kind: 'permanent',
         message: `the SMTP server refused the login (${responseCode}${at})`,
-        hint: 'check SMTP_USERNAME and SMTP_PASSWORD (many providers want an app password or an API key as the password)',
+        hint:
+          command === 'AUTH XOAUTH2'
+            ? XOAUTH2_REFUSED_HINT
+            : 'check SMTP_USERNAME and SMTP_PASSWORD (many providers want an app password or an API key as the password)',
       };
     } else if (responseCode >= 400 && responseCode < 500) {
       v = {
@@ -416,6 +429,115 @@ export function classifyHttpError(
   const reply: ProviderReply = { provider };
   if (status !== undefined) reply.status = status;
   if (words) reply.reply = words;
+  else if (status === undefined && err !== undefined) reply.reply = messageOf(err);
+  const errno = errnoChain(err)[0];
+  if (status === undefined && errno) reply.errno = errno;
+  return new DeliveryError(
+    v.message,
+    { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err },
+    `delivery.${v.kind}`,
+  );
+}
+
+/** What an OAuth2 token endpoint said when it refused: RFC 6749 §5.2 `error` and `error_description`. */
+export function oauthErrorWords(body: unknown): { error: string; description: string | undefined } | undefined {
+  let data = body;
+  if (typeof body === 'string') {
+    try {
+      data = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  if (data === null || typeof data !== 'object') return undefined;
+  const o = data as { error?: unknown; error_description?: unknown };
+  if (typeof o.error !== 'string' || o.error === '') return undefined;
+  // Entra appends "\r\nTrace ID: …\r\nCorrelation ID: …" lines: the first line is the sentence.
+  const description =
+    typeof o.error_description === 'string' ? o.error_description.split(/\r?\n/)[0]!.trim().slice(0, 400) : undefined;
+  return { error: o.error, description: description || undefined };
+}
+
+const OAUTH_HINTS: Record<string, string> = {
+  invalid_client:
+    "check SMTP_OAUTH2_CLIENT_ID and SMTP_OAUTH2_CLIENT_SECRET (the secret's value, not its id; Entra secrets expire)",
+  invalid_grant:
+    'the refresh token has expired or was revoked (a password change or an admin revokes it): get a new one and set SMTP_OAUTH2_REFRESH_TOKEN',
+  unauthorized_client: 'the app registration is not allowed this grant: see the README recipe for your platform',
+  invalid_scope: "check SMTP_OAUTH2_SCOPE (unset, mailctl asks for the platform's SMTP scope)",
+  access_denied: 'an administrator must grant the app its SMTP permission (admin consent)',
+};
+
+/**
+ * A failed request to an OAuth2 token endpoint → DeliveryError. An OAuth error is the endpoint
+ * refusing our credentials (77), with its own description; the rest is transport, as for HTTP APIs.
+ */
+export function classifyTokenError(
+  endpoint: string,
+  status: number | undefined,
+  body: unknown,
+  headers: Record<string, string | undefined>,
+  err?: unknown,
+  now: number = Date.now(),
+): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const oauth = oauthErrorWords(body);
+  const said = oauth ? `${oauth.error}${oauth.description ? `: ${oauth.description}` : ''}` : httpErrorWords(body);
+  const what = `the OAuth2 token endpoint ${endpoint}`;
+  let v: Verdict;
+  if (status === undefined) {
+    v = classifyNetwork(errnoChain(err), 'OAuth2 token endpoint', err) ?? {
+      exitCode: ExitCode.TEMPFAIL,
+      kind: 'transient',
+      message: `the request to ${what} failed: ${messageOf(err)}`,
+    };
+  } else if (status >= 300 && status < 400) {
+    v = {
+      exitCode: ExitCode.PROTOCOL,
+      kind: 'transient',
+      message: `${what} answered with a redirect (HTTP ${status}${headers.location ? ` to ${headers.location}` : ''}), which mailctl does not follow`,
+      hint: 'set SMTP_OAUTH2_TOKEN_URL to the token endpoint itself',
+    };
+  } else if (oauth && status >= 400 && status < 500) {
+    v = {
+      exitCode: ExitCode.NOPERM,
+      kind: 'permanent',
+      message: `${what} refused the credentials (${said})`,
+      hint: OAUTH_HINTS[oauth.error] ?? 'check the SMTP_OAUTH2_* settings against the README recipe',
+    };
+  } else if (status === 401 || status === 403) {
+    v = {
+      exitCode: ExitCode.NOPERM,
+      kind: 'permanent',
+      message: `${what} refused the credentials (HTTP ${status})`,
+      hint: OAUTH_HINTS.invalid_client,
+    };
+  } else if (status === 408 || status === 429 || status >= 500) {
+    v = {
+      exitCode: ExitCode.TEMPFAIL,
+      kind: 'transient',
+      message: `${what} failed on its side (HTTP ${status})`,
+      hint: 'try again later; drain defers the mail and retries',
+      retryAfterMs: httpRetryAfter(headers, now),
+    };
+  } else if (status >= 400) {
+    v = {
+      exitCode: ExitCode.UNAVAILABLE,
+      kind: 'permanent',
+      message: `${what} answered HTTP ${status}`,
+      hint: 'check SMTP_OAUTH2_TOKEN_URL (microsoft:TENANT, google, or the https URL of the token endpoint)',
+    };
+  } else {
+    v = {
+      exitCode: ExitCode.PROTOCOL,
+      kind: 'transient',
+      message: `${what} gave no access token (HTTP ${status})`,
+      hint: 'check that SMTP_OAUTH2_TOKEN_URL is an OAuth2 token endpoint',
+    };
+  }
+  const reply: ProviderReply = { provider: 'oauth2' };
+  if (status !== undefined) reply.status = status;
+  if (said) reply.reply = said;
   else if (status === undefined && err !== undefined) reply.reply = messageOf(err);
   const errno = errnoChain(err)[0];
   if (status === undefined && errno) reply.errno = errno;

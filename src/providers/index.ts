@@ -52,7 +52,11 @@ export async function createProvider(config: Config, deps: ProviderDeps): Promis
     }
     case 'smtp': {
       const { createSmtpProvider } = await import('./smtp.js');
-      return createSmtpProvider(config, { pool: deps.pool === true, dkim: await dkimOptionsFrom(config, deps.cwd) });
+      return createSmtpProvider(config, {
+        pool: deps.pool === true,
+        dkim: await dkimOptionsFrom(config, deps.cwd),
+        tokens: (await import('./oauth2.js')).tokenSourceFor(config, deps),
+      });
     }
     case 'sendgrid': {
       const { createSendgridProvider } = await import('./sendgrid.js');

@@ -3,6 +3,13 @@
  * plaintext fallback: implicit TLS is `secure: true`, STARTTLS is `requireTLS: true` (refused if the
  * server does not offer it), plain is `ignoreTLS: true`. Certificates are verified unless
  * SMTP_TLS_VERIFY=false. The message goes out as prebuilt raw bytes (see mime.ts).
+ *
+ * SMTP_AUTH_METHOD=oauth2 logs in with AUTH XOAUTH2 through nodemailer's own XOAUTH2 step, fed by
+ * our {@link TokenSource} (its `provisionCallback`): nodemailer builds the SASL string and, when the
+ * server answers the token with a 334 challenge, asks once for a renewed token. What we add: the
+ * token requests themselves (nodemailer has no client-credentials grant and classifies no token
+ * endpoint errors), one token shared by every pooled connection, and one more attempt with a renewed
+ * token when the server refuses the token outright (535/454, as Microsoft 365 does), then the refusal.
  */
 import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
@@ -10,20 +17,27 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Config } from '../config/index.js';
 import { tlsMode } from '../config/describe.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ExitCode, type DeliveryError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import { classifySmtpError } from './classify.js';
 import { buildMime, type DkimOptions } from './mime.js';
+import type { TokenSource } from './oauth2.js';
 import type { Delivery, Provider, SendOptions } from './types.js';
 
 export interface SmtpProviderOptions {
   /** A pooled transport with SMTP_POOL_SIZE connections (drain). @defaultValue false */
   pool?: boolean | undefined;
   dkim?: DkimOptions | undefined;
+  /** Required for SMTP_AUTH_METHOD=oauth2: where the XOAUTH2 access tokens come from. */
+  tokens?: TokenSource | undefined;
 }
 
 /** The nodemailer transport options for this configuration: the contract's TLS table. Pure. */
-export function smtpTransportOptions(config: Config, pool = false): SMTPTransport.Options | SMTPPool.Options {
+export function smtpTransportOptions(
+  config: Config,
+  pool = false,
+  tokens?: TokenSource,
+): SMTPTransport.Options | SMTPPool.Options {
   const v = config.values;
   const host = v['smtp.server'];
   const port = v['smtp.port'];
@@ -58,14 +72,51 @@ export function smtpTransportOptions(config: Config, pool = false): SMTPTranspor
     logger: false,
     debug: false,
     ...(v['smtp.localHostname'] ? { name: v['smtp.localHostname'] } : {}),
-    ...(user !== undefined && pass !== undefined && user.trim() !== '' && pass !== '' ? { auth: { user, pass } } : {}),
+    ...(v['smtp.authMethod'] === 'oauth2'
+      ? { auth: xoauth2Auth(user, tokens) }
+      : user !== undefined && pass !== undefined && user.trim() !== '' && pass !== ''
+        ? { auth: { user, pass } }
+        : {}),
   };
   if (!pool) return base;
   return { ...base, pool: true, maxConnections: v['smtp.poolSize'], maxMessages: 100 } as SMTPPool.Options;
 }
 
+/**
+ * nodemailer's XOAUTH2 login, its token asked of `tokens` for every new connection (so that
+ * nodemailer keeps no copy that could outlive a refresh).
+ */
+function xoauth2Auth(user: string | undefined, tokens: TokenSource | undefined): SMTPTransport.Options['auth'] {
+  if (!user || !tokens)
+    throw new ConfigError('SMTP_AUTH_METHOD=oauth2 needs SMTP_USERNAME and the SMTP_OAUTH2_* settings', {
+      hint: 'run `mailctl verify-config`',
+    });
+  // nodemailer calls this as a method of its XOAuth2 object, whose accessToken is the one the server just refused.
+  function provisionCallback(
+    this: { accessToken?: string | false } | undefined,
+    _user: string,
+    renew: boolean,
+    done: (err: Error | null, accessToken?: string, expires?: number) => void,
+  ): void {
+    const refused = typeof this?.accessToken === 'string' ? this.accessToken : undefined;
+    (renew ? tokens!.renew(refused) : tokens!.get()).then(
+      // expires 1 (long past): nodemailer asks again for the next connection instead of caching.
+      (token) => done(null, token.value, 1),
+      // Wrapped: nodemailer rewrites the error's code; classifySmtpError finds ours in `cause`.
+      (err: unknown) => done(new Error((err as Error).message, { cause: err })),
+    );
+  }
+  return { type: 'OAuth2', user, provisionCallback } as SMTPTransport.Options['auth'];
+}
+
+/** A refusal of the XOAUTH2 token itself (not of the connection or the message). */
+function isTokenRefusal(err: DeliveryError): boolean {
+  return err.reply.command === 'AUTH XOAUTH2' && err.reply.provider === 'smtp' && err.exitCode !== ExitCode.UNAVAILABLE;
+}
+
 export function createSmtpProvider(config: Config, options: SmtpProviderOptions = {}): Provider {
-  const transportOptions = smtpTransportOptions(config, options.pool === true);
+  const { tokens } = options;
+  const transportOptions = smtpTransportOptions(config, options.pool === true, tokens);
   const transport = options.pool
     ? createTransport({ ...(transportOptions as SMTPPool.Options), pool: true })
     : createTransport(transportOptions as SMTPTransport.Options);
@@ -74,23 +125,21 @@ export function createSmtpProvider(config: Config, options: SmtpProviderOptions 
     name: 'smtp',
     async send(message: OutgoingMessage, sendOptions: SendOptions = {}): Promise<Delivery> {
       const raw = sendOptions.raw ?? (await buildMime(message, { dkim: options.dkim }));
+      // The token first: its endpoint's failure is then its own, and no SMTP session idles while it is fetched.
+      const before = tokens ? (await tokens.get(sendOptions.signal)).value : undefined;
       try {
-        const info = await transport.sendMail({
-          envelope: { from: message.from.address, to: message.to.map((m) => m.address) },
-          raw,
-          ...(sendOptions.signal ? { signal: sendOptions.signal } : {}),
-        });
-        const flat = (list: unknown[] | undefined): string[] =>
-          (list ?? []).map((a) => (typeof a === 'string' ? a : (a as { address: string }).address));
-        return {
-          provider: 'smtp',
-          messageId: message.messageId,
-          response: typeof info.response === 'string' ? info.response : undefined,
-          accepted: flat(info.accepted as unknown[]),
-          rejected: flat(info.rejected as unknown[]),
-        };
+        return await deliver(message, raw, sendOptions);
       } catch (err) {
-        throw classifySmtpError(err);
+        const failure = classifySmtpError(err);
+        if (!tokens || !isTokenRefusal(failure)) throw failure;
+        // Refused: the token held when this send began is replaced (if another connection replaced it
+        // meanwhile, that one is used); one more attempt, then the refusal is reported.
+        await tokens.renew(before);
+        try {
+          return await deliver(message, raw, sendOptions);
+        } catch (again) {
+          throw classifySmtpError(again);
+        }
       }
     },
     async close(): Promise<void> {
@@ -99,4 +148,21 @@ export function createSmtpProvider(config: Config, options: SmtpProviderOptions 
       transport.close();
     },
   };
+
+  async function deliver(message: OutgoingMessage, raw: Buffer, sendOptions: SendOptions): Promise<Delivery> {
+    const info = await transport.sendMail({
+      envelope: { from: message.from.address, to: message.to.map((m) => m.address) },
+      raw,
+      ...(sendOptions.signal ? { signal: sendOptions.signal } : {}),
+    });
+    const flat = (list: unknown[] | undefined): string[] =>
+      (list ?? []).map((a) => (typeof a === 'string' ? a : (a as { address: string }).address));
+    return {
+      provider: 'smtp',
+      messageId: message.messageId,
+      response: typeof info.response === 'string' ? info.response : undefined,
+      accepted: flat(info.accepted as unknown[]),
+      rejected: flat(info.rejected as unknown[]),
+    };
+  }
 }

@@ -37,6 +37,14 @@ export interface TestSmtpOptions {
   tls?: TlsMode;
   /** When set, AUTH is required and only these credentials pass (535 otherwise). */
   auth?: { user: string; pass: string };
+  /**
+   * AUTH XOAUTH2 only: the bearer token must pass `accept` and the user be `user`. A refused token
+   * gets 535 at once (as Microsoft 365 answers), or with `challenge` first the 334 error challenge
+   * of Google's XOAUTH2 protocol, then 535.
+   */
+  xoauth2?: { user: string; accept: (token: string) => boolean; challenge?: boolean };
+  /** smtp-server's idle timeout (it answers 421 and closes): forces new connections. */
+  idleTimeoutMs?: number;
   mail?: Hook;
   rcpt?: Hook;
   data?: Hook;
@@ -68,6 +76,8 @@ export interface TestSmtpServer {
   ehloNames: string[];
   /** Counts of sessions opened and of hook calls, per hook. */
   calls: { connect: number; mail: number; rcpt: number; data: number; auth: number };
+  /** Every XOAUTH2 bearer token presented, accepted or not, in order. */
+  bearerTokens: string[];
   /** Resolves once `n` messages have been accepted. */
   waitForMessages(n: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
@@ -112,6 +122,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
   const messages: ReceivedMessage[] = [];
   const ehloNames: string[] = [];
   const calls = { connect: 0, mail: 0, rcpt: 0, data: 0, auth: 0 };
+  const bearerTokens: string[] = [];
+  const requiresAuth = options.auth !== undefined || options.xoauth2 !== undefined;
   const waiters: { n: number; resolve: (m: ReceivedMessage[]) => void }[] = [];
 
   const server: SMTPServer = new SMTPServer({
@@ -120,17 +132,28 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     cert,
     logger: false,
     banner: options.banner ?? 'mailctl test server',
-    disabledCommands: [...(mode === 'plain' ? ['STARTTLS'] : []), ...(options.auth ? [] : ['AUTH'])],
-    authOptional: !options.auth,
+    disabledCommands: [...(mode === 'plain' ? ['STARTTLS'] : []), ...(requiresAuth ? [] : ['AUTH'])],
+    authOptional: !requiresAuth,
     // The plain mode with AUTH is for the "AUTH without TLS" cases.
     allowInsecureAuth: mode === 'plain',
-    authMethods: ['PLAIN', 'LOGIN'],
+    authMethods: options.xoauth2 ? ['XOAUTH2'] : ['PLAIN', 'LOGIN'],
+    ...(options.idleTimeoutMs !== undefined ? { socketTimeout: options.idleTimeoutMs } : {}),
     onConnect(_session, cb) {
       calls.connect += 1;
       cb();
     },
     onAuth(auth, _session, cb) {
       calls.auth += 1;
+      const x = options.xoauth2;
+      if (x) {
+        const token = auth.accessToken ?? '';
+        bearerTokens.push(token);
+        if (auth.method === 'XOAUTH2' && auth.username === x.user && x.accept(token))
+          return cb(null, { user: auth.username });
+        if (x.challenge)
+          return cb(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
+        return cb(smtpError({ code: 535, message: '5.7.3 Authentication unsuccessful' }));
+      }
       if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass)
         return cb(null, { user: auth.username });
       const err = smtpError({ code: 535, message: '5.7.8 Authentication credentials invalid' });
@@ -195,6 +218,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     messages,
     ehloNames,
     calls,
+    bearerTokens,
     waitForMessages(n, timeoutMs = 10_000) {
       if (messages.length >= n) return Promise.resolve(messages.slice());
       return new Promise((resolve, reject) => {

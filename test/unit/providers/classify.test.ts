@@ -3,6 +3,7 @@ import { DeliveryError } from '../../../src/errors.js';
 import {
   classifyHttpError,
   classifySmtpError,
+  classifyTokenError,
   httpRetryAfter,
   SMTP_421_RETRY_MS,
 } from '../../../src/providers/classify.js';
@@ -450,5 +451,68 @@ describe('classifyHttpError: the table', () => {
     expect(d.exitCode).toBe(exitCode);
     expect(d.kind).toBe('transient');
     expect(d.reply.status).toBeUndefined();
+  });
+});
+
+describe('classifyTokenError: the OAuth2 token endpoint rows', () => {
+  const URL = 'https://login.example/token';
+  const errno = (code: string): Error => Object.assign(new Error(code), { code });
+  it.each<[string, number | undefined, unknown, Record<string, string>, unknown, number, 'transient' | 'permanent']>([
+    [
+      'invalid_grant (400)',
+      400,
+      '{"error":"invalid_grant","error_description":"expired"}',
+      {},
+      undefined,
+      77,
+      'permanent',
+    ],
+    ['invalid_client (401)', 401, { error: 'invalid_client' }, {}, undefined, 77, 'permanent'],
+    ['unauthorized_client', 400, { error: 'unauthorized_client' }, {}, undefined, 77, 'permanent'],
+    ['403 without an OAuth error', 403, 'Forbidden', {}, undefined, 77, 'permanent'],
+    ['404: not a token endpoint', 404, '<html>', {}, undefined, 69, 'permanent'],
+    ['429', 429, '', { 'retry-after': '7' }, undefined, 75, 'transient'],
+    ['500', 500, '', {}, undefined, 75, 'transient'],
+    [
+      '503 with an OAuth error is still the server',
+      503,
+      { error: 'temporarily_unavailable' },
+      {},
+      undefined,
+      75,
+      'transient',
+    ],
+    ['a redirect', 302, '', { location: 'https://elsewhere.example/' }, undefined, 76, 'transient'],
+    ['200 without a token', 200, '{"token_type":"Bearer"}', {}, undefined, 76, 'transient'],
+    ['refused', undefined, undefined, {}, errno('ECONNREFUSED'), 69, 'transient'],
+    ['DNS', undefined, undefined, {}, errno('ENOTFOUND'), 69, 'transient'],
+    ['timeout', undefined, undefined, {}, Object.assign(new Error('t'), { name: 'TimeoutError' }), 75, 'transient'],
+  ])('%s', (_name, status, body, headers, err, exitCode, kind) => {
+    const e = classifyTokenError(URL, status, body, headers, err, 0);
+    expect([e.exitCode, e.kind, e.reply.provider]).toEqual([exitCode, kind, 'oauth2']);
+  });
+
+  it("keeps the first line of Entra's description, not its trace lines", () => {
+    const e = classifyTokenError(
+      URL,
+      400,
+      {
+        error: 'invalid_grant',
+        error_description: 'AADSTS50173: The provided grant has expired.\r\nTrace ID: 1\r\nCorrelation ID: 2',
+      },
+      {},
+    );
+    expect(e.message).toBe(
+      `the OAuth2 token endpoint ${URL} refused the credentials (invalid_grant: AADSTS50173: The provided grant has expired.)`,
+    );
+  });
+
+  it("a wrapped token failure keeps its verdict through nodemailer's XOAUTH2 step", () => {
+    const inner = classifyTokenError(URL, 500, '', {});
+    const wrapped = Object.assign(new Error(inner.message, { cause: inner }), {
+      code: 'EAUTH',
+      command: 'AUTH XOAUTH2',
+    });
+    expect(classifySmtpError(wrapped)).toBe(inner);
   });
 });
