@@ -226,29 +226,77 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
   const spoolOption = (c: Command): Command => c.option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)');
   spoolOption(queue.command('status'))
     .description('counts per state, the age of the oldest job, counts per type')
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON (the same as --format json)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'prometheus']))
+    .addHelpText(
+      'after',
+      examples(['mailctl queue status', 'mailctl queue status --json', 'mailctl queue status --format prometheus']),
+    )
     .action(run(async (cmd) => (await import('./commands/queue.js')).status(cmd.opts(), ctxOf(cmd))));
   spoolOption(queue.command('list'))
     .description('list jobs (JSON lines with --json, as postqueue -j)')
     .option('--state <state>', 'only this state: incoming, active, deferred, hold, dead, corrupt')
     .option('--json', 'one JSON object per line')
+    .addHelpText('after', examples(['mailctl queue list', 'mailctl queue list --state dead --json']))
     .action(run(async (cmd) => (await import('./commands/queue.js')).list(cmd.opts(), ctxOf(cmd))));
-  spoolOption(queue.command('retry').argument('[id]', 'job id'))
+  spoolOption(queue.command('show').argument('<id>', 'job id (any case)'))
+    .description('one job: envelope, headers, attempts with each provider reply, next attempt, expiry (as postcat -q)')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl queue show 01JFQ5K3M8ZR4T6V9X2B7C1D0E',
+        'mailctl queue show 01jfq5k3m8zr4t6v9x2b7c1d0e --json',
+      ]),
+    )
+    .action(run(async (cmd) => (await import('./commands/queue.js')).show(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+  spoolOption(queue.command('delete').argument('<id...>', 'job ids (any case)'))
+    .description('delete jobs by id, in any state but active (as postsuper -d)')
+    .addHelpText('after', examples(['mailctl queue delete 01JFQ5K3M8ZR4T6V9X2B7C1D0E 01JFQ5K3M8ZR4T6V9X2B7C1D0F']))
+    .action(run(async (cmd) => (await import('./commands/queue.js')).remove(cmd.args, cmd.opts(), ctxOf(cmd))));
+  spoolOption(queue.command('retry').argument('[id]', 'job id (any case)'))
     .description('make a deferred or dead job due now (as postqueue -i / postsuper -r)')
     .option('--all', 'every deferred and dead job')
+    .addHelpText('after', examples(['mailctl queue retry --all', 'mailctl queue retry 01JFQ5K3M8ZR4T6V9X2B7C1D0E']))
     .action(run(async (cmd) => (await import('./commands/queue.js')).retry(cmd.args[0], cmd.opts(), ctxOf(cmd))));
-  spoolOption(queue.command('hold').argument('<id>', 'job id'))
-    .description('put a job on hold: drain leaves it alone (as postsuper -h)')
-    .action(run(async (cmd) => (await import('./commands/queue.js')).hold(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
-  spoolOption(queue.command('release').argument('<id>', 'job id'))
-    .description('release a held job (as postsuper -H)')
-    .action(run(async (cmd) => (await import('./commands/queue.js')).release(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+  const selectOptions = (c: Command, states: string): Command =>
+    spoolOption(c)
+      .option('--all', 'every job that fits (narrowed by --type and --state)')
+      .option('--type <type>', 'with --all: only this mail type')
+      .option('--state <state>', `with --all: only this state (${states})`);
+  selectOptions(queue.command('hold').argument('[id...]', 'job ids (any case)'), 'incoming or deferred')
+    .description('put jobs on hold: drain leaves them alone (as postsuper -h)')
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl queue hold 01JFQ5K3M8ZR4T6V9X2B7C1D0E',
+        'mailctl queue hold --all --type invite-member --state deferred',
+      ]),
+    )
+    .action(run(async (cmd) => (await import('./commands/queue.js')).hold(cmd.args, cmd.opts(), ctxOf(cmd))));
+  selectOptions(queue.command('release').argument('[id...]', 'job ids (any case)'), 'hold')
+    .description('release held jobs; a job that is not held is left as it is (as postsuper -H)')
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl queue release 01JFQ5K3M8ZR4T6V9X2B7C1D0E',
+        'mailctl queue release --all --type invite-member',
+      ]),
+    )
+    .action(run(async (cmd) => (await import('./commands/queue.js')).release(cmd.args, cmd.opts(), ctxOf(cmd))));
   spoolOption(queue.command('purge'))
-    .description('delete jobs (as postsuper -d)')
+    .description('delete every job of a state (as postsuper -d ALL STATE)')
     .requiredOption('--state <state>', 'state to purge, e.g. dead or corrupt')
     .option('--older-than <duration>', 'only jobs older than this, e.g. 7d')
+    .option('--dry-run', 'count what would be deleted; delete nothing')
     .option('--json', 'print the count as JSON')
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl queue purge --state dead --older-than 7d --dry-run',
+        'mailctl queue purge --state corrupt --json',
+      ]),
+    )
     .action(run(async (cmd) => (await import('./commands/queue.js')).purge(cmd.opts(), ctxOf(cmd))));
   spoolOption(queue.command('monitor'))
     .description('alert by mail when the backlog reaches a threshold; exits 75 while it is over')

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { redact, secretsOf } from '../config/index.js';
 import { UsageError } from '../errors.js';
-import { getMailType } from '../templates/catalog.js';
+import { requireMailType } from '../templates/catalog.js';
 import { formatMessageReport } from '../output/message-report.js';
 import { createChalk } from '../output/style.js';
 import { loadCommandConfig, type CommandContext } from './shared.js';
@@ -15,13 +15,7 @@ export interface CheckOptions {
 }
 
 export async function run(file: string, opts: CheckOptions, ctx: CommandContext): Promise<number> {
-  const def = opts.type === undefined ? undefined : getMailType(opts.type);
-  if (opts.type !== undefined && !def)
-    throw new UsageError(
-      `unknown mail type ${JSON.stringify(opts.type)}`,
-      { hint: 'run `mailctl templates list` to see every type' },
-      'usage.type',
-    );
+  const def = opts.type === undefined ? undefined : requireMailType(opts.type);
   const path = resolve(ctx.cwd, file);
   let raw: Buffer;
   try {

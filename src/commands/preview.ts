@@ -5,7 +5,7 @@
  */
 import { ExitCode, UsageError } from '../errors.js';
 // render.ts loads the catalog, the store and the language table anyway: import them plainly.
-import { getMailType } from '../templates/catalog.js';
+import { getMailType, requireMailType } from '../templates/catalog.js';
 import { resolveLanguage } from '../templates/lang.js';
 import { brandingFromConfig, renderEmail, type Branding, type RenderedEmail } from '../templates/render.js';
 import { defaultDirs, discoverLanguages } from '../templates/store.js';
@@ -121,13 +121,7 @@ async function serve(
   ctx: CommandContext,
 ): Promise<number> {
   const { startGallery } = await import('../preview/serve.js');
-  if (type !== undefined && !getMailType(type)) {
-    throw new UsageError(
-      `unknown mail type ${JSON.stringify(type)}`,
-      { hint: 'run `mailctl templates list` to see every type' },
-      'usage.type',
-    );
-  }
+  if (type !== undefined) requireMailType(type);
   const { templatesDir, localesDir } = defaultDirs();
   const lang = opts.lang === undefined ? undefined : resolveLanguage(opts.lang, discoverLanguages(localesDir)).lang;
   const gallery = await startGallery({

@@ -7,7 +7,10 @@ import { createProvider, senderFor } from '../providers/index.js';
 import type { Provider } from '../providers/types.js';
 import { isState, JOB_VERSION, newJobId, STATES, type Job, type JobState } from '../spool/job.js';
 import { openSpool, type SpoolBackend } from '../spool/backend.js';
-import type { SpoolStatus } from '../spool/manage.js';
+import type { ListedJob, ShownJob, SpoolStatus } from '../spool/manage.js';
+import { formatMailbox } from '../message/address.js';
+import { formatError } from '../output/format-error.js';
+import { requireMailType } from '../templates/catalog.js';
 import { alertTime, decideMonitor, MONITOR_STATE_FILE, nextMonitorState, parseMonitorState } from '../spool/monitor.js';
 import { createPrepare } from '../spool/prepare.js';
 import { flagsOf, loadCommandConfig, printWarnings, type CommandContext } from './shared.js';
@@ -85,6 +88,10 @@ export async function status(
   opts: SpoolOption & { json?: boolean; format?: 'text' | 'json' | 'prometheus' },
   ctx: CommandContext,
 ): Promise<number> {
+  if (opts.json && opts.format !== undefined)
+    throw new UsageError('give either --json or --format, not both', {
+      hint: '--json is short for --format json',
+    });
   const { s, where } = await withSpool(opts, ctx, async (store) => ({
     s: await store.status(ctx.clock.now()),
     where: store.location,
@@ -118,28 +125,51 @@ export async function list(
   const only = stateOption(opts.state);
   return withSpool(opts, ctx, async (store) => {
     let n = 0;
+    // Text rows are aligned a page at a time, so memory stays flat however many jobs are listed.
+    let page: string[][] = [];
+    const flush = (): void => {
+      if (page.length) ctx.io.out(alignColumns(page));
+      page = [];
+    };
     for await (const job of store.list(only ? [only] : STATES)) {
       n += 1;
       if (opts.json) {
         ctx.io.out(`${JSON.stringify(job)}\n`);
         continue;
       }
-      const info = job.problem
-        ? `corrupt: ${job.problem}`
-        : job.state === 'dead'
-          ? `${job.deadReason ?? 'dead'}${job.lastError ? `: ${job.lastError.message}` : ''}`
-          : job.state === 'deferred'
-            ? `next ${job.nextAttemptAt}, ${job.attempts} attempt(s)${job.lastError ? `: ${job.lastError.message}` : ''}`
-            : job.state === 'active'
-              ? `claimed by ${job.claimedBy}`
-              : `queued ${job.createdAt}`;
-      ctx.io.out(
-        `${job.id}  ${job.state.padEnd(8)}  ${String(job.priority ?? '-').padStart(2)}  ${job.type ?? '-'}  ${job.to ?? '-'}  ${info}\n`,
-      );
+      page.push([job.id, job.state, String(job.priority ?? '-'), job.type ?? '-', job.to ?? '-', listInfo(job)]);
+      if (page.length >= LIST_PAGE) flush();
     }
+    flush();
     if (!opts.json && n === 0) ctx.io.err(`mailctl: no jobs${only ? ` in ${only}` : ''} in ${store.location}\n`);
     return 0;
   });
+}
+
+const LIST_PAGE = 1000;
+
+function listInfo(job: ListedJob): string {
+  if (job.problem) return `corrupt: ${job.problem}`;
+  if (job.state === 'dead') return `${job.deadReason ?? 'dead'}${job.lastError ? `: ${job.lastError.message}` : ''}`;
+  if (job.state === 'deferred')
+    return `next ${job.nextAttemptAt}, ${job.attempts} attempt(s)${job.lastError ? `: ${job.lastError.message}` : ''}`;
+  if (job.state === 'active') return `claimed by ${job.claimedBy}`;
+  return `queued ${job.createdAt}`;
+}
+
+/** Pads every column but the last to its widest cell (two spaces apart), as postqueue -p lines up. */
+export function alignColumns(rows: readonly string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
 }
 
 const claimerOf = (ctx: CommandContext) => ({ pid: ctx.pid, host: ctx.hostname });
@@ -159,27 +189,232 @@ export async function retry(
       const n = await store.retryAll(claimerOf(ctx), ctx.clock.now());
       ctx.io.out(`requeued ${n} job(s)\n`);
     } else {
-      await store.retry(id!, claimerOf(ctx), ctx.clock.now());
-      ctx.io.out(`requeued ${id}\n`);
+      await store.retry(canonicalId(id!), claimerOf(ctx), ctx.clock.now());
+      ctx.io.out(`requeued ${canonicalId(id!)}\n`);
     }
     return 0;
   });
 }
 
-export async function hold(id: string, opts: SpoolOption, ctx: CommandContext): Promise<number> {
-  const r = await withSpool(opts, ctx, (store) => store.hold(id));
-  ctx.io.out(r.changed ? `held ${id} (was ${r.from})\n` : `${id} is already on hold\n`);
+/** Job ids are ULIDs, matched case-insensitively: the Message-ID shows them in lower case. */
+export function canonicalId(id: string): string {
+  return /^[0-9a-z]{26}$/i.test(id) ? id.toUpperCase() : id;
+}
+
+export interface SelectOptions extends SpoolOption {
+  all?: boolean | undefined;
+  type?: string | undefined;
+  state?: string | undefined;
+}
+
+/**
+ * The jobs a verb acts on: the ids given, or with --all every job of `allowed` states (narrowed by
+ * --state and --type). Ids are collected before anything moves.
+ */
+async function selectIds(
+  ids: readonly string[],
+  opts: SelectOptions,
+  allowed: readonly JobState[],
+  verb: string,
+  store: SpoolBackend,
+): Promise<string[]> {
+  if (ids.length > 0 && opts.all) throw new UsageError('give either job ids or --all, not both');
+  if (ids.length === 0 && !opts.all)
+    throw new UsageError(`name one or more job ids, or pass --all`, {
+      hint: `run \`mailctl queue list\` to see the ids, or \`mailctl queue ${verb} --all --type TYPE\``,
+    });
+  if (!opts.all) {
+    if (opts.type !== undefined || opts.state !== undefined)
+      throw new UsageError('--type and --state go with --all', { hint: `mailctl queue ${verb} --all --type TYPE` });
+    return ids.map(canonicalId);
+  }
+  const state = stateOption(opts.state);
+  if (state !== undefined && !allowed.includes(state))
+    throw new UsageError(`${verb} --state takes ${allowed.join(' or ')}`, {
+      hint: `jobs in ${state} cannot be ${verb === 'hold' ? 'held' : 'released'}`,
+    });
+  if (opts.type !== undefined) requireMailType(opts.type);
+  const selected: string[] = [];
+  for await (const job of store.list(state ? [state] : allowed))
+    if (opts.type === undefined || job.type === opts.type) selected.push(job.id);
+  return selected;
+}
+
+/**
+ * Runs `act` on each id; one that fails (unknown, being delivered) is reported on stderr and the
+ * others still go ahead, as postsuper does. Exits with the first failure's code.
+ */
+async function forEachId(
+  ids: readonly string[],
+  ctx: CommandContext,
+  act: (id: string) => Promise<string>,
+): Promise<number> {
+  let code = 0;
+  for (const id of ids) {
+    try {
+      ctx.io.out(`${await act(id)}\n`);
+    } catch (err) {
+      if (!(err instanceof MailctlError)) throw err;
+      ctx.io.err(`${formatError(err, ctx.debug)}\n`);
+      if (code === 0) code = err.exitCode;
+    }
+  }
+  return code;
+}
+
+export async function hold(ids: string[], opts: SelectOptions, ctx: CommandContext): Promise<number> {
+  return withSpool(opts, ctx, async (store) => {
+    const selected = await selectIds(ids, opts, ['incoming', 'deferred'], 'hold', store);
+    const code = await forEachId(selected, ctx, async (id) => {
+      const r = await store.hold(id);
+      return r.changed ? `held ${id} (was ${r.from})` : `${id} is already on hold`;
+    });
+    if (opts.all) ctx.io.err(`mailctl: ${selected.length} job(s) selected\n`);
+    return code;
+  });
+}
+
+export async function release(ids: string[], opts: SelectOptions, ctx: CommandContext): Promise<number> {
+  return withSpool(opts, ctx, async (store) => {
+    const selected = await selectIds(ids, opts, ['hold'], 'release', store);
+    const code = await forEachId(selected, ctx, async (id) => {
+      const r = await store.release(id, ctx.clock.now());
+      return r.changed ? `released ${id} to ${r.to}` : `${id} is not on hold (it is ${r.to}); left as it is`;
+    });
+    if (opts.all) ctx.io.err(`mailctl: ${selected.length} job(s) selected\n`);
+    return code;
+  });
+}
+
+/** postsuper -d ID...: each id named; an unknown one is reported and the others still deleted. */
+export async function remove(ids: string[], opts: SpoolOption, ctx: CommandContext): Promise<number> {
+  if (ids.length === 0)
+    throw new UsageError('name one or more job ids', {
+      hint: 'run `mailctl queue list` to see them; `mailctl queue purge --state dead` deletes a whole state',
+    });
+  return withSpool(opts, ctx, (store) =>
+    forEachId(ids.map(canonicalId), ctx, async (id) => {
+      const r = await store.remove(id);
+      return `deleted ${id} (was ${r.from})`;
+    }),
+  );
+}
+
+/** postcat -q ID: one job, its headers as they would be sent, its attempts and what the provider said. */
+export async function show(id: string, opts: SpoolOption & { json?: boolean }, ctx: CommandContext): Promise<number> {
+  const loaded = await loadCommandConfig(ctx, flagsOf([['spool.dir', opts.spool, '--spool']]));
+  const config = loaded.config;
+  const store = await openSpool(config, ctx.cwd);
+  let shown: ShownJob;
+  try {
+    shown = await store.show(canonicalId(id));
+  } finally {
+    await store.close().catch(() => {});
+  }
+  const headers = headersOf(shown, config, ctx);
+  const now = ctx.clock.now();
+  if (opts.json) {
+    const j = shown.job;
+    ctx.io.out(
+      `${JSON.stringify({
+        id: shown.id,
+        state: shown.state,
+        location: shown.location,
+        claimedBy: shown.claimedBy ?? null,
+        problem: shown.problem ?? null,
+        headers: headers.ok ? headers.value : null,
+        renderError: headers.ok ? null : headers.error,
+        type: j?.type ?? null,
+        lang: j?.lang ?? null,
+        to: j?.to ?? null,
+        from: j?.from ?? null,
+        priority: j?.priority ?? null,
+        createdAt: j?.createdAt ?? null,
+        attempts: j?.attempts ?? null,
+        nextAttemptAt: j?.nextAttemptAt ?? null,
+        expiresAt: j?.expiresAt ?? null,
+        messageId: j?.messageId ?? null,
+        deadReason: j?.deadReason ?? null,
+        diedAt: j?.diedAt ?? null,
+        lastError: j?.lastError ?? null,
+        history: j?.history ?? [],
+      })}\n`,
+    );
+    return 0;
+  }
+  const j = shown.job;
+  const rows: string[][] = [
+    ['id', shown.id],
+    ['state', shown.state + (shown.claimedBy ? ` (claimed by ${shown.claimedBy})` : '')],
+    ['location', shown.location],
+  ];
+  if (!j) {
+    rows.push(['problem', shown.problem ?? 'unreadable']);
+    ctx.io.out(alignColumns(rows));
+    return 0;
+  }
+  const when = (iso: string | undefined): string => {
+    if (iso === undefined) return '-';
+    const s = Math.round((Date.parse(iso) - now) / 1000);
+    return `${iso} (${s >= 0 ? `in ${age(s)}` : `${age(-s)} ago`})`;
+  };
+  rows.push(
+    ['type', j.type],
+    ['language', j.lang ?? 'en-US'],
+    ['recipient', j.to],
+    ['sender', j.from ?? '(MAIL_DEFAULT_SEND_FROM)'],
+    ['priority', String(j.priority)],
+    ['created', when(j.createdAt)],
+    ['attempts', String(j.attempts)],
+    ['next attempt', shown.state === 'dead' || shown.state === 'hold' ? `- (${shown.state})` : when(j.nextAttemptAt)],
+    ['expires', when(j.expiresAt)],
+  );
+  if (j.deadReason) rows.push(['dead', `${j.deadReason}${j.diedAt ? ` at ${j.diedAt}` : ''}`]);
+  if (j.lastError) rows.push(['last error', j.lastError.message]);
+  const lines = ['*** ENVELOPE ***', alignColumns(rows).trimEnd(), '*** HEADERS ***'];
+  if (headers.ok) for (const [name, value] of headers.value) lines.push(`${name}: ${value}`);
+  else lines.push(`(cannot render the message: ${headers.error})`);
+  lines.push('*** HISTORY ***');
+  if (j.history.length === 0) lines.push('(no attempts yet)');
+  else
+    lines.push(
+      alignColumns(
+        j.history.map((h, i) => [
+          String(i + 1),
+          h.at,
+          h.ok ? 'delivered' : h.backpressure ? 'slowed down' : (h.kind ?? 'failed'),
+          [h.code, h.reply ?? h.error].filter((x) => x !== undefined).join(' ') || '-',
+        ]),
+      ).trimEnd(),
+    );
+  ctx.io.out(`${lines.join('\n')}\n`);
   return 0;
 }
 
-export async function release(id: string, opts: SpoolOption, ctx: CommandContext): Promise<number> {
-  const r = await withSpool(opts, ctx, (store) => store.release(id, ctx.clock.now()));
-  ctx.io.out(`released ${id} to ${r.to}\n`);
-  return 0;
+type Headers = { ok: true; value: [string, string][] } | { ok: false; error: string };
+
+/** The headers the job's message would carry, composed as drain composes it (variables are never shown). */
+function headersOf(shown: ShownJob, config: Config, ctx: CommandContext): Headers {
+  const j = shown.job;
+  if (!j) return { ok: false, error: shown.problem ?? 'unreadable' };
+  try {
+    const m = createPrepare({ config, defaultFrom: senderFor(config), clock: ctx.clock })(j);
+    return {
+      ok: true,
+      value: [
+        ['From', formatMailbox(m.from)],
+        ['To', m.to.map(formatMailbox).join(', ')],
+        ['Subject', m.subject],
+        ['Message-ID', m.messageId],
+      ],
+    };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
 }
 
 export async function purge(
-  opts: SpoolOption & { state: string; olderThan?: string; json?: boolean },
+  opts: SpoolOption & { state: string; olderThan?: string; json?: boolean; dryRun?: boolean },
   ctx: CommandContext,
 ): Promise<number> {
   const state = stateOption(opts.state)!;
@@ -188,8 +423,10 @@ export async function purge(
       hint: 'stop the drain first; its claims are recovered by the next one',
     });
   const olderThan = durationOption('--older-than', opts.olderThan) ?? 0;
-  const n = await withSpool(opts, ctx, (store) => store.purge(state, olderThan, ctx.clock.now()));
-  ctx.io.out(opts.json ? `${JSON.stringify({ state, purged: n })}\n` : `purged ${n} job(s) from ${state}\n`);
+  const dryRun = opts.dryRun === true;
+  const n = await withSpool(opts, ctx, (store) => store.purge(state, olderThan, ctx.clock.now(), dryRun));
+  if (opts.json) ctx.io.out(`${JSON.stringify(dryRun ? { state, wouldPurge: n, dryRun } : { state, purged: n })}\n`);
+  else ctx.io.out(dryRun ? `would purge ${n} job(s) from ${state} (dry run)\n` : `purged ${n} job(s) from ${state}\n`);
   return 0;
 }
 

@@ -79,7 +79,8 @@ function flatten(data: unknown, prefix = ''): [string, unknown][] {
   });
 }
 
-function closest(name: string, candidates: readonly string[]): string | undefined {
+/** The candidate a mistyped name most likely meant: same letters in another case, or at most two edits away. */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
   return (
     candidates.find((c) => c.toLowerCase() === lower) ??

@@ -17,10 +17,14 @@ import {
   listJobs,
   purgeJobs,
   releaseJob,
+  removeJob,
   retryAll,
   retryById,
+  showJob,
   spoolStatus,
   type ListedJob,
+  type ReleaseResult,
+  type ShownJob,
   type SpoolStatus,
 } from './manage.js';
 import { parseSpoolUrl, type SpoolTarget } from '../config/spool-url.js';
@@ -55,8 +59,14 @@ export interface SpoolBackend {
   retry(id: string, claimer: Claimer, now: number): Promise<void>;
   retryAll(claimer: Claimer, now: number): Promise<number>;
   hold(id: string): Promise<{ id: string; from: JobState; changed: boolean }>;
-  release(id: string, now: number): Promise<{ id: string; to: JobState }>;
-  purge(state: JobState, olderThanMs: number, now: number): Promise<number>;
+  /** A job not on hold is left alone: `changed: false`. */
+  release(id: string, now: number): Promise<ReleaseResult>;
+  /** `queue show ID` (postcat -q). */
+  show(id: string): Promise<ShownJob>;
+  /** `queue delete ID` (postsuper -d): any state but active. */
+  remove(id: string): Promise<{ id: string; from: JobState }>;
+  /** Deletes (or with dryRun only counts) the jobs of a state older than `olderThanMs`. */
+  purge(state: JobState, olderThanMs: number, now: number, dryRun?: boolean): Promise<number>;
   /** Small state documents (the queue monitor's). */
   readState(name: string): Promise<unknown>;
   writeState(name: string, data: unknown): Promise<void>;
@@ -121,11 +131,17 @@ export class FileBackend implements SpoolBackend {
   hold(id: string): Promise<{ id: string; from: JobState; changed: boolean }> {
     return this.guard(() => holdJob(this.store, id));
   }
-  release(id: string, now: number): Promise<{ id: string; to: JobState }> {
+  release(id: string, now: number): Promise<ReleaseResult> {
     return this.guard(() => releaseJob(this.store, id, now));
   }
-  purge(state: JobState, olderThanMs: number, now: number): Promise<number> {
-    return this.guard(() => purgeJobs(this.store, state, olderThanMs, now));
+  show(id: string): Promise<ShownJob> {
+    return this.guard(() => showJob(this.store, id));
+  }
+  remove(id: string): Promise<{ id: string; from: JobState }> {
+    return this.guard(() => removeJob(this.store, id));
+  }
+  purge(state: JobState, olderThanMs: number, now: number, dryRun = false): Promise<number> {
+    return this.guard(() => purgeJobs(this.store, state, olderThanMs, now, dryRun));
   }
   readState(name: string): Promise<unknown> {
     return this.guard(() => this.store.readStateFile(name));

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../context.js';
 import { UsageError } from '../errors.js';
-import { carriesCode, getMailType } from '../templates/catalog.js';
+import { carriesCode, requireMailType } from '../templates/catalog.js';
 import { renderEmail, brandingFromConfig } from '../templates/render.js';
 import { JOB_VERSION, newJobId, type Job } from './job.js';
 import { createPrepare, messageDomain } from './prepare.js';
@@ -51,13 +51,7 @@ export interface EnqueueResult {
 }
 
 export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promise<EnqueueResult> {
-  const def = getMailType(req.type);
-  if (!def)
-    throw new UsageError(
-      `unknown mail type ${JSON.stringify(req.type)}`,
-      { hint: 'run `mailctl templates list` to see every type' },
-      'usage.type',
-    );
+  const def = requireMailType(req.type);
   if (req.priority !== undefined && (!Number.isInteger(req.priority) || req.priority < 0 || req.priority > 99)) {
     throw new UsageError(`priority ${req.priority} is out of range`, {
       hint: 'use a whole number 0–99; lower is sooner',

@@ -198,20 +198,59 @@ export function holdJob(store: FileSpool, id: string): { id: string; from: JobSt
   throw new TemporaryError(`job ${id} keeps moving; try again`);
 }
 
-/** postsuper -H: hold → incoming (or deferred, when its next attempt is still ahead). */
-export function releaseJob(store: FileSpool, id: string, now: number): { id: string; to: JobState } {
+/**
+ * postsuper -H: hold → incoming (or deferred, when its next attempt is still ahead). A job that is
+ * not on hold is left as it is (`changed: false`), as holding a held job is.
+ */
+export function releaseJob(store: FileSpool, id: string, now: number): ReleaseResult {
   const entry = mustFind(store, id);
-  if (entry.state !== 'hold')
-    throw new DataError(`job ${id} is not on hold (it is ${entry.state})`, {
-      hint: 'run `mailctl queue list --state hold`',
-    });
+  if (entry.state !== 'hold') return { id, to: entry.state, changed: false };
   const due = parseName(entry.name)?.dueMs ?? 0;
   if (due > now) {
     store.moveInto(entry.path, store.bucketDir(due), entry.name);
-    return { id, to: 'deferred' };
+    return { id, to: 'deferred', changed: true };
   }
   store.moveInto(entry.path, store.dirs.incoming, entry.name);
-  return { id, to: 'incoming' };
+  return { id, to: 'incoming', changed: true };
+}
+
+export interface ReleaseResult {
+  id: string;
+  /** Where the job is now. */
+  to: JobState;
+  /** false when it was not on hold. */
+  changed: boolean;
+}
+
+/** One job as `queue show` prints it (postcat -q): the whole job, or the text of a corrupt one. */
+export interface ShownJob {
+  id: string;
+  state: JobState;
+  /** Its file, or `redis://…#QUEUE/ID`. */
+  location: string;
+  job?: Job | undefined;
+  /** corrupt or unparsable: why */
+  problem?: string | undefined;
+  /** active: who holds the claim */
+  claimedBy?: string | undefined;
+}
+
+export function showJob(store: FileSpool, id: string): ShownJob {
+  const entry = mustFind(store, id);
+  const shown: ShownJob = { id: idOfName(entry.name) ?? entry.name, state: entry.state, location: entry.path };
+  if (entry.state === 'active') shown.claimedBy = entry.file.slice(0, entry.file.indexOf('~'));
+  const parsed = parseJob(readFileSync(entry.path, 'utf8'));
+  if (parsed.ok) shown.job = parsed.job;
+  else shown.problem = parsed.reason;
+  return shown;
+}
+
+/** postsuper -d ID: deletes one job in any state but active (a drain is delivering it). */
+export function removeJob(store: FileSpool, id: string): { id: string; from: JobState } {
+  const entry = mustFind(store, id);
+  if (entry.state === 'active') throw busy(id, entry);
+  unlinkSync(entry.path);
+  return { id, from: entry.state };
 }
 
 /**
@@ -261,13 +300,13 @@ export function retryAll(store: FileSpool, claimer: Claimer, now: number): numbe
   return n;
 }
 
-/** postsuper -d: deletes the jobs of a state last written more than `olderThanMs` ago. */
-export function purgeJobs(store: FileSpool, state: JobState, olderThanMs: number, now: number): number {
+/** postsuper -d: deletes the jobs of a state last written more than `olderThanMs` ago (or counts them, dryRun). */
+export function purgeJobs(store: FileSpool, state: JobState, olderThanMs: number, now: number, dryRun = false): number {
   let n = 0;
   for (const entry of store.entries(state)) {
     try {
       if (now - statSync(entry.path).mtimeMs < olderThanMs) continue;
-      unlinkSync(entry.path);
+      if (!dryRun) unlinkSync(entry.path);
       n += 1;
     } catch {
       // gone already

@@ -9,6 +9,8 @@
  * Pure data: importing this module reads no file.
  */
 import type { Category } from '../message/types.js';
+import { closest } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
 
 export interface VariableDef {
   name: string;
@@ -306,6 +308,18 @@ const BY_ID: ReadonlyMap<string, MailTypeDef> = new Map(MAIL_TYPE_DEFS.map((d) =
 
 export function getMailType(id: string): MailTypeDef | undefined {
   return BY_ID.get(id);
+}
+
+/** The type named `id`, or a usage error (64) with "did you mean" for a mistyped one. */
+export function requireMailType(id: string, what = 'mail type'): MailTypeDef {
+  const def = BY_ID.get(id);
+  if (def) return def;
+  const guess = closest(id, [...BY_ID.keys()]) ?? [...BY_ID.keys()].find((k) => k.startsWith(id) || id.startsWith(k));
+  throw new UsageError(
+    `unknown ${what} ${JSON.stringify(id)}${guess ? `; did you mean ${guess}?` : ''}`,
+    { hint: 'run `mailctl templates list` to see every type' },
+    'usage.type',
+  );
 }
 
 /**

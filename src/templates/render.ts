@@ -10,7 +10,7 @@
 import type { Config } from '../config/index.js';
 import { ConfigError, DataError, UsageError } from '../errors.js';
 import type { Category } from '../message/types.js';
-import { carriesCode, getMailType, type MailTypeDef } from './catalog.js';
+import { carriesCode, requireMailType, type MailTypeDef } from './catalog.js';
 import { escapeHtml } from './escape.js';
 import { createTranslator, type Translator } from './i18n.js';
 import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
@@ -89,10 +89,7 @@ const MARKER = /%%([a-z]+):([A-Za-z0-9_.:-]+)%%/g;
 
 /** The same as {@link renderEmail}, from any store (the live one of `preview --serve`, a test tree). */
 export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEmail {
-  const def = getMailType(req.type);
-  if (!def) {
-    throw new UsageError(`unknown mail type ${JSON.stringify(req.type)}`, { hint: 'run `mailctl templates list` to see every type' }, 'usage.type');
-  }
+  const def = requireMailType(req.type);
   const warnings: string[] = [];
   const available = store.languages();
   const { lang, warning } = resolveLanguage(req.lang, available);

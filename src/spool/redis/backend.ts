@@ -31,7 +31,7 @@ import { decideAfterFailure, describeError } from '../after-failure.js';
 import { createPauseControl } from '../pause.js';
 import type { DrainEvent, DrainSummary, Outcome } from '../drain.js';
 import { parseJob, timeOfId, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
-import type { ListedJob, SpoolStatus } from '../manage.js';
+import type { ListedJob, ReleaseResult, ShownJob, SpoolStatus } from '../manage.js';
 import { claimTag, type Claimer } from '../store.js';
 import type { RedisTarget } from '../../config/spool-url.js';
 
@@ -420,27 +420,49 @@ export class RedisBackend implements SpoolBackend {
     return { id, from: state, changed: true };
   }
 
-  async release(id: string, now: number): Promise<{ id: string; to: JobState }> {
+  async release(id: string, now: number): Promise<ReleaseResult> {
     const { bull, state } = await this.mustFind(id);
-    if (state !== 'hold') {
-      throw new DataError(`job ${id} is not on hold (it is ${state})`, {
-        hint: 'run `mailctl queue list --state hold`',
-      });
-    }
+    if (state !== 'hold') return { id, to: state, changed: false };
     const data = { ...(bull.data as Data) };
     delete data.held;
     await this.guard(bull.updateData(data), 'update');
     const due = Date.parse(String(data.nextAttemptAt));
-    if ((await this.guard(bull.getState(), 'state')) !== 'delayed') return { id, to: 'incoming' }; // held while waiting: never parked
+    if ((await this.guard(bull.getState(), 'state')) !== 'delayed') return { id, to: 'incoming', changed: true }; // held while waiting: never parked
     if (due > now) {
       await this.guard(bull.changeDelay(due - Date.now()), 'delay');
-      return { id, to: 'deferred' };
+      return { id, to: 'deferred', changed: true };
     }
     await this.guard(bull.promote(), 'promote');
-    return { id, to: 'incoming' };
+    return { id, to: 'incoming', changed: true };
   }
 
-  async purge(state: JobState, olderThanMs: number, now: number): Promise<number> {
+  async show(id: string): Promise<ShownJob> {
+    const { bull, state } = await this.mustFind(id);
+    const listed = this.listed(bull, state);
+    const shown: ShownJob = { id: listed.id, state, location: listed.file };
+    if (listed.claimedBy !== undefined) shown.claimedBy = listed.claimedBy;
+    const parsed = parseJob(JSON.stringify(bull.data ?? null));
+    if (parsed.ok) shown.job = parsed.job;
+    else shown.problem = listed.problem ?? parsed.reason;
+    return shown;
+  }
+
+  async remove(id: string): Promise<{ id: string; from: JobState }> {
+    const { bull, state } = await this.mustFind(id);
+    if (state === 'active') throw this.busy(id, bull);
+    try {
+      await this.guard(bull.remove(), 'remove');
+    } catch (err) {
+      if (err instanceof UnavailableError) throw err;
+      throw new TemporaryError(`job ${id} is being delivered right now`, {
+        hint: 'try again when the drain has settled it',
+        cause: err,
+      });
+    }
+    return { id, from: state };
+  }
+
+  async purge(state: JobState, olderThanMs: number, now: number, dryRun = false): Promise<number> {
     const victims: BullJob[] = [];
     for await (const { bull } of this.jobsIn(state)) {
       const data = bull.data as Data | undefined;
@@ -450,6 +472,7 @@ export class RedisBackend implements SpoolBackend {
           : (bull.finishedOn ?? bull.processedOn ?? bull.timestamp);
       if (now - written >= olderThanMs) victims.push(bull);
     }
+    if (dryRun) return victims.length;
     let n = 0;
     for (const bull of victims) {
       try {

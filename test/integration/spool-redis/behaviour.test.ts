@@ -216,7 +216,7 @@ describe.each(KINDS)('spool behaviour: $name backend', (kind) => {
     expect(await run()).toMatchObject({ delivered: 1 });
     expect(smtp.messages.map((m) => m.to[0])).toEqual(['free@example.com']);
     expect((await list('hold')).map((j) => j.id)).toEqual([held.id]);
-    expect(await backend.release(held.id, Date.now())).toEqual({ id: held.id, to: 'incoming' });
+    expect(await backend.release(held.id, Date.now())).toEqual({ id: held.id, to: 'incoming', changed: true });
     expect(await run()).toMatchObject({ delivered: 1 });
     expect(smtp.messages.map((m) => m.to[0])).toEqual(['free@example.com', 'held@example.com']);
     await expect(backend.release(held.id, Date.now())).rejects.toMatchObject({ exitCode: 65 });
