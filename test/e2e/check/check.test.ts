@@ -155,7 +155,9 @@ describe('mailctl check', () => {
     const r = await runCli(['check', 'good.eml', '--type', 'reset-passwd'], { cwd, env: env() });
     expect(r.exitCode).toBe(64);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^mailctl: unknown mail type "reset-passwd"\nhint: run `mailctl templates list`/);
+    expect(r.stderr).toMatch(
+      /^mailctl: unknown mail type "reset-passwd"; did you mean reset-password\?\nhint: run `mailctl templates list`/,
+    );
   });
 
   it('a missing file is a usage error (64) with one sentence', async () => {
