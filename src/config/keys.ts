@@ -151,7 +151,8 @@ export const KEYS = [
     path: 'smtp.socketTimeout',
     type: 'duration',
     default: 30 * SECOND,
-    description: 'Idle time allowed on a connection before it is given up.',
+    description:
+      'Longest wait for one reply, not reset by a trickle; a message gets at most connect + greeting + 8 of these (+1 per extra recipient).',
   },
   {
     env: 'SMTP_POOL_SIZE',
@@ -181,7 +182,7 @@ export const KEYS = [
     path: 'sendgrid.timeout',
     type: 'duration',
     default: 15 * SECOND,
-    description: 'HTTP request timeout for SendGrid.',
+    description: 'Total deadline of one SendGrid request, the whole answer included.',
   },
 
   {
@@ -203,7 +204,7 @@ export const KEYS = [
     path: 'resend.timeout',
     type: 'duration',
     default: 15 * SECOND,
-    description: 'HTTP request timeout for Resend.',
+    description: 'Total deadline of one Resend request, the whole answer included.',
   },
 
   {

@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import { formatMailbox } from '../message/address.js';
 import type { OutgoingMessage } from '../message/types.js';
 import { classifyHttpError } from './classify.js';
+import { deadlineError, startDeadline } from './deadline.js';
 import type { Delivery, Provider, SendOptions } from './types.js';
 
 /** The `POST /emails` body. */
@@ -44,7 +45,8 @@ export function createResendProvider(config: Config, deps: { clock: Clock }): Pr
   return {
     name: 'resend',
     async send(message: OutgoingMessage, options: SendOptions = {}): Promise<Delivery> {
-      const signals = [AbortSignal.timeout(timeout), ...(options.signal ? [options.signal] : [])];
+      // A total deadline: it covers the answer's body too, however slowly it trickles.
+      const deadline = startDeadline(timeout, options.signal);
       let response: Response;
       let text: string;
       try {
@@ -60,10 +62,12 @@ export function createResendProvider(config: Config, deps: { clock: Clock }): Pr
           // A redirect would re-POST the message to the Location, or GET it after a 302 and look
           // like success: never followed, it is a protocol error (classify.ts).
           redirect: 'manual',
-          signal: AbortSignal.any(signals),
+          signal: deadline.signal,
         });
         text = await response.text();
       } catch (err) {
+        if (deadline.expired)
+          throw deadlineError('resend', `the Resend API at ${new URL(url).host}`, timeout, 'RESEND_TIMEOUT');
         throw classifyHttpError('resend', undefined, undefined, {}, err, deps.clock.now());
       }
       let body: unknown = text;

@@ -9,6 +9,7 @@ import type { Clock } from '../context.js';
 import { ConfigError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import { classifyHttpError } from './classify.js';
+import { deadlineError, startDeadline } from './deadline.js';
 import type { Delivery, Provider, SendOptions } from './types.js';
 
 /**
@@ -91,8 +92,11 @@ export function createSendgridProvider(config: Config, deps: { clock: Clock }): 
   // `client` is public at runtime but missing from the library's types; setApiKey() just reset its
   // baseUrl, so ours goes in after it (EU residency, tests).
   const client = (service as unknown as { client: SendGridClientLike }).client;
-  client.setDefaultRequest('baseUrl', v['sendgrid.baseUrl'].replace(/\/+$/, ''));
-  service.setTimeout(v['sendgrid.timeout']);
+  const baseUrl = v['sendgrid.baseUrl'].replace(/\/+$/, '');
+  client.setDefaultRequest('baseUrl', baseUrl);
+  const timeout = v['sendgrid.timeout'];
+  // axios' timeout is a socket idle timeout; the deadline below bounds the whole request.
+  service.setTimeout(timeout);
   // A redirect is never followed (axios would re-POST the message to the Location, or GET it after
   // a 302 and report success), and every status comes back to us: only 202 is SendGrid's acceptance.
   client.setDefaultRequest('maxRedirects', 0);
@@ -116,9 +120,12 @@ export function createSendgridProvider(config: Config, deps: { clock: Clock }): 
     async send(message: OutgoingMessage, options: SendOptions = {}): Promise<Delivery> {
       const body = sendgridPayload(message);
       let response: SendGridResponse;
+      const deadline = startDeadline(timeout, options.signal);
       try {
-        response = (await request({ method: 'POST', url: '/v3/mail/send', body }, options.signal))[0];
+        response = (await request({ method: 'POST', url: '/v3/mail/send', body }, deadline.signal))[0];
       } catch (err) {
+        if (deadline.expired)
+          throw deadlineError('sendgrid', `the SendGrid API at ${new URL(baseUrl).host}`, timeout, 'SENDGRID_TIMEOUT');
         const e = err as {
           code?: unknown;
           response?: { body?: unknown; headers?: Record<string, string | undefined> };

@@ -20,9 +20,12 @@ import { tlsMode } from '../config/describe.js';
 import { ConfigError, ExitCode, type DeliveryError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
 import { classifySmtpError } from './classify.js';
+import { deadlineError, smtpDeadlineMs, startDeadline } from './deadline.js';
 import { buildMime, type DkimOptions } from './mime.js';
 import type { TokenSource } from './oauth2.js';
 import type { Delivery, Provider, SendOptions } from './types.js';
+
+const SMTP_DEADLINE_KEYS = 'SMTP_CONNECT_TIMEOUT, SMTP_GREETING_TIMEOUT and SMTP_SOCKET_TIMEOUT';
 
 export interface SmtpProviderOptions {
   /** A pooled transport with SMTP_POOL_SIZE connections (drain). @defaultValue false */
@@ -121,6 +124,12 @@ export function createSmtpProvider(config: Config, options: SmtpProviderOptions 
     ? createTransport({ ...(transportOptions as SMTPPool.Options), pool: true })
     : createTransport(transportOptions as SMTPTransport.Options);
   let closed = false;
+  const timeouts = {
+    connect: transportOptions.connectionTimeout ?? 10_000,
+    greeting: transportOptions.greetingTimeout ?? 10_000,
+    socket: transportOptions.socketTimeout ?? 30_000,
+  };
+  const peer = `${transportOptions.host ?? '?'}:${transportOptions.port ?? '?'}`;
   return {
     name: 'smtp',
     async send(message: OutgoingMessage, sendOptions: SendOptions = {}): Promise<Delivery> {
@@ -150,11 +159,18 @@ export function createSmtpProvider(config: Config, options: SmtpProviderOptions 
   };
 
   async function deliver(message: OutgoingMessage, raw: Buffer, sendOptions: SendOptions): Promise<Delivery> {
-    const info = await transport.sendMail({
-      envelope: { from: message.from.address, to: message.to.map((m) => m.address) },
-      raw,
-      ...(sendOptions.signal ? { signal: sendOptions.signal } : {}),
-    });
+    const deadline = startDeadline(smtpDeadlineMs(timeouts, message.to.length), sendOptions.signal);
+    let info: SMTPTransport.SentMessageInfo;
+    try {
+      info = await transport.sendMail({
+        envelope: { from: message.from.address, to: message.to.map((m) => m.address) },
+        raw,
+        signal: deadline.signal,
+      });
+    } catch (err) {
+      if (deadline.expired) throw deadlineError('smtp', `the SMTP server ${peer}`, deadline.ms, SMTP_DEADLINE_KEYS);
+      throw err;
+    }
     const flat = (list: unknown[] | undefined): string[] =>
       (list ?? []).map((a) => (typeof a === 'string' ? a : (a as { address: string }).address));
     return {

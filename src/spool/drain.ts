@@ -15,6 +15,7 @@ import type { Provider } from '../providers/types.js';
 import type { RetryPolicy } from './backoff.js';
 import { decideAfterFailure, describeError } from './after-failure.js';
 import { createPauseControl } from './pause.js';
+import { sendUnlessShutdown } from './shutdown.js';
 import { idOfName, parseJob, type DeadReason, type Job, type JobError } from './job.js';
 import { createBucket, reserve, type RateLimit, type TokenBucket } from './rate.js';
 import { spoolFault, type Candidate, type Claim, type Claimer, type FileSpool, type SettleState } from './store.js';
@@ -346,7 +347,12 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     if (expired()) return toDead(claim, job, 'expired', expiredError());
 
     try {
-      await provider.send(message);
+      if (!(await sendUnlessShutdown(provider, message, options.signal, clock))) {
+        store.release(claim);
+        if (!watch) triedThisRun.add(job.id);
+        settle('released', job.id);
+        return;
+      }
     } catch (err) {
       const now = clock.now();
       const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);

@@ -26,6 +26,8 @@ export interface HttpAnswer {
   body?: unknown;
   /** Never answer (for timeouts): the socket is left open until close(). */
   hang?: boolean;
+  /** Send the status and headers at once, then the body one byte every `intervalMs` (an idle timeout never fires). */
+  trickle?: { intervalMs: number };
 }
 
 export type Responder = (req: RecordedRequest, index: number) => HttpAnswer | Promise<HttpAnswer>;
@@ -78,6 +80,20 @@ export async function startHttpServer(
             ...(typeof answer.body === 'object' ? { 'content-type': 'application/json' } : {}),
             ...answer.headers,
           });
+          if (answer.trickle) {
+            let sent = 0;
+            res.flushHeaders();
+            const timer = setInterval(() => {
+              if (res.destroyed || sent >= payload.length) {
+                clearInterval(timer);
+                res.end();
+                return;
+              }
+              res.write(payload[sent++]);
+            }, answer.trickle.intervalMs);
+            res.on('close', () => clearInterval(timer));
+            return;
+          }
           res.end(payload);
         },
         (err: unknown) => {

@@ -339,3 +339,81 @@ export async function startScriptedServer(script: {
       }),
   };
 }
+
+export interface TrickleServer {
+  port: number;
+  /** Commands received, in order. */
+  received: string[];
+  /** Continuation lines written so far, over all sessions. */
+  trickled: number;
+  /** Resolves once the server has started trickling its reply to `verb`. */
+  trickling: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A raw SMTP server that greets at once, then answers `verb` (EHLO by default) with a `250-`
+ * continuation line every `intervalMs`, never the final line: each line restarts an idle timeout,
+ * so only a total deadline ends the wait. Other verbs get `250 OK`.
+ */
+export async function startTrickleSmtpServer(
+  options: { verb?: string; intervalMs?: number } = {},
+): Promise<TrickleServer> {
+  const { createServer } = await import('node:net');
+  const verb = (options.verb ?? 'EHLO').toUpperCase();
+  const sockets = new Set<import('node:net').Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const state = { trickled: 0 };
+  const received: string[] = [];
+  let started: () => void = () => {};
+  const trickling = new Promise<void>((resolve) => (started = resolve));
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    socket.write('220 trickle.test ESMTP\r\n');
+    let buffer = '';
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      let nl: number;
+      while ((nl = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        received.push(line);
+        const v = line.split(/[ :]/)[0]!.toUpperCase();
+        if (v !== verb) {
+          socket.write(v === 'QUIT' ? '221 Bye\r\n' : '250 OK\r\n');
+          continue;
+        }
+        started();
+        const timer = setInterval(() => {
+          if (socket.destroyed) {
+            clearInterval(timer);
+            timers.delete(timer);
+            return;
+          }
+          state.trickled += 1;
+          socket.write(`250-still thinking ${state.trickled}\r\n`);
+        }, options.intervalMs ?? 1000);
+        timers.add(timer);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('trickle server has no port');
+  return {
+    port: address.port,
+    received,
+    get trickled() {
+      return state.trickled;
+    },
+    trickling,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of timers) clearInterval(t);
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -29,6 +29,7 @@ import type { OutgoingMessage } from '../../message/types.js';
 import type { BackendDrainOptions, ExportedJob, SpoolBackend } from '../backend.js';
 import { decideAfterFailure, describeError } from '../after-failure.js';
 import { createPauseControl } from '../pause.js';
+import { sendUnlessShutdown } from '../shutdown.js';
 import type { DrainEvent, DrainSummary, Outcome } from '../drain.js';
 import { parseJob, timeOfId, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
 import type { ListedJob, ReleaseResult, ShownJob, SpoolStatus } from '../manage.js';
@@ -707,8 +708,13 @@ async function runDrain(
     if (expired()) return kill(bull, job, 'expired', expiredError());
 
     try {
-      await provider.send(message);
+      if (!(await sendUnlessShutdown(provider, message, options.signal, clock))) {
+        settle('released', job.id);
+        await bull.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
     } catch (err) {
+      if (err instanceof DelayedError) throw err;
       const now = clock.now();
       const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);
       summary.lastError = describeError(job.lastError);

@@ -127,7 +127,7 @@ describe('sendgrid provider', () => {
     api.respond(() => ({ status: 0, hang: true }));
     const err = await failure(provider.send(message()));
     expect(err).toMatchObject({ exitCode: 75, kind: 'transient' });
-    expect(err.message).toMatch(/timeout/);
+    expect(err.message).toMatch(/did not finish the delivery within .*total deadline/);
   });
 
   it('an abort (Ctrl-C) ends a request at once: 75, aborted, not a timeout', async () => {
