@@ -19,6 +19,9 @@ const external = [
   'cosmiconfig',
   'html-to-text',
   'ioredis',
+  // config/load.ts's parsers, imported only when a config file is there (CommonJS: their named
+  // exports survive a dynamic import only from node_modules).
+  'jsonc-parser',
   'mailauth',
   'mailparser',
   'mjml',
@@ -26,6 +29,7 @@ const external = [
   'playwright-core',
   'tldts',
   'typescript',
+  'yaml',
 ];
 rmSync(outdir, { recursive: true, force: true });
 // A checkout whose node_modules predate esbuild still builds: bin/mailctl.js then runs dist/cli.js.

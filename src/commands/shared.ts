@@ -45,6 +45,7 @@ export async function loadCommandConfig(
     envFile: ctx.envFile,
     configPath: ctx.configPath,
     flags,
+    warn: (message) => ctx.io.err(`mailctl: warning: ${message}\n`),
   });
   ctx.redactor?.addConfig(loaded.config);
   return loaded;

@@ -18,6 +18,8 @@ export interface LoadOptions {
   configPath?: string | undefined;
   /** `--env-file PATH`: which names of `env` came from that file (named as their source). */
   envFile?: { path: string; names: ReadonlySet<string> } | undefined;
+  /** Told about a code file that the search skipped (one line). */
+  warn?: ((message: string) => void) | undefined;
   flags?: Partial<Record<KeyPath, FlagValue>> | undefined;
 }
 
@@ -28,7 +30,7 @@ export interface LoadedConfig {
 }
 
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
-  const file = await loadConfigFile(options.cwd, options.configPath);
+  const file = await loadConfigFile(options.cwd, { explicitPath: options.configPath, warn: options.warn });
   const { config, problems } = resolveConfig({
     env: options.env,
     envFile: options.envFile,

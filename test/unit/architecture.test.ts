@@ -83,6 +83,9 @@ const HOMES: Record<string, RegExp> = {
   mailauth: /^dns\/check-message\.ts$/,
   'html-to-text': /^templates\/compile\.ts$/,
   dotenv: /^config\/env-file\.ts$/,
+  // Config files as data: YAML with an alias cap, JSON syntax errors located without quoting the file.
+  yaml: /^config\/load\.ts$/,
+  'jsonc-parser': /^config\/load\.ts$/,
 };
 
 interface Direction {
