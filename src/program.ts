@@ -159,6 +159,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--ttl <duration>', 'with --queue: give up if not delivered within this time, e.g. 10m')
     .option('--spool <dir>', 'with --queue: spool directory (MAILCTL_SPOOL_DIR)')
     .option('--json', "print the provider's answer as JSON")
+    .option('--transcript', 'print the SMTP dialogue on stderr, as swaks does (AUTH masked); --debug does too')
     .addHelpText(
       'after',
       examples([

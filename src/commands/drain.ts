@@ -37,7 +37,14 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
 
   let provider: Provider;
   try {
-    provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock, pool: true, secrets: ctx.redactor });
+    provider = await createProvider(config, {
+      cwd: ctx.cwd,
+      clock: ctx.clock,
+      pool: true,
+      secrets: ctx.redactor,
+      // --debug: each pooled connection's SMTP dialogue on stderr, tagged with its connection id.
+      transcript: ctx.debug ? (line) => ctx.io.err(`${redact(line, secrets)}\n`) : undefined,
+    });
   } catch (err) {
     await backend.close();
     if (err instanceof MailctlError) throw err;

@@ -22,6 +22,8 @@ export interface SendCommandOptions extends MessageOptions {
   check?: boolean | undefined;
   queue?: boolean | undefined;
   json?: boolean | undefined;
+  /** Print the SMTP dialogue on stderr (swaks-style), AUTH masked. */
+  transcript?: boolean | undefined;
 }
 
 export async function run(type: string, opts: SendCommandOptions, ctx: CommandContext): Promise<number> {
@@ -119,7 +121,14 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
     return report.exitCode;
   }
 
-  const provider = await createProvider(config, { cwd: ctx.cwd, clock: ctx.clock, secrets: ctx.redactor });
+  // --transcript (or --debug): the SMTP dialogue on stderr, as swaks prints it.
+  const transcript = opts.transcript || ctx.debug ? (line: string) => err(line) : undefined;
+  const provider = await createProvider(config, {
+    cwd: ctx.cwd,
+    clock: ctx.clock,
+    secrets: ctx.redactor,
+    transcript,
+  });
   let delivery: Delivery;
   try {
     delivery = await provider.send(message, { signal: ctx.signal });

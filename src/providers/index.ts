@@ -20,6 +20,8 @@ export interface ProviderDeps {
    * output and in every job it writes.
    */
   secrets?: SecretRegistry | undefined;
+  /** SMTP only: receives the dialogue line by line, AUTH masked (`--transcript`, `--debug`). */
+  transcript?: ((line: string) => void) | undefined;
 }
 
 /** The sender `file` uses when MAIL_DEFAULT_SEND_FROM is not set, so the quick start needs no config. */
@@ -56,6 +58,7 @@ export async function createProvider(config: Config, deps: ProviderDeps): Promis
         pool: deps.pool === true,
         dkim: await dkimOptionsFrom(config, deps.cwd),
         tokens: (await import('./oauth2.js')).tokenSourceFor(config, deps),
+        transcript: deps.transcript,
       });
     }
     case 'sendgrid': {

@@ -23,6 +23,7 @@ import { classifySmtpError } from './classify.js';
 import { deadlineError, smtpDeadlineMs, startDeadline } from './deadline.js';
 import { buildMime, type DkimOptions } from './mime.js';
 import type { TokenSource } from './oauth2.js';
+import { transcriptLogger } from './transcript.js';
 import type { Delivery, Provider, SendOptions } from './types.js';
 
 const SMTP_DEADLINE_KEYS = 'SMTP_CONNECT_TIMEOUT, SMTP_GREETING_TIMEOUT and SMTP_SOCKET_TIMEOUT';
@@ -33,6 +34,8 @@ export interface SmtpProviderOptions {
   dkim?: DkimOptions | undefined;
   /** Required for SMTP_AUTH_METHOD=oauth2: where the XOAUTH2 access tokens come from. */
   tokens?: TokenSource | undefined;
+  /** Receives the SMTP dialogue line by line, AUTH masked (`send --transcript`, `--debug`). */
+  transcript?: ((line: string) => void) | undefined;
 }
 
 /** The nodemailer transport options for this configuration: the contract's TLS table. Pure. */
@@ -119,7 +122,11 @@ function isTokenRefusal(err: DeliveryError): boolean {
 
 export function createSmtpProvider(config: Config, options: SmtpProviderOptions = {}): Provider {
   const { tokens } = options;
-  const transportOptions = smtpTransportOptions(config, options.pool === true, tokens);
+  const transportOptions = {
+    ...smtpTransportOptions(config, options.pool === true, tokens),
+    // The client and server lines only (not the body): nodemailer's transaction log.
+    ...(options.transcript ? { logger: transcriptLogger(options.transcript), transactionLog: true } : {}),
+  };
   const transport = options.pool
     ? createTransport({ ...(transportOptions as SMTPPool.Options), pool: true })
     : createTransport(transportOptions as SMTPTransport.Options);
