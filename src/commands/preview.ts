@@ -5,7 +5,7 @@
  */
 import { ExitCode, UsageError } from '../errors.js';
 // render.ts loads the catalog, the store and the language table anyway: import them plainly.
-import { getMailType, requireMailType } from '../templates/catalog.js';
+import { requireMailType } from '../templates/catalog.js';
 import { resolveLanguage } from '../templates/lang.js';
 import { brandingFromConfig, renderEmail, type Branding, type RenderedEmail } from '../templates/render.js';
 import { defaultDirs, discoverLanguages } from '../templates/store.js';

@@ -10,7 +10,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Config } from '../config/index.js';
 import { tlsMode } from '../config/describe.js';
-import { ExitCode, ProbeFailure, WireError, type WireFailureKind } from '../errors.js';
+import { ExitCode, ProbeFailure, WireError } from '../errors.js';
 import { parseMailbox } from '../message/address.js';
 import type { ProbeDeps, ProbeReport, ProbeStage } from './types.js';
 

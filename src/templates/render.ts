@@ -8,7 +8,7 @@
  * `%%s:subject|lang%%` message fields, `%%custom:body%%` the `custom` type's body.
  */
 import type { Config } from '../config/index.js';
-import { ConfigError, DataError, UsageError } from '../errors.js';
+import { ConfigError, DataError } from '../errors.js';
 import type { Category } from '../message/types.js';
 import { carriesCode, requireMailType, type MailTypeDef } from './catalog.js';
 import { escapeHtml } from './escape.js';

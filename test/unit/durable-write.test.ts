@@ -48,7 +48,7 @@ describe('writeAllSync', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailctl-write-'));
     const path = join(dir, 'f');
     let n = 0;
-    const stalls: WriteFn = (fd, buffer, offset, length) => (n++ === 0 ? writeSync(fd, buffer, offset, 100) : 0);
+    const stalls: WriteFn = (fd, buffer, offset) => (n++ === 0 ? writeSync(fd, buffer, offset, 100) : 0);
     let thrown: unknown;
     try {
       writeNewFileSync(path, 'x'.repeat(1000), stalls);
