@@ -150,7 +150,7 @@ function smtpRetryAfter(reply: string | undefined): number | undefined {
   const m = reply ? /(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)\b/i.exec(reply) : null;
   if (!m) return undefined;
   const n = Number(m[1]);
-  return /^m/i.test(m[2]!) ? n * 60_000 : n * 1000;
+  return Math.min(/^m/i.test(m[2]!) ? n * 60_000 : n * 1000, MAX_RETRY_AFTER_MS);
 }
 
 /** A token the token endpoint gave, refused by the SMTP server: a permission is missing on the mail side. */
@@ -323,8 +323,20 @@ function header(headers: Record<string, string | undefined>, name: string): stri
   return undefined;
 }
 
-/** How long a 429 asks us to wait: x-ratelimit-reset (epoch seconds), ratelimit-reset or Retry-After. */
+/**
+ * The longest wait a provider's answer is taken at its word for; beyond it the figure is nonsense
+ * (`Retry-After: 99999999999`) and would overflow a Date. The spool caps it further, at
+ * MAILCTL_BACKOFF_MAX (spool/after-failure.ts).
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+
+/** How long a 429 asks us to wait: x-ratelimit-reset (epoch seconds), ratelimit-reset or Retry-After; capped. */
 export function httpRetryAfter(headers: Record<string, string | undefined>, now: number): number | undefined {
+  const ms = askedWait(headers, now);
+  return ms === undefined ? undefined : Math.min(ms, MAX_RETRY_AFTER_MS);
+}
+
+function askedWait(headers: Record<string, string | undefined>, now: number): number | undefined {
   const reset = header(headers, 'x-ratelimit-reset');
   if (reset !== undefined && /^\d+(\.\d+)?$/.test(reset.trim())) {
     const n = Number(reset);

@@ -85,11 +85,15 @@ export function decideAfterFailure(
     entry.backpressure = true;
     record(job, entry);
     job.lastError = error;
-    const until = now + retryAfterMs;
+    // A provider's wait is a request, not an order: `Retry-After: 99999999999` must not send a job
+    // straight to dead as if it had outlived MAILCTL_MAX_LIFETIME. It is capped at the longest
+    // backoff the policy would wait anyway.
+    const wait = Math.min(retryAfterMs, policy.maxBackoffMs);
+    const until = now + wait;
     job.nextAttemptAt = iso(until);
     return {
       decision: outlives(until) ? dead('max-lifetime') : { action: 'defer', at: until },
-      backpressure: { until, retryAfterMs },
+      backpressure: { until, retryAfterMs: wait },
     };
   }
 

@@ -5,6 +5,7 @@ import {
   classifySmtpError,
   classifyTokenError,
   httpRetryAfter,
+  MAX_RETRY_AFTER_MS,
   SMTP_421_RETRY_MS,
 } from '../../../src/providers/classify.js';
 
@@ -373,6 +374,19 @@ describe('classifyHttpError: the table', () => {
     expect(rs.reply.reply).toBe('The example.com domain is not verified. (validation_error)');
     expect(rs.exitCode).toBe(77);
     expect(classifyHttpError('resend', 500, 'upstream exploded', {}).reply.reply).toBe('upstream exploded');
+  });
+
+  it('a nonsense wait (Retry-After: 99999999999, a reset years away) is capped at MAX_RETRY_AFTER_MS', () => {
+    for (const headers of [
+      { 'retry-after': '99999999999' },
+      { 'retry-after': '9'.repeat(40) },
+      { 'x-ratelimit-reset': String(now / 1000 + 10 * 365 * 86_400) },
+      { 'ratelimit-reset': '99999999999' },
+    ]) {
+      const d = classifyHttpError('sendgrid', 429, {}, headers, undefined, now);
+      expect(d.retryAfterMs).toBe(MAX_RETRY_AFTER_MS);
+      expect(Number.isFinite(new Date(now + d.retryAfterMs!).getTime())).toBe(true);
+    }
   });
 
   it('429: retryAfterMs from x-ratelimit-reset (epoch seconds), ratelimit-reset or Retry-After', () => {

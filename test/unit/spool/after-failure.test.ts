@@ -104,12 +104,26 @@ describe('decideAfterFailure: the retry policy, one table for both backends', ()
     expect(j.history[0]).toMatchObject({ backpressure: true, code: 421, reply: '421 nope' });
   });
 
-  it('back-pressure past the lifetime is dead, not deferred forever', () => {
+  it('back-pressure is capped at MAILCTL_BACKOFF_MAX: Retry-After 99999999999 s defers, burns no attempt, is not dead', () => {
+    const j = job();
+    const { decision, backpressure } = decideAfterFailure(
+      j,
+      smtp(421, 'transient', ExitCode.TEMPFAIL, 99_999_999_999 * 1000),
+      policy,
+      T0,
+      () => 0.5,
+    );
+    expect(decision).toEqual({ action: 'defer', at: T0 + policy.maxBackoffMs });
+    expect(backpressure).toEqual({ until: T0 + policy.maxBackoffMs, retryAfterMs: policy.maxBackoffMs });
+    expect([j.attempts, j.nextAttemptAt]).toEqual([0, new Date(T0 + policy.maxBackoffMs).toISOString()]);
+  });
+
+  it('back-pressure whose capped wait still outlives the lifetime is dead (max-lifetime), not deferred forever', () => {
     const { decision } = decideAfterFailure(
       job(),
       smtp(421, 'transient', ExitCode.TEMPFAIL, 25 * 60 * MIN),
       policy,
-      T0,
+      T0 + 24 * 60 * MIN - 30 * MIN,
       () => 0.5,
     );
     expect(decision).toMatchObject({ action: 'dead', reason: 'max-lifetime' });
