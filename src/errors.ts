@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   config: { exit: ExitCode.CONFIG, means: 'the configuration is invalid for this command' },
   'config.invalid': { exit: ExitCode.CONFIG, means: 'verify-config found errors' },
   'config.branding': { exit: ExitCode.CONFIG, means: 'a branding value that cannot be used' },
+  'config.templates': { exit: ExitCode.CONFIG, means: 'MAILCTL_TEMPLATES_DIR, or a file in it, cannot be used' },
   unavailable: { exit: ExitCode.UNAVAILABLE, means: 'a service cannot be reached, or refused permanently' },
   'unavailable.browser': { exit: ExitCode.UNAVAILABLE, means: 'no browser could be launched' },
   'unavailable.listen': { exit: ExitCode.UNAVAILABLE, means: 'the preview server cannot listen' },

@@ -18,6 +18,8 @@ import { UsageError } from './errors.js';
 import { senderFor } from './providers/index.js';
 import { openSpool } from './spool/backend.js';
 import { enqueueJob, type EnqueueRequest } from './spool/enqueue.js';
+import { operatorDirOf } from './templates/layers.js';
+import { openTemplates } from './templates/operator.js';
 
 /** A job to queue (the fields of {@link EnqueueRequest}), and where its configuration comes from. */
 export interface EnqueueOptions extends Omit<EnqueueRequest, 'ttlMs'> {
@@ -32,6 +34,11 @@ export interface EnqueueOptions extends Omit<EnqueueRequest, 'ttlMs'> {
   /** `--config PATH` equivalent. */
   configPath?: string | undefined;
   clock?: Clock | undefined;
+  /**
+   * Receives mailctl's notices, such as the one line saying that MAILCTL_TEMPLATES_DIR was compiled
+   * on first use. @defaultValue none: the library prints nothing
+   */
+  log?: ((line: string) => void) | undefined;
 }
 
 export interface EnqueuedJob {
@@ -65,6 +72,12 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueuedJob> {
       throw new UsageError(`ttl ${JSON.stringify(options.ttl)} is not a duration`);
     ttlMs = r.value;
   }
+  // MAILCTL_TEMPLATES_DIR: the same merged catalog as the CLI's (compiled on first use).
+  const templates = await openTemplates(
+    operatorDirOf(config.values['templates.dir'], cwd),
+    cwd,
+    options.log ?? (() => {}),
+  );
   // MAILCTL_SPOOL_URL (in `env` or the config file) picks the backend, as for the CLI.
   const backend = await openSpool(config, cwd);
   let r;
@@ -85,6 +98,7 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueuedJob> {
         backend,
         defaultFrom: senderFor(config, options.from),
         clock: options.clock ?? systemClock(),
+        templates: templates.store,
       },
     );
   } finally {

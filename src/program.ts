@@ -323,7 +323,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     )
     .action(run(async (cmd) => (await import('./commands/spool.js')).migrate(cmd.opts(), ctxOf(cmd))));
 
-  const templates = program.command('templates').description('list and check the mail templates');
+  const templates = program.command('templates').description('list, check, build and start mail templates');
   templates
     .command('list')
     .description('types, languages, variables and category')
@@ -334,6 +334,24 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .description('CI: every type x language x brand renders; exit 78 on problems')
     .option('--json', 'print JSON')
     .action(run(async (cmd) => (await import('./commands/templates.js')).check(cmd.opts(), ctxOf(cmd))));
+  templates
+    .command('build')
+    .description('compile MAILCTL_TEMPLATES_DIR into .mailctl/compiled now (else done on first use)')
+    .action(run(async (cmd) => (await import('./commands/templates.js')).build(cmd.opts(), ctxOf(cmd))));
+  templates
+    .command('init')
+    .argument('[dir]', 'the directory to create (default: mail-templates)')
+    .description('start your own template directory (MAILCTL_TEMPLATES_DIR)')
+    .option('--from <type>', 'copy this built-in type (its body and strings) to change its wording')
+    .option('--type <id>', 'the id of the new type written without --from (default: welcome-note)')
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl templates init mail-templates --from reset-password',
+        'mailctl templates init mail-templates --type weekly-digest',
+      ]),
+    )
+    .action(run(async (cmd) => (await import('./commands/templates.js')).init(cmd.args[0], cmd.opts(), ctxOf(cmd))));
 
   program
     .command('check')

@@ -5,8 +5,12 @@ import { createDrainReporter, summaryLine } from '../output/progress.js';
 import { createProvider, senderFor } from '../providers/index.js';
 import type { Provider } from '../providers/types.js';
 import { openSpool } from '../spool/backend.js';
-import { createPrepare } from '../spool/prepare.js';
-import { flagsOf, loadCommandConfig, printWarnings, type CommandContext } from './shared.js';
+import type { Job } from '../spool/job.js';
+import { createPrepare, type Prepare } from '../spool/prepare.js';
+import type { OutgoingMessage } from '../message/types.js';
+import type { TemplateSource } from '../templates/operator.js';
+import type { TemplateStore } from '../templates/store.js';
+import { flagsOf, loadCommandConfig, openCommandTemplates, printWarnings, type CommandContext } from './shared.js';
 
 export interface DrainCommandOptions {
   spool?: string | undefined;
@@ -32,6 +36,8 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   printWarnings(loaded, ctx);
   const v = config.values;
   const defaultFrom = senderFor(config);
+  // Before the spool opens: a template directory that does not compile stops the drain (78), no job touched.
+  const templates = await openCommandTemplates(config, ctx);
   const backend = await openSpool(config, ctx.cwd);
   const secrets = secretsOf(config);
 
@@ -58,7 +64,9 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   try {
     summary = await backend.drain({
       provider,
-      prepare: createPrepare({ config, defaultFrom, clock: ctx.clock }),
+      prepare: preparer(templates, (store) =>
+        createPrepare({ config, defaultFrom, clock: ctx.clock, templates: store }),
+      ),
       policy: {
         maxAttempts: v['retry.maxAttempts'],
         minBackoffMs: v['retry.minBackoff'],
@@ -99,5 +107,21 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
     return fault.exitCode;
   }
   return 0;
+}
+/**
+ * With a template directory, every job renders with the directory as it is now (a file edited
+ * during a long drain is recompiled, never sent stale); without one, one prepare for all.
+ */
+function preparer(
+  templates: TemplateSource,
+  make: (store: TemplateStore) => Prepare,
+): Prepare | ((job: Job) => Promise<OutgoingMessage>) {
+  if (templates.dir === undefined) return make(templates.store);
+  let last: { store: TemplateStore; prepare: Prepare } | undefined;
+  return async (job) => {
+    const store = await templates.current();
+    if (last?.store !== store) last = { store, prepare: make(store) };
+    return last.prepare(job);
+  };
 }
 export type { CommandContext };

@@ -6,7 +6,14 @@ import { UsageError } from '../errors.js';
 import { senderFor } from '../providers/index.js';
 import { openSpool } from '../spool/backend.js';
 import { enqueueJob } from '../spool/enqueue.js';
-import { flagsOf, loadCommandConfig, readVars, type CommandContext, type MessageOptions } from './shared.js';
+import {
+  flagsOf,
+  loadCommandConfig,
+  openCommandTemplates,
+  readVars,
+  type CommandContext,
+  type MessageOptions,
+} from './shared.js';
 
 export interface EnqueueOptions extends MessageOptions {
   to: string;
@@ -31,12 +38,13 @@ export async function run(type: string, opts: EnqueueOptions, ctx: CommandContex
   const config = assertUsable(await loadCommandConfig(ctx, flagsOf([['spool.dir', opts.spool, '--spool']])));
   const vars = await readVars(opts, ctx.cwd);
   const spoolDir = resolve(ctx.cwd, config.values['spool.dir']);
+  const templates = (await openCommandTemplates(config, ctx)).store;
   const backend = await openSpool(config, ctx.cwd);
   let result;
   try {
     result = await enqueueJob(
       { type, to: opts.to, lang: opts.lang, vars, from: opts.from, priority: opts.priority, ttlMs },
-      { config, spoolDir, backend, defaultFrom: senderFor(config, opts.from), clock: ctx.clock },
+      { config, spoolDir, backend, defaultFrom: senderFor(config, opts.from), clock: ctx.clock, templates },
     );
   } finally {
     await backend.close();

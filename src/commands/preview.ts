@@ -7,9 +7,15 @@ import { ExitCode, UsageError } from '../errors.js';
 // render.ts loads the catalog, the store and the language table anyway: import them plainly.
 import { requireMailType } from '../templates/catalog.js';
 import { resolveLanguage } from '../templates/lang.js';
-import { brandingFromConfig, renderEmail, type Branding, type RenderedEmail } from '../templates/render.js';
-import { defaultDirs, discoverLanguages } from '../templates/store.js';
-import { loadCommandConfig, readVars, type CommandContext, type MessageOptions } from './shared.js';
+import { brandingFromConfig, renderWith, type Branding, type RenderedEmail } from '../templates/render.js';
+import { defaultDirs } from '../templates/store.js';
+import {
+  loadCommandConfig,
+  openCommandTemplates,
+  readVars,
+  type CommandContext,
+  type MessageOptions,
+} from './shared.js';
 
 export interface PreviewOptions extends MessageOptions {
   format?: 'html' | 'text' | 'eml' | 'json' | undefined;
@@ -34,7 +40,7 @@ export async function run(type: string | undefined, opts: PreviewOptions, ctx: C
   const branding: Branding = brandingFromConfig(config);
   if (opts.brand === false) branding.whiteLabel = true;
 
-  if (opts.serve) return serve(type, opts, branding, ctx);
+  if (opts.serve) return serve(type, opts, branding, config.values['templates.dir'], ctx);
   if (opts.port !== undefined)
     throw new UsageError('--port only goes with --serve', { hint: 'mailctl preview --serve --port 8025' });
   if (type === undefined) {
@@ -44,7 +50,8 @@ export async function run(type: string | undefined, opts: PreviewOptions, ctx: C
   }
 
   const vars = await readVars(opts, ctx.cwd);
-  const rendered = renderEmail({
+  const templates = (await openCommandTemplates(config, ctx)).store;
+  const rendered = renderWith(templates, {
     type,
     lang: opts.lang,
     vars,
@@ -118,14 +125,22 @@ async function serve(
   type: string | undefined,
   opts: PreviewOptions,
   branding: Branding,
+  templatesDir: string | undefined,
   ctx: CommandContext,
 ): Promise<number> {
-  const { startGallery } = await import('../preview/serve.js');
-  if (type !== undefined) requireMailType(type);
-  const { templatesDir, localesDir } = defaultDirs();
-  const lang = opts.lang === undefined ? undefined : resolveLanguage(opts.lang, discoverLanguages(localesDir)).lang;
+  const [{ startGallery }, { LiveStore }, { operatorDirOf }] = await Promise.all([
+    import('../preview/serve.js'),
+    import('../templates/live.js'),
+    import('../templates/layers.js'),
+  ]);
+  const { templatesDir: builtinTemplates, localesDir } = defaultDirs();
+  const dirs = { templatesDir: builtinTemplates, localesDir, overlayDir: operatorDirOf(templatesDir, ctx.cwd) };
+  // The types as the directory declares them now (a broken types file shows in the gallery, not here).
+  const live = new LiveStore(dirs, false);
+  if (type !== undefined) requireMailType(type, 'mail type', live.mailTypes());
+  const lang = opts.lang === undefined ? undefined : resolveLanguage(opts.lang, live.languages()).lang;
   const gallery = await startGallery({
-    dirs: { templatesDir, localesDir },
+    dirs,
     branding,
     port: opts.port ?? 0,
     log: (line) => ctx.io.err(`${line}\n`),
@@ -136,8 +151,9 @@ async function serve(
       ? gallery.url
       : `${gallery.url}#type=${type}${lang ? `&lang=${lang}` : ''}${opts.brand === false ? '&brand=white-label' : ''}`;
   ctx.io.out(`${gallery.url}\n`);
+  const watched = dirs.overlayDir ? `templates/, locales/ and ${dirs.overlayDir}` : 'templates/ and locales/';
   ctx.io.err(
-    `preview: serving every type × language × brand on ${gallery.url} (live reload on templates/ and locales/); Ctrl-C to stop\n`,
+    `preview: serving every type × language × brand on ${gallery.url} (live reload on ${watched}); Ctrl-C to stop\n`,
   );
   if (deep !== gallery.url) ctx.io.err(`preview: ${deep}\n`);
   try {

@@ -13,7 +13,7 @@ import { formatError } from '../output/format-error.js';
 import { requireMailType } from '../templates/catalog.js';
 import { alertTime, decideMonitor, MONITOR_STATE_FILE, nextMonitorState, parseMonitorState } from '../spool/monitor.js';
 import { createPrepare } from '../spool/prepare.js';
-import { flagsOf, loadCommandConfig, printWarnings, type CommandContext } from './shared.js';
+import { flagsOf, loadCommandConfig, openCommandTemplates, printWarnings, type CommandContext } from './shared.js';
 
 interface SpoolOption {
   spool?: string | undefined;
@@ -535,7 +535,8 @@ async function sendMonitorMail(
     if (err instanceof MailctlError) throw err;
     throw new UnavailableError(`cannot create the provider: ${(err as Error).message}`, { cause: err });
   }
-  const prepare = createPrepare({ config, defaultFrom: senderFor(config), clock: ctx.clock });
+  const templates = (await openCommandTemplates(config, ctx)).store;
+  const prepare = createPrepare({ config, defaultFrom: senderFor(config), clock: ctx.clock, templates });
   const time = alertTime(facts.now);
   const vars: Record<string, unknown> =
     action === 'alert'

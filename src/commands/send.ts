@@ -13,7 +13,14 @@ import { composeMessage } from '../message/compose.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { Delivery } from '../providers/types.js';
 import { createChalk } from '../output/style.js';
-import { loadCommandConfig, printWarnings, readVars, type CommandContext, type MessageOptions } from './shared.js';
+import {
+  loadCommandConfig,
+  openCommandTemplates,
+  printWarnings,
+  readVars,
+  type CommandContext,
+  type MessageOptions,
+} from './shared.js';
 
 export interface SendCommandOptions extends MessageOptions {
   to: string;
@@ -56,10 +63,11 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
 
   const mailType = config.values.mailType;
   const vars = await readVars(opts, ctx.cwd);
-  const { renderEmail, brandingFromConfig } = await import('../templates/render.js');
+  const { renderWith, brandingFromConfig } = await import('../templates/render.js');
+  const templates = (await openCommandTemplates(config, ctx)).store;
   // `send` is the operator's test mail, with every provider: missing variables take the type's
   // sample values and stderr says which. `enqueue` and the library refuse them (65): real mails.
-  const rendered = renderEmail({
+  const rendered = renderWith(templates, {
     type,
     lang: opts.lang,
     vars,

@@ -1,5 +1,6 @@
 /** What every command handler gets, and the helpers they share. */
 import {
+  type Config,
   loadConfig,
   redact,
   secretsOf,
@@ -12,6 +13,7 @@ import type { AppContext } from '../context.js';
 import { DataError, UsageError } from '../errors.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { TemplateSource } from '../templates/operator.js';
 
 /** `--env-file PATH`: the names whose values came from the file (the real environment lacked them). */
 export interface EnvFileSource {
@@ -99,4 +101,18 @@ export async function readVars(opts: MessageOptions, cwd: string): Promise<Recor
   }
   for (const [k, v] of opts.var ?? []) vars[k] = v;
   return vars;
+}
+
+/**
+ * The templates every command renders with: the built-in ones, with MAILCTL_TEMPLATES_DIR laid
+ * over them when it is set (compiled on first use: one notice line on stderr, with the time).
+ */
+export async function openCommandTemplates(config: Config, ctx: CommandContext): Promise<TemplateSource> {
+  const [{ openTemplates }, { operatorDirOf }] = await Promise.all([
+    import('../templates/operator.js'),
+    import('../templates/layers.js'),
+  ]);
+  return openTemplates(operatorDirOf(config.values['templates.dir'], ctx.cwd), ctx.cwd, (line) =>
+    ctx.io.err(`${line}\n`),
+  );
 }

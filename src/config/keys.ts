@@ -289,6 +289,13 @@ export const KEYS = [
     description: 'Where the `file` provider writes .eml files.',
   },
   {
+    env: 'MAILCTL_TEMPLATES_DIR',
+    path: 'templates.dir',
+    type: 'string',
+    description:
+      'Your own template directory, laid over the built-in templates (see "Your own templates"). Unset: the built-in ones only.',
+  },
+  {
     env: 'MAILCTL_CONCURRENCY',
     path: 'drain.concurrency',
     type: 'integer',

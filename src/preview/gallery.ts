@@ -106,7 +106,10 @@ export const GALLERY_SCRIPT = `(() => {
       const body = await res.json();
       if (mine !== seq) return;
       if (!res.ok) throw new Error(body.error || res.statusText);
-      $('error').style.display = 'none';
+      // MJML problems of the edited file: shown, with the mail as MJML could still render it.
+      const errors = body.errors || [];
+      $('error').textContent = errors.join('\\n');
+      $('error').style.display = errors.length ? 'block' : 'none';
       $('subject').textContent = body.subject;
       $('info').textContent = body.type + ' · ' + body.lang + ' · ' + state.brand + ' · ' + body.category + (body.ttlMs ? ' · ttl ' + (body.ttlMs % 3600000 === 0 ? body.ttlMs / 3600000 + ' h' : Math.round(body.ttlMs / 60000) + ' min') : '');
       $('warnings').textContent = (body.warnings || []).join(' · ');

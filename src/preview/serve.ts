@@ -10,15 +10,16 @@ import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UnavailableError } from '../errors.js';
-import { MAIL_TYPE_DEFS, getMailType } from '../templates/catalog.js';
-import { LiveStore } from '../templates/live.js';
+import { LiveStore, type LiveDirs } from '../templates/live.js';
+import { formatTypesProblem } from '../templates/types-file.js';
 import { renderWith, type Branding } from '../templates/render.js';
 import { galleryPage, GALLERY_SCRIPT } from './gallery.js';
 
 export const GALLERY_BRANDS = ['default', 'white-label'] as const;
 
 export interface GalleryOptions {
-  dirs: { templatesDir: string; localesDir: string };
+  /** The built-in sources, and the operator's directory laid over them (watched too). */
+  dirs: LiveDirs;
   /** The configured branding; `white-label` renders it with whiteLabel on, `default` with it off. */
   branding: Branding;
   /** 0 = a free port */
@@ -49,6 +50,12 @@ const MAIL_PATH = /^\/mail\/([^/]+)\/([^/]+)\/([^/]+)\.(html|txt|json)$/;
 export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
   const store = new LiveStore(opts.dirs, false);
   const log = opts.log ?? (() => {});
+  // MJML problems go to stderr once per compile, not once per request.
+  const reported = new Set<string>();
+  const reportTypes = (): void => {
+    for (const p of store.typeProblems) log(`preview: ${formatTypesProblem(p)}`);
+  };
+  reportTypes();
   const clients = new Set<ServerResponse>();
   let reloads = 0;
 
@@ -72,7 +79,7 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/') {
       const page = galleryPage({
-        types: MAIL_TYPE_DEFS.map((d) => ({ id: d.id, description: d.description, category: d.category })),
+        types: store.mailTypes().map((d) => ({ id: d.id, description: d.description, category: d.category })),
         languages: store.languages(),
         brands: GALLERY_BRANDS,
       });
@@ -94,19 +101,25 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
       return;
     }
     const m = MAIL_PATH.exec(path);
-    const def = m ? getMailType(m[1]!) : undefined;
+    const def = m ? store.mailType(m[1]!) : undefined;
     const lang = m ? store.languages().find((l) => l === m[2]) : undefined;
     const brand = m ? GALLERY_BRANDS.find((b) => b === m[3]) : undefined;
     if (!m || !def || !lang || !brand) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     const ext = m[4]!;
     try {
       const problems = await store.prepare(def.id);
+      // One line per distinct problem (the four layout variants usually repeat it).
+      const errors = [...new Set(problems.map((p) => `${p.file}: MJML ${p.message}`))];
+      if (!reported.has(def.id)) {
+        reported.add(def.id);
+        for (const e of errors) log(`preview: ${def.id}: ${e}`);
+      }
       const r = renderWith(store, { type: def.id, lang, vars: {}, branding: brandingOf(brand), useSamples: true });
-      const warnings = [...r.warnings, ...problems.map((p) => `MJML (${p.variant}): ${p.message}`)];
+      const warnings = r.warnings;
       if (ext === 'html')
         return send(res, 200, 'text/html; charset=utf-8', r.html, { 'Content-Security-Policy': "script-src 'none'" });
       if (ext === 'txt') return send(res, 200, 'text/plain; charset=utf-8', r.text);
-      return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ...r, brand, warnings }));
+      return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ...r, brand, warnings, errors }));
     } catch (err) {
       const message = (err as Error).message;
       log(`preview: ${def.id} ${lang} ${brand}: ${message}`);
@@ -152,7 +165,13 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
       timer = setTimeout(() => {
         const files = [...changed];
         changed.clear();
-        store.invalidate();
+        reported.clear();
+        try {
+          store.invalidate();
+          reportTypes();
+        } catch (err) {
+          log(`preview: ${(err as Error).message}`);
+        }
         reloads += 1;
         log(`preview: changed ${files.join(', ')}; reloading ${clients.size} page(s)`);
         const data = JSON.stringify({ files });
@@ -160,10 +179,12 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
       }, opts.debounceMs ?? 100);
     };
   if (opts.watch !== false) {
-    for (const [dir, name] of [
+    const watched: [string, string][] = [
       [opts.dirs.templatesDir, 'templates'],
       [opts.dirs.localesDir, 'locales'],
-    ] as const) {
+    ];
+    if (opts.dirs.overlayDir) watched.push([opts.dirs.overlayDir, opts.dirs.overlayDir]);
+    for (const [dir, name] of watched) {
       try {
         const w = watch(dir, { recursive: true }, onChange(name));
         w.on('error', (err) => log(`preview: watching ${dir} failed: ${err.message}`));

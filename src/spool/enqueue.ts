@@ -8,7 +8,8 @@ import type { Config } from '../config/index.js';
 import type { Clock } from '../context.js';
 import { UsageError } from '../errors.js';
 import { carriesCode, requireMailType } from '../templates/catalog.js';
-import { renderEmail, brandingFromConfig } from '../templates/render.js';
+import { renderWith, brandingFromConfig } from '../templates/render.js';
+import { defaultStore, type TemplateStore } from '../templates/store.js';
 import { JOB_VERSION, newJobId, type Job } from './job.js';
 import { createPrepare, messageDomain } from './prepare.js';
 import type { SpoolBackend } from './backend.js';
@@ -39,6 +40,8 @@ export interface EnqueueDeps {
   /** The sender when the request names none. */
   defaultFrom: string;
   clock: Clock;
+  /** The templates (an operator's directory laid over the built-in ones). @defaultValue the built-in ones */
+  templates?: TemplateStore | undefined;
 }
 
 export interface EnqueueResult {
@@ -51,7 +54,8 @@ export interface EnqueueResult {
 }
 
 export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promise<EnqueueResult> {
-  const def = requireMailType(req.type);
+  const templates = deps.templates ?? defaultStore();
+  const def = templates.mailType(req.type) ?? requireMailType(req.type, 'mail type', templates.mailTypes());
   if (req.priority !== undefined && (!Number.isInteger(req.priority) || req.priority < 0 || req.priority > 99)) {
     throw new UsageError(`priority ${req.priority} is out of range`, {
       hint: 'use a whole number 0–99; lower is sooner',
@@ -59,7 +63,12 @@ export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promis
   }
   // Resolve the language once, so the job records what it will be rendered in.
   const vars = req.vars ?? {};
-  const rendered = renderEmail({ type: def.id, lang: req.lang, vars, branding: brandingFromConfig(deps.config) });
+  const rendered = renderWith(templates, {
+    type: def.id,
+    lang: req.lang,
+    vars,
+    branding: brandingFromConfig(deps.config),
+  });
 
   const now = deps.clock.now();
   const id = newJobId(now, randomBytes(10));
@@ -84,7 +93,7 @@ export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promis
   if (ttlMs !== undefined) job.expiresAt = new Date(now + ttlMs).toISOString();
 
   // Compose once: addresses and every header value are checked here, before anything is written.
-  createPrepare({ config: deps.config, defaultFrom: deps.defaultFrom, clock: deps.clock })(job);
+  createPrepare({ config: deps.config, defaultFrom: deps.defaultFrom, clock: deps.clock, templates })(job);
 
   let path: string;
   if (deps.backend) path = await deps.backend.add(job);

@@ -8,7 +8,8 @@ import type { Clock } from '../context.js';
 import { domainOf, parseMailbox } from '../message/address.js';
 import { composeMessage } from '../message/compose.js';
 import type { OutgoingMessage } from '../message/types.js';
-import { brandingFromConfig, renderEmail } from '../templates/render.js';
+import { brandingFromConfig, renderWith } from '../templates/render.js';
+import { defaultStore, type TemplateStore } from '../templates/store.js';
 import { messageIdOf, type Job } from './job.js';
 
 export interface PrepareDeps {
@@ -16,6 +17,8 @@ export interface PrepareDeps {
   /** The sender when a job names none (providers/index.ts `senderFor`). */
   defaultFrom: string;
   clock: Clock;
+  /** The templates (an operator's directory laid over the built-in ones). @defaultValue the built-in ones */
+  templates?: TemplateStore | undefined;
 }
 
 export type Prepare = (job: Job) => OutgoingMessage;
@@ -30,10 +33,11 @@ export function messageDomain(from: string): string {
 export function createPrepare(deps: PrepareDeps): Prepare {
   const branding = brandingFromConfig(deps.config);
   const unsubscribeUrl = deps.config.values.unsubscribeUrl;
+  const templates = deps.templates ?? defaultStore();
   return (job) => {
     // The validity the mail states is the job's own expiry (MAILCTL_CODE_TTL when it was queued).
     const codeTtlMs = job.expiresAt !== undefined ? Date.parse(job.expiresAt) - Date.parse(job.createdAt) : undefined;
-    const rendered = renderEmail({
+    const rendered = renderWith(templates, {
       type: job.type,
       lang: job.lang,
       vars: job.vars,

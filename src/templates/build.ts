@@ -14,7 +14,7 @@ export async function buildTemplates(dirs = defaultDirs()): Promise<{ types: num
   await mkdir(dirs.compiledDir, { recursive: true });
   const problems: CompileProblem[] = [];
   for (const def of MAIL_TYPE_DEFS) {
-    const result = await compileType(def.id, dirs, { strict: true });
+    const result = await compileType(def.id, { layout: join(dirs.templatesDir, 'layout.mjml'), body: join(dirs.templatesDir, `${def.id}.mjml`) }, { strict: true });
     problems.push(...result.problems);
     const path = join(dirs.compiledDir, `${def.id}.json`);
     const tmp = `${path}.${process.pid}.tmp`;

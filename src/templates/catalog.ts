@@ -311,10 +311,12 @@ export function getMailType(id: string): MailTypeDef | undefined {
 }
 
 /** The type named `id`, or a usage error (64) with "did you mean" for a mistyped one. */
-export function requireMailType(id: string, what = 'mail type'): MailTypeDef {
-  const def = BY_ID.get(id);
+export function requireMailType(id: string, what = 'mail type', defs?: readonly MailTypeDef[]): MailTypeDef {
+  // `defs`: an operator's merged catalog (the built-in types and theirs) instead of the built-in one.
+  const byId = defs ? new Map(defs.map((d) => [d.id, d])) : BY_ID;
+  const def = byId.get(id);
   if (def) return def;
-  const guess = closest(id, [...BY_ID.keys()]) ?? [...BY_ID.keys()].find((k) => k.startsWith(id) || id.startsWith(k));
+  const guess = closest(id, [...byId.keys()]) ?? [...byId.keys()].find((k) => k.startsWith(id) || id.startsWith(k));
   throw new UsageError(
     `unknown ${what} ${JSON.stringify(id)}${guess ? `; did you mean ${guess}?` : ''}`,
     { hint: 'run `mailctl templates list` to see every type' },

@@ -7,13 +7,14 @@
  *   (`%%…%%`, `{{`, `}}`, `{name}`) in subject, HTML or text;
  * - white-label mails name no default product anywhere.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAIL_TYPE_DEFS, INJECTED_VARIABLES } from './catalog.js';
-import { LiveStore } from './live.js';
+import { INJECTED_VARIABLES } from './catalog.js';
+import { LiveStore, type LiveDirs } from './live.js';
 import { DEFAULT_LANGUAGE } from './lang.js';
 import { renderWith, type Branding } from './render.js';
-import { discoverLanguages, readLocaleFile, VARIANT_KEYS } from './store.js';
+import { readLocaleFile, VARIANT_KEYS } from './store.js';
+import { formatTypesProblem } from './types-file.js';
 
 export interface TemplateProblem {
   type?: string | undefined;
@@ -63,22 +64,38 @@ function flatten(obj: Record<string, unknown>, prefix = ''): Map<string, unknown
   return out;
 }
 
-export async function checkTemplates(dirs: { templatesDir: string; localesDir: string }): Promise<CheckResult> {
+export async function checkTemplates(dirs: LiveDirs): Promise<CheckResult> {
   const problems: TemplateProblem[] = [];
-  const languages = discoverLanguages(dirs.localesDir);
+  const store = new LiveStore(dirs, true);
+  const layers = store.layers;
+  const op = layers.operator;
+  const types = store.mailTypes();
+  const languages = [...store.languages()];
   if (!languages.includes(DEFAULT_LANGUAGE)) problems.push({ file: dirs.localesDir, message: `no ${DEFAULT_LANGUAGE} folder: it is the fallback language and must exist` });
 
+  // 0. The operator's directory: the types file, and files that belong to nothing.
+  for (const p of store.typeProblems) problems.push({ file: p.file, message: formatTypesProblem(p) });
+  if (op) {
+    for (const f of op.others) problems.push({ file: join(op.dir, f), message: `${join(op.dir, f)} is not part of a template directory (layout.mjml, <type>.mjml, types.yaml, locales/<lang>/<type>.json)` });
+    for (const b of op.bodies) {
+      if (!store.mailType(b)) problems.push({ type: b, file: join(op.dir, `${b}.mjml`), message: `${join(op.dir, `${b}.mjml`)} is the body of no type: "${b}" is neither built in nor declared in a types file` });
+    }
+  }
+
   // 1. Compile everything, strictly; collect which locale keys the templates use.
-  const store = new LiveStore(dirs, true);
   const used = new Map<string, Set<string>>([['common', new Set()]]);
   const compiledOk = new Set<string>();
-  for (const def of MAIL_TYPE_DEFS) {
+  for (const def of types) {
     used.set(def.id, new Set(def.id === 'custom' ? [] : ['subject']));
+    if (layers.types.origin(def.id) !== 'built-in' && !op?.bodies.includes(def.id)) {
+      problems.push({ type: def.id, file: layers.types.origin(def.id), message: `type "${def.id}" is declared in ${layers.types.origin(def.id)} but ${join(op!.dir, `${def.id}.mjml`)} does not exist` });
+      continue;
+    }
     let compileProblems;
     try {
       compileProblems = await store.prepare(def.id);
     } catch (err) {
-      problems.push({ type: def.id, message: `does not compile: ${(err as Error).message}` });
+      problems.push({ type: def.id, file: layers.bodyFile(def.id), message: `does not compile: ${(err as Error).message}` });
       continue;
     }
     for (const p of compileProblems) problems.push({ type: def.id, file: p.file, message: `MJML (${p.variant}): ${p.message}` });
@@ -100,53 +117,69 @@ export async function checkTemplates(dirs: { templatesDir: string; localesDir: s
     }
   }
 
-  // 2. Locale keys: none missing, none unused, strings only, declared variables only.
+  // 2. Locale keys: none missing, none unused, strings only, declared variables only. Each
+  //    problem names the file to edit: the operator's when the string (or language) is theirs.
   const namespaces = [...used.keys()];
   for (const lang of languages) {
-    const files = readdirSync(join(dirs.localesDir, lang)).filter((f) => f.endsWith('.json'));
-    for (const f of files) {
-      const ns = f.slice(0, -5);
-      if (!used.has(ns)) problems.push({ lang, file: join(dirs.localesDir, lang, f), message: `locale file ${lang}/${f} belongs to no mail type (unused)` });
+    const folders = [join(dirs.localesDir, lang), ...(op?.languages.includes(lang) ? [join(op.dir, 'locales', lang)] : [])];
+    for (const folder of folders) {
+      let files: string[] = [];
+      try {
+        files = readdirSync(folder).filter((f) => f.endsWith('.json'));
+      } catch {
+        // a language of the other layer only
+      }
+      for (const f of files) {
+        const ns = f.slice(0, -5);
+        if (!used.has(ns)) problems.push({ lang, file: join(folder, f), message: `locale file ${lang}/${f} belongs to no mail type (unused)` });
+      }
     }
     for (const ns of namespaces) {
-      const file = join(dirs.localesDir, lang, `${ns}.json`);
-      let data: Record<string, unknown> | undefined;
+      const files = layers.localeFiles(lang, ns);
+      // The file an operator edits for this language: theirs when the language or the file is theirs.
+      const own = files.operator !== undefined && (op?.languages.includes(lang) ?? false) && (existsSync(files.operator) || !existsSync(files.builtin));
+      const file = own ? files.operator! : files.builtin;
+      let layer;
       try {
-        data = readLocaleFile(dirs.localesDir, lang, ns);
+        layer = { builtin: readLocaleFile(dirs.localesDir, lang, ns), operator: own && op ? readLocaleFile(join(op.dir, 'locales'), lang, ns) : undefined };
       } catch (err) {
         problems.push({ lang, file, message: `${lang}/${ns}.json cannot be read: ${(err as Error).message}` });
         continue;
       }
       const type = ns === 'common' ? undefined : ns;
-      if (!data) {
+      if (!layer.builtin && !layer.operator) {
         if (ns !== 'custom') problems.push({ lang, type, file, message: `${lang}/${ns}.json is missing` });
         continue;
       }
+      const data = layers.resources(lang, [ns])[ns] ?? {};
       const keys = flatten(data);
+      const fromOperator = layer.operator ? flatten(layer.operator) : new Map<string, unknown>();
+      const fileOf = (k: string): string => (fromOperator.has(k) ? files.operator! : files.builtin);
       const wanted = used.get(ns)!;
       for (const k of wanted) if (!keys.has(k)) problems.push({ lang, type, file, message: `missing locale key ${lang}/${ns}:${k}` });
-      const def = MAIL_TYPE_DEFS.find((d) => d.id === ns);
+      const def = store.mailType(ns);
       const declared = new Set<string>([...INJECTED_VARIABLES, ...(def?.variables.map((v) => v.name) ?? [])]);
       for (const [k, v] of keys) {
-        if (!wanted.has(k)) problems.push({ lang, type, file, message: `unused locale key ${lang}/${ns}:${k} (no template refers to it)` });
+        const where = { lang, type, file: fileOf(k) };
+        if (!wanted.has(k)) problems.push({ ...where, message: `unused locale key ${lang}/${ns}:${k} (no template refers to it)` });
         if (typeof v !== 'string') {
-          problems.push({ lang, type, file, message: `locale key ${lang}/${ns}:${k} must be a string` });
+          problems.push({ ...where, message: `locale key ${lang}/${ns}:${k} must be a string` });
           continue;
         }
         for (const m of v.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
           const name = m[1]!;
           // common strings may only use injected variables; type strings their own too.
-          if (!declared.has(name)) problems.push({ lang, type, file, message: `locale key ${lang}/${ns}:${k} uses {{${name}}}, which ${type ?? 'the layout'} does not declare` });
+          if (!declared.has(name)) problems.push({ ...where, message: `locale key ${lang}/${ns}:${k} uses {{${name}}}, which ${type ?? 'the layout'} does not declare` });
         }
         const python = v.replace(/\{\{[^}]*\}\}/g, '').match(/\{[A-Za-z_][A-Za-z0-9_]*\}/);
-        if (python) problems.push({ lang, type, file, message: `locale key ${lang}/${ns}:${k} has ${python[0]}; write variables as {{name}}` });
+        if (python) problems.push({ ...where, message: `locale key ${lang}/${ns}:${k} has ${python[0]}; write variables as {{name}}` });
       }
     }
   }
 
   // 3. Render every type × language × brand with samples.
   let rendered = 0;
-  for (const def of MAIL_TYPE_DEFS) {
+  for (const def of types) {
     if (!compiledOk.has(def.id) && !hasTemplate(store, def.id)) continue;
     for (const lang of languages) {
       for (const brand of CHECK_BRANDS) {
@@ -171,7 +204,7 @@ export async function checkTemplates(dirs: { templatesDir: string; localesDir: s
     }
   }
 
-  return { ok: problems.length === 0, types: MAIL_TYPE_DEFS.length, languages, brands: CHECK_BRANDS.map((b) => b.name), rendered, problems };
+  return { ok: problems.length === 0, types: types.length, languages, brands: CHECK_BRANDS.map((b) => b.name), rendered, problems };
 }
 
 function hasTemplate(store: LiveStore, type: string): boolean {

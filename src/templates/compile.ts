@@ -7,9 +7,7 @@
  * from locales/, brand values from markers.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { MAIL_TYPE_DEFS } from './catalog.js';
-import { compileMjml, type MjmlProblem } from './mjml.js';
+import { compileMjml } from './mjml.js';
 import { VARIANT_KEYS, type CompiledTemplate, type CompiledVariant, type VariantKey } from './store.js';
 
 export interface VariantFlags {
@@ -25,12 +23,29 @@ const DIRECTIVE_IF = /<!--#if (\w+)-->([\s\S]*?)(?:<!--#else-->([\s\S]*?))?<!--#
 
 /** Applies the layout's build-time directives and inserts the body. */
 export function expandLayout(layout: string, body: string, flags: VariantFlags): string {
+  return insertBody(expandDirectives(layout, flags), body);
+}
+
+function expandDirectives(layout: string, flags: VariantFlags): string {
   const expanded = layout.replace(DIRECTIVE_IF, (_m, flag: string, yes: string, no: string | undefined) => {
     if (flag !== 'logo' && flag !== 'support') throw new Error(`layout: unknown directive flag ${flag}`);
     return flags[flag] ? yes : no ?? '';
   });
   if (!expanded.includes('<!--#body-->')) throw new Error('layout: no <!--#body--> marker');
+  return expanded;
+}
+
+function insertBody(expanded: string, body: string): string {
   return expanded.replace('<!--#body-->', () => body);
+}
+
+/** Maps a line of the expanded source back to the file it came from: the body, or the layout. */
+function sourceLine(expanded: string, body: string, line: number, files: TypeSources): { file: string; line: number } {
+  const first = expanded.slice(0, expanded.indexOf('<!--#body-->')).split('\n').length;
+  const count = body.split('\n').length;
+  if (line >= first && line < first + count) return { file: files.body, line: line - first + 1 };
+  // Layout lines (after the directives were applied: close to, not always exactly, the file's own).
+  return { file: files.layout, line: line < first ? line : line - count + 1 };
 }
 
 /** Plain-text alternative of compiled HTML: links written out, images left out, no wrapping (markers change lengths). */
@@ -57,36 +72,28 @@ export interface CompileProblem {
   message: string;
 }
 
-export interface SourceDirs {
-  templatesDir: string;
-}
-
-export function layoutPath(dirs: SourceDirs): string {
-  return join(dirs.templatesDir, 'layout.mjml');
-}
-
-/** The MJML body of a catalog type. `type` must come from the catalog (it becomes a file name). */
-export function bodyPath(dirs: SourceDirs, type: string): string {
-  if (!MAIL_TYPE_DEFS.some((d) => d.id === type)) throw new Error(`not a catalog type: ${type}`);
-  return join(dirs.templatesDir, `${type}.mjml`);
+/** The two sources of one type's compiled form (the operator's or the built-in files). */
+export interface TypeSources {
+  layout: string;
+  body: string;
 }
 
 /** Compiles one type in every variant. Problems (strict MJML validation) are returned, not thrown. */
-export async function compileType(type: string, dirs: SourceDirs, options: { strict: boolean }): Promise<{ template: CompiledTemplate; problems: CompileProblem[] }> {
-  const layout = await readFile(layoutPath(dirs), 'utf8');
-  const file = bodyPath(dirs, type);
+export async function compileType(type: string, sources: TypeSources, options: { strict: boolean }): Promise<{ template: CompiledTemplate; problems: CompileProblem[] }> {
+  const layout = await readFile(sources.layout, 'utf8');
+  const file = sources.body;
   const body = await readFile(file, 'utf8');
   const problems: CompileProblem[] = [];
   const variants = {} as Record<VariantKey, CompiledVariant>;
   for (const key of VARIANT_KEYS) {
-    const source = expandLayout(layout, body, flagsOf(key));
-    const result = await compileMjml(source, { strict: options.strict, filePath: file });
-    for (const p of result.problems) problems.push({ type, variant: key, file, message: describe(p) });
+    const expanded = expandDirectives(layout, flagsOf(key));
+    const result = await compileMjml(insertBody(expanded, body), { strict: options.strict, filePath: file });
+    // Each problem names the file the operator has to edit, and its line there.
+    for (const p of result.problems) {
+      const at = sourceLine(expanded, body, p.line, sources);
+      problems.push({ type, variant: key, file: at.file, message: `<${p.tag}> line ${at.line}: ${p.message}` });
+    }
     variants[key] = { html: result.html, text: result.html ? await htmlToText(result.html) : '' };
   }
   return { template: { type, variants }, problems };
-}
-
-function describe(p: MjmlProblem): string {
-  return `<${p.tag}> line ${p.line}: ${p.message}`;
 }

@@ -89,7 +89,7 @@ const MARKER = /%%([a-z]+):([A-Za-z0-9_.:-]+)%%/g;
 
 /** The same as {@link renderEmail}, from any store (the live one of `preview --serve`, a test tree). */
 export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEmail {
-  const def = requireMailType(req.type);
+  const def = store.mailType(req.type) ?? requireMailType(req.type, 'mail type', store.mailTypes());
   const warnings: string[] = [];
   const available = store.languages();
   const { lang, warning } = resolveLanguage(req.lang, available);

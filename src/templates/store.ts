@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAIL_TYPE_DEFS, getMailType, type MailTypeDef } from './catalog.js';
 import type { Resources } from './i18n.js';
 
 /** Layout variants compiled per type: with a logo image or a text header, with a support line or not. */
@@ -26,6 +27,9 @@ export interface CompiledTemplate {
 }
 
 export interface TemplateStore {
+  /** The mail types: the built-in catalog, plus those an operator's template directory declares. */
+  mailTypes(): readonly MailTypeDef[];
+  mailType(id: string): MailTypeDef | undefined;
   /** Languages available, from the locales folders. */
   languages(): readonly string[];
   /** The compiled template of a catalog type. Throws if it was not built. */
@@ -118,6 +122,8 @@ export function compiledStore(dirs: Pick<Dirs, 'compiledDir' | 'localesDir'> = d
   const locales = new LocaleCache(dirs.localesDir);
   const templates = new Map<string, CompiledTemplate>();
   return {
+    mailTypes: () => MAIL_TYPE_DEFS,
+    mailType: getMailType,
     languages: () => locales.languages(),
     resources: (lang, ns) => locales.resources(lang, ns),
     template(type) {

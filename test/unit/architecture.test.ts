@@ -84,7 +84,8 @@ const HOMES: Record<string, RegExp> = {
   'html-to-text': /^templates\/compile\.ts$/,
   dotenv: /^config\/env-file\.ts$/,
   // Config files as data: YAML with an alias cap, JSON syntax errors located without quoting the file.
-  yaml: /^config\/load\.ts$/,
+  // And the operator's types file, whose checks need each node's line (parseDocument + LineCounter).
+  yaml: /^(config\/load|templates\/types-file)\.ts$/,
   'jsonc-parser': /^config\/load\.ts$/,
 };
 
