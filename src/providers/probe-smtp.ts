@@ -10,8 +10,10 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Config } from '../config/index.js';
 import { tlsMode } from '../config/describe.js';
-import { ExitCode, ProbeFailure, WireError } from '../errors.js';
+import { DeliveryError, ExitCode, ProbeFailure, WireError } from '../errors.js';
 import { parseMailbox } from '../message/address.js';
+import { XOAUTH2_REFUSED_HINT } from './classify.js';
+import { tokenSourceFor, xoauth2Payload, type TokenSource } from './oauth2.js';
 import type { ProbeDeps, ProbeReport, ProbeStage } from './types.js';
 
 /** One SMTP reply: its code and every line as the server sent it. */
@@ -339,7 +341,11 @@ export async function probeSmtp(config: Config, deps: ProbeDeps): Promise<ProbeR
         );
     }
 
-    if (s.username !== undefined) await auth(rec, w, s, ext, secure, signal);
+    if (s.username !== undefined) {
+      const tokens = tokenSourceFor(config, { clock: deps.clock, secrets: deps.secrets });
+      if (tokens) await xoauth2(rec, w, s, ext, tokens, signal);
+      else await auth(rec, w, s, ext, secure, signal);
+    }
 
     if (s.from !== undefined) {
       const from = s.from;
@@ -916,6 +922,72 @@ async function auth(
       reply = await w.command(b64(pass), s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'AUTH', s));
     stage.reply = `${replyText(reply)} (as ${user})`;
     check(reply, 235);
+  });
+}
+
+/**
+ * SMTP_AUTH_METHOD=oauth2: a `token` stage (endpoint, grant, scope, lifetime; never the token),
+ * then `AUTH XOAUTH2` with the server's reply. A 334 is the server's error challenge (Google's
+ * XOAUTH2 protocol): its JSON is shown, an empty line sent, and the final reply reported.
+ */
+async function xoauth2(
+  rec: StageRecorder,
+  w: SmtpWire,
+  s: SmtpSettings,
+  ext: Map<string, string[]>,
+  tokens: TokenSource,
+  signal: AbortSignal,
+): Promise<void> {
+  const t = tokens.settings;
+  const scope = t.scope ? `scope ${t.scope}` : 'no scope (the consent fixed it)';
+  const token = await rec.stage('token', `POST ${t.tokenUrl} (${t.grant} grant, ${scope})`, async (stage) => {
+    try {
+      const got = await tokens.get(signal);
+      const seconds = Math.round((got.expiresAt - got.fetchedAt) / 1000);
+      stage.reply = `a Bearer token for ${t.user}, valid ${seconds} s (until ${new Date(got.expiresAt).toISOString()})`;
+      return got;
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) throw err;
+      throw new ProbeFailure(err.exitCode, err.message, err.hint, err.reply.reply ?? err.reply.errno ?? err.message);
+    }
+  });
+  const offered = ext.get('AUTH') ?? [];
+  if (!offered.includes('XOAUTH2')) {
+    await rec.stage('auth', undefined, () => {
+      throw new ProbeFailure(
+        ExitCode.NOPERM,
+        `the server does not offer AUTH XOAUTH2${offered.length > 0 ? ` (it offers ${offered.join(' ')})` : ''}`,
+        'Microsoft 365: smtp.office365.com port 587 with STARTTLS; Google: smtp.gmail.com 587 or 465; a server without OAuth2 wants SMTP_AUTH_METHOD=password',
+        offered.length > 0 ? `AUTH ${offered.join(' ')}` : 'AUTH not in the EHLO reply',
+      );
+    });
+    return;
+  }
+  const initial = Buffer.from(xoauth2Payload(t.user, token.value), 'utf8').toString('base64');
+  await rec.stage('auth', `AUTH XOAUTH2 ${MASK}`, async (stage) => {
+    let reply = await w
+      .command(`AUTH XOAUTH2 ${initial}`, s.socketTimeout, signal)
+      .catch((e: unknown) => rethrowWire(e, 'AUTH', s));
+    let challenge = '';
+    if (reply.code === 334) {
+      challenge = ` (challenge: ${Buffer.from(reply.lines[0]!.slice(4).trim(), 'base64').toString('utf8').trim()})`;
+      reply = await w.command('', s.socketTimeout, signal).catch((e: unknown) => rethrowWire(e, 'AUTH', s));
+    }
+    stage.reply = `${replyText(reply)}${challenge} (as ${t.user})`;
+    if (reply.code === 235) return;
+    const text = replyText(reply);
+    const said = `${s.server} refused the OAuth2 token for ${t.user}: ${text}`;
+    const shown = `${text}${challenge}`;
+    if (reply.code >= 400 && reply.code < 500)
+      throw new ProbeFailure(ExitCode.TEMPFAIL, said, 'a temporary refusal; try again later', shown);
+    if (reply.code >= 500 && reply.code < 600)
+      throw new ProbeFailure(ExitCode.NOPERM, said, XOAUTH2_REFUSED_HINT, shown);
+    throw new ProbeFailure(
+      ExitCode.PROTOCOL,
+      `${s.server} gave an unexpected reply to AUTH: ${text}`,
+      undefined,
+      shown,
+    );
   });
 }
 

@@ -8,8 +8,12 @@
  *   idp.revoke(token)            // expire one early: the SMTP server refuses it from now on
  *   idp.mode = 'invalid_grant'   // or 'invalid_client', 'server_error' (HTTP 500), 'hang', 'ok'
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selfSignedCert, startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './smtp.js';
 
 export type EndpointMode = 'ok' | 'invalid_grant' | 'invalid_client' | 'server_error' | 'hang';
 
@@ -125,4 +129,74 @@ export async function startTokenEndpoint(options: TokenEndpointOptions): Promise
   if (address === null || typeof address === 'string') throw new Error('token endpoint has no port');
   endpoint.url = `http://127.0.0.1:${address.port}/token`;
   return endpoint;
+}
+
+/** Every form of `secret` an output must never hold: raw, base64, and inside the base64 XOAUTH2 string. */
+export function oauth2SecretForms(secret: string, user: string): string[] {
+  return [
+    secret,
+    Buffer.from(secret).toString('base64'),
+    Buffer.from(`user=${user}\u0001auth=Bearer ${secret}\u0001\u0001`).toString('base64'),
+  ];
+}
+
+export interface OAuth2Rig {
+  endpoint: TokenEndpoint;
+  smtp: TestSmtpServer;
+  /** A temp dir holding ca.pem, the SMTP server's certificate. */
+  cwd: string;
+  /** The operator's environment: STARTTLS (or implicit TLS) to `localhost`, the certificate trusted, oauth2 on. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A token endpoint and an XOAUTH2 SMTP server that checks its tokens, with the environment for the
+ * built binary (certificate verification on: NODE_EXTRA_CA_CERTS trusts the test's certificate).
+ */
+export async function startOAuth2Rig(options: {
+  user: string;
+  clientSecret: string;
+  refreshToken?: string | undefined;
+  smtp?: Partial<TestSmtpOptions>;
+}): Promise<OAuth2Rig> {
+  const endpoint = await startTokenEndpoint({
+    clientId: 'app-0001',
+    clientSecret: options.clientSecret,
+    ...(options.refreshToken ? { refreshToken: options.refreshToken } : {}),
+  });
+  const smtp = await startSmtpServer({
+    tls: 'starttls',
+    xoauth2: { user: options.user, accept: endpoint.isValid },
+    ...options.smtp,
+  });
+  const cwd = mkdtempSync(join(tmpdir(), 'mailctl-oauth2-'));
+  writeFileSync(join(cwd, 'ca.pem'), (await selfSignedCert()).cert);
+  const implicit = options.smtp?.tls === 'implicit';
+  return {
+    endpoint,
+    smtp,
+    cwd,
+    env: {
+      MAIL_TYPE: 'smtp',
+      MAIL_DEFAULT_SEND_FROM: `Contoso <${options.user}>`,
+      SMTP_SERVER: 'localhost',
+      SMTP_PORT: String(smtp.port),
+      SMTP_USE_TLS: 'true',
+      SMTP_OPPORTUNISTIC_TLS: implicit ? 'false' : 'true',
+      SMTP_LOCAL_HOSTNAME: 'mailer.example.net',
+      NODE_EXTRA_CA_CERTS: join(cwd, 'ca.pem'),
+      SMTP_SOCKET_TIMEOUT: '5s',
+      SMTP_AUTH_METHOD: 'oauth2',
+      SMTP_USERNAME: options.user,
+      SMTP_OAUTH2_TOKEN_URL: endpoint.url,
+      SMTP_OAUTH2_CLIENT_ID: 'app-0001',
+      SMTP_OAUTH2_CLIENT_SECRET: options.clientSecret,
+      ...(options.refreshToken ? { SMTP_OAUTH2_REFRESH_TOKEN: options.refreshToken } : {}),
+    },
+    close: async () => {
+      await Promise.all([endpoint.close(), smtp.close()]);
+      rmSync(cwd, { recursive: true, force: true });
+    },
+  };
 }

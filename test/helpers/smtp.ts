@@ -42,7 +42,7 @@ export interface TestSmtpOptions {
    * gets 535 at once (as Microsoft 365 answers), or with `challenge` first the 334 error challenge
    * of Google's XOAUTH2 protocol, then 535.
    */
-  xoauth2?: { user: string; accept: (token: string) => boolean; challenge?: boolean };
+  xoauth2?: { user: string; accept: (token: string) => boolean; challenge?: boolean } | undefined;
   /** smtp-server's idle timeout (it answers 421 and closes): forces new connections. */
   idleTimeoutMs?: number;
   mail?: Hook;

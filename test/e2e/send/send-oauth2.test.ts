@@ -5,83 +5,36 @@
  * README (Microsoft 365 app-only, a refresh token as for Google Workspace), then each failure of
  * the token endpoint with the contract's exit code; no secret in any output.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, type CliResult } from '../../helpers/cli.js';
-import { startTokenEndpoint, type TokenEndpoint } from '../../helpers/oauth2.js';
-import { refusedPort, selfSignedCert, startSmtpServer, type TestSmtpOptions } from '../../helpers/smtp.js';
+import { runCli, type CliResult } from '../../helpers/cli.js';
+import { oauth2SecretForms, startOAuth2Rig, type OAuth2Rig, type TokenEndpoint } from '../../helpers/oauth2.js';
+import { refusedPort, type TestSmtpOptions } from '../../helpers/smtp.js';
 
 const MAILBOX = 'no-reply@contoso.example';
 const CLIENT_SECRET = 'cs~Secret-0f1e2d3c4b5a';
 const REFRESH_TOKEN = 'rt-1//0gRefresh-9a8b7c6d';
 
-const dirs: string[] = [];
-const closers: { close(): Promise<void> }[] = [];
+const rigs: OAuth2Rig[] = [];
 afterAll(async () => {
-  await Promise.all(closers.map((c) => c.close()));
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await Promise.all(rigs.map((r) => r.close()));
 });
 
 async function setUp(
-  smtpOptions: Partial<TestSmtpOptions> = {},
+  smtp: Partial<TestSmtpOptions> = {},
   refreshToken?: string,
 ): Promise<{ endpoint: TokenEndpoint; env: Record<string, string>; cwd: string; messages: () => number }> {
-  const endpoint = await startTokenEndpoint({
-    clientId: 'app-0001',
-    clientSecret: CLIENT_SECRET,
-    ...(refreshToken ? { refreshToken } : {}),
-  });
-  closers.push(endpoint);
-  const server = await startSmtpServer({
-    tls: 'starttls',
-    xoauth2: { user: MAILBOX, accept: endpoint.isValid },
-    ...smtpOptions,
-  });
-  closers.push(server);
-  const cwd = tempDir('mailctl-oauth2-e2e-');
-  dirs.push(cwd);
-  writeFileSync(join(cwd, 'ca.pem'), (await selfSignedCert()).cert);
-  const implicit = smtpOptions.tls === 'implicit';
-  return {
-    endpoint,
-    cwd,
-    messages: () => server.messages.length,
-    env: {
-      MAIL_TYPE: 'smtp',
-      MAIL_DEFAULT_SEND_FROM: `Contoso <${MAILBOX}>`,
-      SMTP_SERVER: 'localhost',
-      SMTP_PORT: String(server.port),
-      SMTP_USE_TLS: 'true',
-      SMTP_OPPORTUNISTIC_TLS: implicit ? 'false' : 'true',
-      NODE_EXTRA_CA_CERTS: join(cwd, 'ca.pem'),
-      SMTP_SOCKET_TIMEOUT: '5s',
-      SMTP_AUTH_METHOD: 'oauth2',
-      SMTP_USERNAME: MAILBOX,
-      SMTP_OAUTH2_TOKEN_URL: endpoint.url,
-      SMTP_OAUTH2_CLIENT_ID: 'app-0001',
-      SMTP_OAUTH2_CLIENT_SECRET: CLIENT_SECRET,
-      ...(refreshToken ? { SMTP_OAUTH2_REFRESH_TOKEN: refreshToken } : {}),
-    },
-  };
+  const rig = await startOAuth2Rig({ user: MAILBOX, clientSecret: CLIENT_SECRET, refreshToken, smtp });
+  rigs.push(rig);
+  return { endpoint: rig.endpoint, env: rig.env, cwd: rig.cwd, messages: () => rig.smtp.messages.length };
 }
 
 const SEND = ['send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'];
 
 /** No secret of the configuration or of the run, raw, base64, or as the XOAUTH2 string. */
 function expectNoSecret(r: CliResult, endpoint: TokenEndpoint): void {
-  const secrets = [CLIENT_SECRET, REFRESH_TOKEN, ...endpoint.issued];
-  for (const s of secrets) {
-    const forms = [
-      s,
-      Buffer.from(s).toString('base64'),
-      Buffer.from(`user=${MAILBOX}\u0001auth=Bearer ${s}\u0001\u0001`).toString('base64'),
-    ];
-    for (const form of forms) {
-      expect(r.stdout.includes(form), 'stdout holds a secret').toBe(false);
-      expect(r.stderr.includes(form), 'stderr holds a secret').toBe(false);
-    }
-  }
+  for (const s of [CLIENT_SECRET, REFRESH_TOKEN, ...endpoint.issued])
+    for (const form of oauth2SecretForms(s, MAILBOX))
+      expect(r.stdout + r.stderr, 'a secret in the output').not.toContain(form);
 }
 
 describe('mailctl send with OAuth2: the two recipes', () => {
