@@ -11,6 +11,7 @@ import type { OutgoingMessage } from '../message/types.js';
 import type { TemplateSource } from '../templates/operator.js';
 import type { TemplateStore } from '../templates/store.js';
 import { flagsOf, loadCommandConfig, openCommandTemplates, printWarnings, type CommandContext } from './shared.js';
+import type { DrainSummary } from '../spool/drain.js';
 
 export interface DrainCommandOptions {
   spool?: string | undefined;
@@ -82,7 +83,12 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
       ratePerSecond: v['drain.rate'] !== undefined ? parseRate(v['drain.rate']) : undefined,
       flush: opts.flush === true,
       watch: opts.watch === true,
-      onEvent: (e) => reporter.onEvent(e),
+      onEvent: (e) => {
+        // The first Ctrl-C (cli.ts aborts the signal) finishes what is in flight; the second exits 130.
+        if (e.type === 'stopping')
+          ctx.io.err(`\nmailctl: drain: finishing ${e.count ?? 0} in flight; Ctrl-C again to abort\n`);
+        reporter.onEvent(e);
+      },
       redactor: ctx.redactor,
     });
   } finally {
@@ -91,12 +97,11 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
     await provider.close().catch(() => {});
     await backend.close().catch(() => {});
   }
-  ctx.io.out(opts.json ? `${JSON.stringify(summary)}\n` : summaryLine(summary));
-  // Jobs deferred or dead: say why, so that the operator need not open a job file to find out.
-  if (summary.lastError && (summary.deferred > 0 || summary.dead > 0)) {
-    ctx.io.err(
-      `${redact(`mailctl: drain: last delivery error: ${summary.lastError}`, secrets)}\nhint: \`mailctl queue list --state deferred --json\` shows each job's history\n`,
-    );
+  // Jobs deferred or dead: where to look, so that the operator need not open a job file to find out.
+  const hint = historyHint(summary);
+  ctx.io.out(opts.json ? `${JSON.stringify(hint ? { ...summary, hint } : summary)}\n` : summaryLine(summary));
+  if (summary.lastError && hint) {
+    ctx.io.err(`${redact(`mailctl: drain: last delivery error: ${summary.lastError}`, secrets)}\nhint: ${hint}\n`);
   }
   // The spool could not record some attempts (a full disk): the jobs are whole, the exit says so.
   const fault = summary.spoolError;
@@ -124,4 +129,12 @@ function preparer(
     return last.prepare(job);
   };
 }
+
+/** Points at the state the failed jobs are in: dead when nothing was deferred, else deferred (and dead). */
+export function historyHint(s: DrainSummary): string | undefined {
+  const states = [...(s.deferred > 0 ? ['deferred'] : []), ...(s.dead + s.expired > 0 ? ['dead'] : [])];
+  if (states.length === 0) return undefined;
+  return `${states.map((st) => `\`mailctl queue list --state ${st} --json\``).join(' and ')} ${states.length > 1 ? 'show' : 'shows'} each job's history`;
+}
+
 export type { CommandContext };

@@ -7,7 +7,7 @@ import type { DrainEvent, DrainSummary } from '../spool/drain.js';
 
 export interface DrainReporter {
   onEvent(event: DrainEvent): void;
-  /** Stops the bar. Safe to call twice. */
+  /** Stops the bar, drawn last at the number of jobs settled out of as many. Safe to call twice. */
   stop(): void;
 }
 
@@ -47,9 +47,11 @@ export async function createDrainReporter(io: Io): Promise<DrainReporter> {
     bar = new mod.SingleBar(
       {
         stream: streamOf(io),
-        format: 'drain [{bar}] {value}/{total} | {delivered} delivered, {deferred} deferred, {dead} dead',
+        format:
+          'drain [{bar}] {value}/{total} | {delivered} delivered, {deferred} deferred, {dead} dead, {expired} expired',
         hideCursor: true,
-        clearOnComplete: true,
+        // The last frame stays: it shows where the drain ended, as the summary line does.
+        clearOnComplete: false,
         fps: 10,
       },
       mod.Presets.shades_classic,
@@ -57,15 +59,21 @@ export async function createDrainReporter(io: Io): Promise<DrainReporter> {
   } catch {
     return { onEvent: () => {}, stop: () => {} };
   }
-  const counts = { delivered: 0, deferred: 0, dead: 0 };
+  // As the summary counts them: an expired code is not a failed delivery.
+  const counts = { delivered: 0, deferred: 0, dead: 0, expired: 0 };
   let started = false;
   let stopped = false;
+  let done = 0;
+  let total = 0;
   return {
     onEvent(event) {
       if (stopped || !bar) return;
+      if (event.type === 'stopping') return;
+      done = event.done;
+      total = event.total;
       if (event.type === 'settled' && event.outcome) {
-        if (event.outcome === 'delivered' || event.outcome === 'deferred') counts[event.outcome] += 1;
-        else if (event.outcome === 'dead' || event.outcome === 'expired') counts.dead += 1;
+        const o = event.outcome;
+        if (o === 'delivered' || o === 'deferred' || o === 'dead' || o === 'expired') counts[o] += 1;
       }
       if (!started) {
         bar.start(Math.max(event.total, 1), event.done, counts);
@@ -78,7 +86,11 @@ export async function createDrainReporter(io: Io): Promise<DrainReporter> {
     stop() {
       if (stopped) return;
       stopped = true;
-      if (started) bar?.stop();
+      if (!started || !bar) return;
+      // The bar is redrawn at most ten times a second: its last frame is drawn here, complete.
+      bar.setTotal(Math.max(total, done, 1));
+      bar.update(done, counts);
+      bar.stop();
     },
   };
 }

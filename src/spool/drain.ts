@@ -23,7 +23,8 @@ import { spoolFault, type Candidate, type Claim, type Claimer, type FileSpool, t
 export type Outcome = 'delivered' | 'deferred' | 'dead' | 'expired' | 'corrupt' | 'released';
 
 export interface DrainEvent {
-  type: 'scan' | 'settled' | 'pause' | 'recovered';
+  /** `stopping`: the first SIGINT/SIGTERM; `count` is the jobs still in flight, which are finished. */
+  type: 'scan' | 'settled' | 'pause' | 'recovered' | 'stopping';
   outcome?: Outcome | undefined;
   id?: string | undefined;
   /** For `scan`: jobs found; for `recovered`: claims returned. */
@@ -121,7 +122,10 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
 
   // Our own stop signal: the caller's (SIGINT/SIGTERM) or a long provider pause in a one-shot run.
   const stop = new AbortController();
-  const onAbort = (): void => stop.abort();
+  const onAbort = (): void => {
+    stop.abort();
+    emit({ type: 'stopping', count: inFlight });
+  };
   if (options.signal.aborted) stop.abort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -279,7 +283,8 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     done += 1;
     if (outcome !== 'released') summary[outcome] += 1;
     else summary.released += 1;
-    emit({ type: 'settled', outcome, id });
+    // The job settling is still counted in flight: leave it out once, so the total ends at `done`.
+    options.onEvent?.({ type: 'settled', outcome, id, done, total: total() - 1 });
   };
 
   const toDead = (claim: Claim, job: Job, reason: DeadReason, error: JobError | undefined): void => {

@@ -599,7 +599,10 @@ async function runDrain(
   };
 
   const stop = new AbortController();
-  const onAbort = (): void => stop.abort();
+  const onAbort = (): void => {
+    stop.abort();
+    emit({ type: 'stopping', count: inFlight });
+  };
   if (options.signal.aborted) stop.abort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -626,7 +629,8 @@ async function runDrain(
     done += 1;
     if (outcome !== 'released') summary[outcome] += 1;
     else summary.released += 1;
-    emit({ type: 'settled', outcome, id });
+    // The job settling is still counted in flight: leave it out once, so the total ends at `done`.
+    options.onEvent?.({ type: 'settled', outcome, id, done, total: done + inFlight - 1 + waiting });
   };
 
   /** Waits out a provider pause; false when stopped meanwhile. */
