@@ -47,6 +47,20 @@ const SECURITY_HEADERS = {
 
 const MAIL_PATH = /^\/mail\/([^/]+)\/([^/]+)\/([^/]+)\.(html|txt|json)$/;
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a request's Host header names this gallery on loopback: `localhost`, `127.0.0.1` or
+ * `[::1]`, without a port or with ours. Anything else is DNS rebinding (a page on
+ * evil.example whose name now resolves to 127.0.0.1 reading the gallery from the victim's
+ * browser), so it is refused.
+ */
+export function isLoopbackHost(host: string | undefined, port: number): boolean {
+  const m = host === undefined ? null : /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host.trim().toLowerCase());
+  if (!m) return false;
+  return LOOPBACK_NAMES.has(m[1]!) && (m[2] === undefined || Number(m[2]) === port);
+}
+
 export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
   const store = new LiveStore(opts.dirs, false);
   const log = opts.log ?? (() => {});
@@ -74,6 +88,13 @@ export async function startGallery(opts: GalleryOptions): Promise<Gallery> {
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!isLoopbackHost(req.headers.host, (server.address() as AddressInfo).port))
+      return send(
+        res,
+        421,
+        'text/plain; charset=utf-8',
+        'misdirected request: this gallery answers only to localhost\n',
+      );
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET, HEAD' });
     const path = (req.url ?? '/').split('?')[0]!;

@@ -143,3 +143,41 @@ describe('preview --serve gallery', () => {
     }
   });
 });
+
+describe('DNS rebinding: only loopback Host names are answered', () => {
+  /** A raw request with exactly this Host header (as a browser sends after a rebinding). */
+  function getAs(host: string, path = '/'): Promise<{ status: number; body: string }> {
+    const { port } = new URL(gallery.url);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path, method: 'GET', headers: { Host: host }, timeout: 30_000 },
+        (res) => {
+          let body = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (d: string) => (body += d))
+            .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+  const port = (): string => new URL(gallery.url).port;
+
+  it.each(['evil.example', 'evil.example:PORT', 'localhost.evil.example:PORT', '127.0.0.1.nip.io:PORT'])(
+    'Host: %s → 421, no gallery',
+    async (host) => {
+      const r = await getAs(host.replace('PORT', port()), `/mail/${MAIL_TYPE_DEFS[0]!.id}/en-US/default.json`);
+      expect(r.status).toBe(421);
+      expect(r.body).toMatch(/answers only to localhost/);
+      expect(r.body).not.toMatch(/subject/);
+    },
+  );
+
+  it.each(['localhost:PORT', '127.0.0.1:PORT', 'LOCALHOST:PORT', 'localhost'])('Host: %s → 200', async (host) => {
+    const r = await getAs(host.replace('PORT', port()));
+    expect(r.status).toBe(200);
+  });
+});
