@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   'data.header-reserved': { exit: ExitCode.DATAERR, means: 'a header mailctl sets itself' },
   'data.mjml': { exit: ExitCode.DATAERR, means: 'an MJML template that does not compile' },
   'data.job': { exit: ExitCode.DATAERR, means: 'a spool job that is unknown or cannot be read' },
+  'data.size': { exit: ExitCode.DATAERR, means: 'a job larger than MAILCTL_MAX_JOB_SIZE' },
   config: { exit: ExitCode.CONFIG, means: 'the configuration is invalid for this command' },
   'config.invalid': { exit: ExitCode.CONFIG, means: 'verify-config found errors' },
   'config.branding': { exit: ExitCode.CONFIG, means: 'a branding value that cannot be used' },

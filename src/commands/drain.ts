@@ -103,6 +103,13 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   if (summary.lastError && hint) {
     ctx.io.err(`${redact(`mailctl: drain: last delivery error: ${summary.lastError}`, secrets)}\nhint: ${hint}\n`);
   }
+  // Entries that are not jobs were set aside and the drain went on: name each, and why.
+  for (const q of summary.quarantined ?? []) {
+    const what = q.reason.startsWith('left in active/') ? 'could not set aside' : 'set aside in corrupt/';
+    ctx.io.err(`mailctl: drain: ${what} ${q.file}: ${q.reason}\n`);
+  }
+  if (summary.quarantined?.length)
+    ctx.io.err('hint: `mailctl queue list --state corrupt` lists them; fix or delete each, then run drain again\n');
   // The spool could not record some attempts (a full disk): the jobs are whole, the exit says so.
   const fault = summary.spoolError;
   if (fault) {

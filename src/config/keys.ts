@@ -268,6 +268,15 @@ export const KEYS = [
     description: 'Spool directory for `enqueue`, `drain` and `queue`.',
   },
   {
+    env: 'MAILCTL_MAX_JOB_SIZE',
+    path: 'spool.maxJobSize',
+    type: 'integer',
+    min: 1024,
+    default: 10 * 1024 * 1024,
+    description:
+      'Largest job file in bytes: `enqueue` refuses a bigger job (65) and `drain` moves a bigger file to `corrupt/` instead of reading it.',
+  },
+  {
     env: 'MAILCTL_SPOOL_URL',
     path: 'spool.url',
     type: 'string',

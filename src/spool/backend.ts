@@ -83,8 +83,8 @@ export interface SpoolBackend {
 export class FileBackend implements SpoolBackend {
   readonly kind = 'file' as const;
   readonly store: FileSpool;
-  constructor(root: string) {
-    this.store = new FileSpool(root);
+  constructor(root: string, options: { maxJobSize?: number | undefined } = {}) {
+    this.store = new FileSpool(root, options.maxJobSize !== undefined ? { maxJobSize: options.maxJobSize } : {});
   }
   get location(): string {
     return this.store.root;
@@ -157,7 +157,9 @@ export class FileBackend implements SpoolBackend {
       for (const entry of this.store.entries(state)) {
         let text: string;
         try {
-          text = readFileSync(entry.path, 'utf8');
+          const read = this.store.readEntry(entry.path);
+          if (!read.ok) continue; // not a job file (a link, a FIFO, …): left where it is
+          text = read.text;
         } catch {
           continue; // claimed or moved meanwhile
         }
@@ -238,7 +240,7 @@ export async function openSpool(config: Config, cwd: string, options: OpenSpoolO
   const target = spoolTarget(config, options.url);
   if (target.kind === 'file') {
     const dir = target.dir !== undefined && target.dir !== '' ? target.dir : config.values['spool.dir'];
-    return new FileBackend(resolve(cwd, dir));
+    return new FileBackend(resolve(cwd, dir), { maxJobSize: config.values['spool.maxJobSize'] });
   }
   const { RedisBackend } = await import('./redis/backend.js');
   const password = config.values['redis.password'];

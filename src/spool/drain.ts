@@ -18,7 +18,16 @@ import { createPauseControl } from './pause.js';
 import { sendUnlessShutdown } from './shutdown.js';
 import { idOfName, parseJob, type DeadReason, type Job, type JobError } from './job.js';
 import { createBucket, reserve, type RateLimit, type TokenBucket } from './rate.js';
-import { spoolFault, type Candidate, type Claim, type Claimer, type FileSpool, type SettleState } from './store.js';
+import {
+  spoolFault,
+  type Candidate,
+  type Claim,
+  type Claimer,
+  type EntryRead,
+  type FileSpool,
+  type Quarantined,
+  type SettleState,
+} from './store.js';
 
 export type Outcome = 'delivered' | 'deferred' | 'dead' | 'expired' | 'corrupt' | 'released';
 
@@ -61,7 +70,12 @@ export interface DrainSummary {
    * were, under their new due time, and the drain went on. `exitCode` is the contract's (75).
    */
   spoolError?: SpoolFault | undefined;
+  /** Entries set aside in corrupt/ (or left in active/) by this drain and why; the first 20. */
+  quarantined?: Quarantined[] | undefined;
 }
+
+/** How many quarantined entries a summary names (the count is in `corrupt`). */
+const QUARANTINED_NAMED = 20;
 
 /** A file-system fault of the spool, as the operator reads it. */
 export interface SpoolFault {
@@ -192,12 +206,19 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     },
   });
 
+  const noteQuarantined = (q: Quarantined): void => {
+    summary.quarantined ??= [];
+    if (summary.quarantined.length < QUARANTINED_NAMED) summary.quarantined.push(q);
+  };
+
   const recoverNow = (): void => {
     lastRecoverAt = clock.now();
     if (!isAlive) return;
     const r = store.recover(claimer, isAlive, clock.now());
     summary.recovered += r.recovered;
     summary.corrupt += r.corrupt;
+    for (const q of r.quarantined) noteQuarantined(q);
+    for (const q of r.failed) noteQuarantined({ file: q.file, reason: `left in active/: ${q.reason}` });
     if (r.recovered + r.corrupt > 0) emit({ type: 'recovered', count: r.recovered });
   };
 
@@ -297,15 +318,17 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
   };
 
   const handle = async (claim: Claim, nameId: string | undefined): Promise<void> => {
-    let text: string;
+    let read: EntryRead;
     try {
-      text = store.read(claim);
-    } catch {
-      return; // vanished (an operator removed it): nothing to deliver
+      read = store.read(claim);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // an operator removed it
+      throw err; // out of descriptors: put it back and stop
     }
-    const parsed = parseJob(text);
+    // Not a job (unparsable, a link, a FIFO, a directory, unreadable, too big): set aside, go on.
+    const parsed = read.ok ? parseJob(read.text) : read;
     if (!parsed.ok) {
-      store.quarantine(claim);
+      noteQuarantined({ file: store.quarantine(claim, parsed.reason), reason: parsed.reason });
       settle('corrupt', nameId);
       return;
     }

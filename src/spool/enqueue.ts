@@ -6,14 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../context.js';
-import { UsageError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
 import { carriesCode, requireMailType } from '../templates/catalog.js';
 import { renderWith, brandingFromConfig } from '../templates/render.js';
 import { defaultStore, type TemplateStore } from '../templates/store.js';
-import { JOB_VERSION, newJobId, type Job } from './job.js';
+import { JOB_VERSION, newJobId, serializeJob, type Job } from './job.js';
 import { createPrepare, messageDomain } from './prepare.js';
 import type { SpoolBackend } from './backend.js';
-import { asSpoolError, FileSpool } from './store.js';
+import { asSpoolError, DEFAULT_MAX_JOB_SIZE, FileSpool } from './store.js';
 
 export interface EnqueueRequest {
   /** Mail type, e.g. `reset-password` (see `mailctl templates list`). */
@@ -53,6 +53,17 @@ export interface EnqueueResult {
   job: Job;
 }
 
+/** 65 for a job over MAILCTL_MAX_JOB_SIZE: `drain` would move it to corrupt/ unread. */
+function assertJobSize(text: string, maxJobSize: number): void {
+  const size = Buffer.byteLength(text);
+  if (size <= maxJobSize) return;
+  throw new DataError(
+    `the job is ${size} bytes, more than MAILCTL_MAX_JOB_SIZE (${maxJobSize} bytes); nothing was queued`,
+    { hint: 'send large content as a link, or raise MAILCTL_MAX_JOB_SIZE' },
+    'data.size',
+  );
+}
+
 export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promise<EnqueueResult> {
   const templates = deps.templates ?? defaultStore();
   const def = templates.mailType(req.type) ?? requireMailType(req.type, 'mail type', templates.mailTypes());
@@ -61,8 +72,12 @@ export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promis
       hint: 'use a whole number 0–99; lower is sooner',
     });
   }
-  // Resolve the language once, so the job records what it will be rendered in.
   const vars = req.vars ?? {};
+  // A job bigger than a drain will read would only ever be quarantined: refuse it here, before
+  // a 100 MB body is rendered (and again below, on the whole job).
+  const maxJobSize = deps.config.values['spool.maxJobSize'] ?? DEFAULT_MAX_JOB_SIZE;
+  assertJobSize(JSON.stringify(vars), maxJobSize);
+  // Resolve the language once, so the job records what it will be rendered in.
   const rendered = renderWith(templates, {
     type: def.id,
     lang: req.lang,
@@ -92,13 +107,15 @@ export async function enqueueJob(req: EnqueueRequest, deps: EnqueueDeps): Promis
   if (req.from !== undefined) job.from = req.from;
   if (ttlMs !== undefined) job.expiresAt = new Date(now + ttlMs).toISOString();
 
+  assertJobSize(serializeJob(job), maxJobSize);
+
   // Compose once: addresses and every header value are checked here, before anything is written.
   createPrepare({ config: deps.config, defaultFrom: deps.defaultFrom, clock: deps.clock, templates })(job);
 
   let path: string;
   if (deps.backend) path = await deps.backend.add(job);
   else {
-    const store = new FileSpool(deps.spoolDir);
+    const store = new FileSpool(deps.spoolDir, { maxJobSize });
     try {
       store.ensure();
       path = await store.add(job);

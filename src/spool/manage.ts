@@ -4,10 +4,10 @@
  * content changes (retry) is claimed first, exactly as drain claims it, so a concurrent drain can
  * never see two copies.
  */
-import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { lstatSync, rmSync, statSync } from 'node:fs';
 import { DataError, TemporaryError } from '../errors.js';
 import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type Job, type JobState } from './job.js';
-import type { Claimer, Entry, FileSpool } from './store.js';
+import type { Claimer, Entry, EntryRead, FileSpool } from './store.js';
 
 export interface SpoolStatus {
   incoming: number;
@@ -127,15 +127,16 @@ export function* listJobs(store: FileSpool, states: readonly JobState[]): Genera
     for (const entry of store.stream(state)) {
       const base: ListedJob = { id: idOfName(entry.name) ?? entry.name, state, file: entry.path };
       if (state === 'active') base.claimedBy = entry.file.slice(0, entry.file.indexOf('~'));
-      let text: string;
+      let read: EntryRead;
       try {
-        text = readFileSync(entry.path, 'utf8');
+        read = store.readEntry(entry.path); // never follows a link, never blocks on a FIFO
       } catch {
         continue; // moved on while we listed
       }
-      const parsed = parseJob(text);
+      const parsed = read.ok ? parseJob(read.text) : read;
+      const noted = state === 'corrupt' ? store.reasonOf(entry.file) : undefined;
       if (!parsed.ok) {
-        yield { ...base, problem: parsed.reason };
+        yield { ...base, problem: noted ?? parsed.reason };
         continue;
       }
       const j = parsed.job;
@@ -154,6 +155,7 @@ export function* listJobs(store: FileSpool, states: readonly JobState[]): Genera
       if (j.messageId) out.messageId = j.messageId;
       if (j.deadReason) out.deadReason = j.deadReason;
       if (j.lastError) out.lastError = j.lastError;
+      if (noted) out.problem = noted;
       yield out;
     }
   }
@@ -239,17 +241,25 @@ export function showJob(store: FileSpool, id: string): ShownJob {
   const entry = mustFind(store, id);
   const shown: ShownJob = { id: idOfName(entry.name) ?? entry.name, state: entry.state, location: entry.path };
   if (entry.state === 'active') shown.claimedBy = entry.file.slice(0, entry.file.indexOf('~'));
-  const parsed = parseJob(readFileSync(entry.path, 'utf8'));
+  const read = store.readEntry(entry.path); // never follows a link, never blocks on a FIFO
+  const parsed = read.ok ? parseJob(read.text) : read;
   if (parsed.ok) shown.job = parsed.job;
-  else shown.problem = parsed.reason;
+  const noted = entry.state === 'corrupt' ? store.reasonOf(entry.file) : undefined;
+  if (!parsed.ok || noted) shown.problem = noted ?? (parsed.ok ? undefined : parsed.reason);
   return shown;
+}
+
+/** Deletes a spool entry; in corrupt/ it may be a directory, and its noted reason goes with it. */
+function removeEntry(store: FileSpool, entry: Entry): void {
+  rmSync(entry.path, { recursive: entry.state === 'corrupt' });
+  if (entry.state === 'corrupt') rmSync(`${store.reasons}/${entry.file}`, { force: true });
 }
 
 /** postsuper -d ID: deletes one job in any state but active (a drain is delivering it). */
 export function removeJob(store: FileSpool, id: string): { id: string; from: JobState } {
   const entry = mustFind(store, id);
   if (entry.state === 'active') throw busy(id, entry);
-  unlinkSync(entry.path);
+  removeEntry(store, entry);
   return { id, from: entry.state };
 }
 
@@ -260,9 +270,10 @@ export function removeJob(store: FileSpool, id: string): { id: string; from: Job
 export function retryJob(store: FileSpool, entry: Entry, claimer: Claimer, now: number): boolean {
   const claim = store.claim({ dir: entry.dir, name: entry.file }, claimer);
   if (!claim) return false;
-  const parsed = parseJob(store.read(claim));
+  const read = store.read(claim);
+  const parsed = read.ok ? parseJob(read.text) : read;
   if (!parsed.ok) {
-    store.quarantine(claim);
+    store.quarantine(claim, parsed.reason);
     return false;
   }
   const job = parsed.job;
@@ -305,8 +316,8 @@ export function purgeJobs(store: FileSpool, state: JobState, olderThanMs: number
   let n = 0;
   for (const entry of store.entries(state)) {
     try {
-      if (now - statSync(entry.path).mtimeMs < olderThanMs) continue;
-      if (!dryRun) unlinkSync(entry.path);
+      if (now - lstatSync(entry.path).mtimeMs < olderThanMs) continue;
+      if (!dryRun) removeEntry(store, entry);
       n += 1;
     } catch {
       // gone already

@@ -22,12 +22,16 @@
  */
 import {
   closeSync,
+  constants as fsConstants,
+  fstatSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   opendirSync,
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -37,7 +41,7 @@ import {
 } from 'node:fs';
 import { open, rename, rm, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeNewFile, writeNewFileSync, type WriteFn } from '../durable-write.js';
 import { fileSystemError, isFileSystemError, type MailctlError } from '../errors.js';
 import { idOfName, nameOf, parseJob, parseName, serializeJob, STATES, type Job, type JobState } from './job.js';
@@ -75,6 +79,21 @@ export interface Entry {
   path: string;
 }
 
+/** An entry set aside, and why. */
+export interface Quarantined {
+  file: string;
+  reason: string;
+}
+
+/** What recovery did with the claims of dead processes. */
+export interface Recovery {
+  recovered: number;
+  corrupt: number;
+  quarantined: Quarantined[];
+  /** Entries that could not even be quarantined (left in active/ for the next drain). */
+  failed: Quarantined[];
+}
+
 /** Where a claimed job can be settled to. */
 export type SettleState = 'incoming' | 'deferred' | 'dead' | 'hold';
 
@@ -103,6 +122,63 @@ export function spoolFault(err: NodeJS.ErrnoException, root: string): MailctlErr
 /** `err` as the operator should read it, when it is the spool's file system failing. */
 export function asSpoolError(err: unknown, root: string): unknown {
   return isFileSystemError(err) ? spoolFault(err, root) : err;
+}
+
+/** @defaultValue of MAILCTL_MAX_JOB_SIZE: a job is a few KB; 10 MB leaves room for big custom mail. */
+export const DEFAULT_MAX_JOB_SIZE = 10 * 1024 * 1024;
+
+/** What reading a spool entry gave: its text, or why it is not a job file (it goes to corrupt/). */
+export type EntryRead = { ok: true; text: string } | { ok: false; reason: string };
+
+/** Faults of this process or a race, not of the entry: the caller decides (ENOENT: it moved on). */
+const NOT_THE_ENTRY = ['ENOENT', 'EMFILE', 'ENFILE', 'ENOMEM'];
+
+function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  return 'a device';
+}
+
+/**
+ * Reads a spool entry as a job file, safely: a symbolic link is never followed (O_NOFOLLOW), a
+ * FIFO never blocks (O_NONBLOCK), and only a regular file of at most `maxBytes` (checked on the
+ * opened descriptor, so it cannot be swapped in between) is read. Anything else, or a file this
+ * user cannot read, is `ok: false` with the reason; ENOENT and descriptor exhaustion throw.
+ */
+export function readEntry(path: string, maxBytes: number): EntryRead {
+  let fd: number;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (NOT_THE_ENTRY.includes(code)) throw err;
+    if (code === 'ELOOP') return { ok: false, reason: 'a symbolic link, which the spool never follows' };
+    if (code === 'ENXIO') return { ok: false, reason: 'a socket or device, not a job file' };
+    return { ok: false, reason: `cannot be opened by this user (${code})` };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { ok: false, reason: `${kindOf(st)}, not a job file` };
+    if (st.size > maxBytes)
+      return { ok: false, reason: `${st.size} bytes, larger than MAILCTL_MAX_JOB_SIZE (${maxBytes})` };
+    // Read at most what fstat saw plus one byte: a file that keeps growing is not read without end.
+    const buffer = Buffer.alloc(st.size + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > maxBytes) return { ok: false, reason: `grew past MAILCTL_MAX_JOB_SIZE (${maxBytes}) while read` };
+    return { ok: true, text: buffer.toString('utf8', 0, length) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (NOT_THE_ENTRY.includes(code)) throw err;
+    return { ok: false, reason: `cannot be read (${code})` };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function tmpName(): string {
@@ -161,14 +237,20 @@ export class FileSpool {
 
   /** The write(2) of job files; a test injects short writes here. */
   private readonly write: WriteFn | undefined;
+  /** Larger entries are not read but moved to corrupt/ (MAILCTL_MAX_JOB_SIZE). */
+  readonly maxJobSize: number;
+  /** Why each entry of corrupt/ is there: `corrupt/.reasons/NAME` (dot names are never listed as jobs). */
+  readonly reasons: string;
 
-  constructor(root: string, options: { slowUnlinkMs?: number; write?: WriteFn } = {}) {
+  constructor(root: string, options: { slowUnlinkMs?: number; write?: WriteFn; maxJobSize?: number } = {}) {
     this.root = root;
     this.slowUnlinkMs = options.slowUnlinkMs ?? 1;
     this.write = options.write;
+    this.maxJobSize = options.maxJobSize ?? DEFAULT_MAX_JOB_SIZE;
     this.tmp = join(root, 'tmp');
     this.done = join(root, 'done');
     this.dirs = Object.fromEntries(STATES.map((s) => [s, join(root, s)])) as Record<JobState, string>;
+    this.reasons = join(this.dirs.corrupt, '.reasons');
   }
 
   /** Creates the state directories (mode 0700: jobs carry codes and addresses). */
@@ -261,8 +343,14 @@ export class FileSpool {
     return { path, name: candidate.name, from: candidate.dir };
   }
 
-  read(claim: Claim): string {
-    return readFileSync(claim.path, 'utf8');
+  /** The claimed job's text, or why it is not a job file; throws ENOENT when it moved on. */
+  read(claim: Claim): EntryRead {
+    return readEntry(claim.path, this.maxJobSize);
+  }
+
+  /** Any entry's text (see {@link readEntry}). */
+  readEntry(path: string): EntryRead {
+    return readEntry(path, this.maxJobSize);
   }
 
   /** Slow unlinks minus fast ones (never below 0): a disk that is slow, not a noisy moment. */
@@ -363,9 +451,46 @@ export class FileSpool {
     return dest;
   }
 
-  /** Unparsable: moved aside as it is, so that an operator can look at it. */
-  quarantine(claim: Claim): string {
-    return this.moveInto(claim.path, this.dirs.corrupt, claim.name);
+  /**
+   * Not a job (unparsable, not a regular file, unreadable, too big): moved aside as it is, so that
+   * an operator can look at it, under a name no other corrupt entry has, with its reason beside
+   * it in `corrupt/.reasons/` (best effort: on a full disk the move matters, the note does not).
+   */
+  quarantine(claim: Claim, reason: string): string {
+    return this.quarantinePath(claim.path, claim.name, reason);
+  }
+
+  private quarantinePath(path: string, name: string, reason: string): string {
+    const dest = this.moveInto(path, this.dirs.corrupt, this.freeName(this.dirs.corrupt, name));
+    try {
+      mkdirSync(this.reasons, { recursive: true, mode: 0o700 });
+      const tmp = this.writeTmpSync(`${reason}\n`);
+      try {
+        renameSync(tmp, join(this.reasons, basename(dest)));
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+    } catch {
+      // the entry is safe in corrupt/; `queue list` then says what it finds
+    }
+    return dest;
+  }
+
+  /** Why a corrupt/ entry is there, when quarantine could note it. */
+  reasonOf(file: string): string | undefined {
+    const r = readEntry(join(this.reasons, file), 4096);
+    return r.ok ? r.text.trim() : undefined;
+  }
+
+  /** `name`, or a variant of it when something already has that name (never overwrite a corrupt copy). */
+  private freeName(dir: string, name: string): string {
+    try {
+      lstatSync(join(dir, name));
+    } catch {
+      return name;
+    }
+    return `${name.replace(/\.json$/, '')}.${randomBytes(4).toString('hex')}.json`;
   }
 
   /** Puts an unstarted claim back where it came from. */
@@ -400,9 +525,8 @@ export class FileSpool {
    * to `incoming/` or `deferred/` as its content says. Claims of other hosts are left alone
    * (their liveness cannot be checked from here). Stale temp files are removed.
    */
-  recover(self: Claimer, isAlive: (pid: number) => boolean, now: number): { recovered: number; corrupt: number } {
-    let recovered = 0;
-    let corrupt = 0;
+  recover(self: Claimer, isAlive: (pid: number) => boolean, now: number): Recovery {
+    const out: Recovery = { recovered: 0, corrupt: 0, quarantined: [], failed: [] };
     const host = claimTag(self).split('@')[1];
     for (const file of listDir(this.dirs.active)) {
       const m = CLAIMED.exec(file);
@@ -410,25 +534,23 @@ export class FileSpool {
       const pid = Number(m[1]);
       if (m[2] !== host || pid === self.pid || isAlive(pid)) continue;
       const path = join(this.dirs.active, file);
-      let text: string;
+      // One bad entry never stops recovery (nor, with it, every later drain): it is quarantined,
+      // or when even that fails, reported and left for the next drain; the rest go on.
       try {
-        text = readFileSync(path, 'utf8');
-      } catch (err) {
-        if (isCode(err, 'ENOENT')) continue; // another drain recovered it first
-        throw err;
-      }
-      const parsed = parseJob(text);
-      try {
+        const read = readEntry(path, this.maxJobSize);
+        const parsed = read.ok ? parseJob(read.text) : read;
         if (!parsed.ok) {
-          renameSync(path, join(this.dirs.corrupt, m[3]!));
-          corrupt += 1;
+          const dest = this.quarantinePath(path, m[3]!, parsed.reason);
+          out.corrupt += 1;
+          out.quarantined.push({ file: dest, reason: parsed.reason });
         } else {
           const due = Date.parse(parsed.job.nextAttemptAt);
           this.moveInto(path, due > now ? this.bucketDir(due) : this.dirs.incoming, nameOf(parsed.job));
-          recovered += 1;
+          out.recovered += 1;
         }
       } catch (err) {
-        if (!isCode(err, 'ENOENT')) throw err;
+        if (isCode(err, 'ENOENT')) continue; // another drain recovered it first
+        out.failed.push({ file: path, reason: (err as Error).message });
       }
     }
     for (const file of listDir(this.done)) this.deleteLater(join(this.done, file));
@@ -440,7 +562,7 @@ export class FileSpool {
         // gone already
       }
     }
-    return { recovered, corrupt };
+    return out;
   }
 
   /** The directories of a state: one, or deferred's buckets in due order. */

@@ -19,6 +19,9 @@ export interface CliOptions {
   cwd?: string;
   input?: string;
   timeoutMs?: number;
+  /** Run as this user and group (tests run as root; EACCES needs someone else). */
+  uid?: number;
+  gid?: number;
 }
 
 export function tempDir(prefix = 'mailctl-test-'): string {
@@ -31,8 +34,14 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   return new Promise((resolvePromise, reject) => {
+    const ids = options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {};
     // `--` as bin/mailctl.js's shebang has it: Node 20 would otherwise act on mailctl's --env-file.
-    const child = spawn(process.execPath, ['--', BIN, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--', BIN, ...args], {
+      cwd,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...ids,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

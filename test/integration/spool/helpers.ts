@@ -151,7 +151,7 @@ export function jobsIn(store: FileSpool, state: JobState): Job[] {
 
 export function countFiles(dir: string): number {
   try {
-    return readdirSync(dir).length;
+    return readdirSync(dir).filter((name) => !name.startsWith('.')).length; // corrupt/.reasons is not a job
   } catch {
     return 0;
   }

@@ -109,8 +109,12 @@ describe('queue management', () => {
     writeFileSync(join(store.tmp, 'fresh.tmp'), 'x');
     const bucket = store.bucketDir(now - 10 * BUCKET_MS);
     mkdirSync(bucket, { recursive: true });
-    expect(store.recover({ pid: 1, host: 'h' }, () => false, now)).toEqual({ recovered: 0, corrupt: 1 });
-    expect(readdirSync(store.dirs.corrupt)).toEqual(['01-0000000000000-01M8SQA09K5QTC2DWAGVXH798N-x.json']);
+    expect(store.recover({ pid: 1, host: 'h' }, () => false, now)).toMatchObject({ recovered: 0, corrupt: 1 });
+    expect(readdirSync(store.dirs.corrupt).sort()).toEqual([
+      '.reasons',
+      '01-0000000000000-01M8SQA09K5QTC2DWAGVXH798N-x.json',
+    ]);
+    expect(store.reasonOf('01-0000000000000-01M8SQA09K5QTC2DWAGVXH798N-x.json')).toMatch(/^not JSON/);
     expect(readdirSync(store.tmp)).toEqual(['fresh.tmp']);
     store.scan(now, false);
     expect(readdirSync(store.dirs.deferred)).toEqual([]);
