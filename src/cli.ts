@@ -7,15 +7,42 @@ import { Redactor } from './config/redact.js';
 import { systemClock, type AppContext } from './context.js';
 import { exitCodeOf, ExitCode } from './errors.js';
 import { formatError } from './output/format-error.js';
+import { createTerminalGuard } from './output/terminal.js';
 import { runProgram } from './program.js';
 
 export async function runCli(): Promise<void> {
+  // A reader that goes away (`mailctl queue list | head -1`) is no error: the rest of the output
+  // is dropped quietly, as `git log | head` does, and the command ends with its own exit code.
+  const closed = { out: false, err: false };
+  const onWriteError = (which: 'out' | 'err') => (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    closed[which] = true;
+  };
+  process.stdout.on('error', onWriteError('out'));
+  process.stderr.on('error', onWriteError('err'));
+
+  // The cursor and line wrap a progress bar turned off come back on at every exit.
+  const terminal = createTerminalGuard();
+  const writeErr = (text: string): void => {
+    if (closed.err) return;
+    terminal.track(text);
+    process.stderr.write(text);
+  };
+  const restoreTerminal = (): void => {
+    const sequence = terminal.restoreSequence();
+    if (sequence) writeErr(sequence);
+  };
+  process.once('exit', restoreTerminal);
+
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (): void => {
     signals += 1;
     // First signal: stop claiming and finish what is in flight. Second: the operator insists.
-    if (signals > 1) process.exit(130);
+    if (signals > 1) {
+      restoreTerminal();
+      process.exit(130);
+    }
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -31,8 +58,8 @@ export async function runCli(): Promise<void> {
     cwd: process.cwd(),
     redactor,
     io: {
-      out: (s) => void process.stdout.write(redactor.redact(s)),
-      err: (s) => void process.stderr.write(redactor.redact(s)),
+      out: (s) => void (closed.out || process.stdout.write(redactor.redact(s))),
+      err: (s) => writeErr(redactor.redact(s)),
       outIsTTY: process.stdout.isTTY === true,
       errIsTTY: process.stderr.isTTY === true,
     },
@@ -56,9 +83,10 @@ export async function runCli(): Promise<void> {
   try {
     code = await runProgram(argv, app);
   } catch (err) {
-    process.stderr.write(`${formatError(err, debug, (text) => redactor.redact(text))}\n`);
+    writeErr(`${formatError(err, debug, (text) => redactor.redact(text))}\n`);
     code = exitCodeOf(err);
   } finally {
+    restoreTerminal();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

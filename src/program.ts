@@ -377,6 +377,8 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.OK;
+    // `mailctl help send` asked for help (0); a bare `mailctl` gets it instead of a command (64).
+    if (err.code === 'commander.help' && err.exitCode === 0) return ExitCode.OK;
     if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
       return ExitCode.USAGE;
     }

@@ -248,17 +248,23 @@ function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSample
     switch (v.kind) {
       case 'url': {
         const s = typeof value === 'string' ? value.trim() : undefined;
-        let ok = false;
+        // WHATWG URL drops a line break silently; in the text part it would start a line of the
+        // caller's choosing ("…/a\n\nURGENT: visit https://evil.example"). Refused, not mended.
+        if (s !== undefined && /[\x00-\x1f\x7f]/.test(s)) {
+          throw new DataError(`variable "${v.name}" of ${def.id} must be one http(s) URL, but it holds a line break or another control character`, { hint: 'pass the URL alone; percent-encode any such character in it (%0A)' }, 'data.variable');
+        }
+        let href: string | undefined;
         if (s !== undefined) {
           try {
             const u = new URL(s);
-            ok = u.protocol === 'http:' || u.protocol === 'https:';
+            if (u.protocol === 'http:' || u.protocol === 'https:') href = u.href;
           } catch {
-            ok = false;
+            href = undefined;
           }
         }
-        if (!ok || s === undefined) throw new DataError(`variable "${v.name}" of ${def.id} must be an http(s) URL, got ${show(value)}`, { hint: `it becomes a link target: ${v.description}` }, 'data.variable');
-        out.strings[v.name] = s;
+        if (href === undefined) throw new DataError(`variable "${v.name}" of ${def.id} must be an http(s) URL, got ${show(value)}`, { hint: `it becomes a link target: ${v.description}` }, 'data.variable');
+        // The parsed URL, not the text: spaces and the like come out percent-encoded, one token.
+        out.strings[v.name] = href;
         break;
       }
       case 'number': {

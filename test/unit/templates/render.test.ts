@@ -76,7 +76,8 @@ describe('escaping', () => {
     expect(r.html).not.toContain('<script>');
     expect(r.html).not.toContain('"double"');
     expect(r.html).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;quotes&#39;');
-    expect(r.html).toContain('href="https://x.example/a?b=1&#38;c=&#34;2&#34;"');
+    // The link is the parsed URL (WHATWG href): its quotes come out percent-encoded, its & escaped.
+    expect(r.html).toContain('href="https://x.example/a?b=1&#38;c=%222%22"');
     expect(r.subject).toBe(`${evil} mentioned you in Support Triage`);
     expect(r.html).toContain(`<title>&#60;script&#62;`);
     expect(r.text).toContain(evil);
@@ -130,6 +131,23 @@ describe('variables', () => {
     const err = thrown(() => render({ type: 'invite-member', vars: { ...sample('invite-member'), url } }));
     expect(err).toBeInstanceOf(DataError);
     expect(err.message).toMatch(/^variable "url" of invite-member must be an http\(s\) URL/);
+  });
+
+  it.each([
+    'https://ok.example/a\n\nURGENT: visit https://evil.example',
+    'https://ok.example/a\r\nURGENT',
+    'https://ok.example/a\tb',
+    'https://ok.example/\u0000',
+  ])('a link variable %j with a line break or control character is refused (65), never mended', (url) => {
+    const err = thrown(() => render({ type: 'invite-member', vars: { ...sample('invite-member'), url } }));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe('variable "url" of invite-member must be one http(s) URL, but it holds a line break or another control character');
+  });
+
+  it('a link variable is used as parsed: spaces cannot add words to the text part', () => {
+    const r = render({ type: 'invite-member', vars: { ...sample('invite-member'), url: 'https://ok.example/a URGENT: visit https://evil.example' } });
+    expect(r.text).toContain('https://ok.example/a%20URGENT:%20visit%20https://evil.example');
+    expect(r.text).not.toMatch(/URGENT: visit/);
   });
 
   it('numbers are checked; lists render as lists in HTML and text', () => {
