@@ -18,6 +18,14 @@ export interface VariableDef {
   required: boolean;
   /** `url` values must be http(s) URLs (they become link targets); `list` values render as lists. */
   kind: 'text' | 'url' | 'number' | 'list';
+  /**
+   * For an optional variable the caller left out: strings of the type's locale file, tried in order;
+   * the first whose `{{placeholders}}` are all known becomes the value (so a default is translated,
+   * and may use other variables, e.g. recipientName = "{{workspaceName}} team").
+   */
+  fallback?: readonly string[] | undefined;
+  /** For an optional variable the caller left out, when it has no `fallback`: this value. */
+  default?: string | undefined;
 }
 
 export interface MailTypeDef {
@@ -53,13 +61,38 @@ const list = (name: string, description: string, required = true): VariableDef =
 
 const code = text('code', 'the one-time verification code (6 digits)');
 
+/** Optional, as the reference's templates treat them: a value the caller leaves out comes from `fallback`. */
+const optional = (v: VariableDef, fallback?: readonly string[], value?: string): VariableDef => ({
+  ...v,
+  required: false,
+  ...(fallback ? { fallback } : {}),
+  ...(value !== undefined ? { default: value } : {}),
+});
+
+/**
+ * The reference's newest usage mails (trigger events, API rate limit) take a usage scope, a CTA
+ * label and a reset line (else a reset description, else the reset date); all optional there.
+ */
+const usageVars = (): VariableDef[] => [
+  optional(text('usageScope', 'what is limited, e.g. "Trigger Events"'), ['usage_scope']),
+  optional(text('ctaLabel', 'the button label, e.g. "Upgrade now"'), ['button']),
+  optional(text('resetDate', 'when the allowance resets, e.g. "December 1, 2026"')),
+  optional(text('resetDescription', 'when it resets, as a phrase, e.g. "on December 1"'), ['reset_on_date', 'reset_next_cycle']),
+  optional(text('resetLine', 'the whole reset sentence, instead of the built-in one'), ['reset']),
+];
+
+const recipientVar = (): VariableDef =>
+  optional(text('recipientName', 'who is addressed; default: the workspace\'s team'), ['recipient_default']);
+const upgradeHintVar = (): VariableDef =>
+  optional(text('upgradeHint', 'a sentence on why to upgrade'), ['upgrade_hint']);
+
 const triggerLimitVars = (): VariableDef[] => [
   text('workspaceName', 'the workspace that reached its limit'),
   text('planName', 'the subscription plan, e.g. Sandbox'),
   num('planLimit', 'the number of trigger events the plan allows'),
   text('triggerSources', 'which triggers were paused, e.g. "Schedule, Webhook"'),
-  text('resetDate', 'when the allowance resets, e.g. "December 1, 2026"'),
   url('upgradeUrl', 'where to upgrade the plan'),
+  ...usageVars(),
 ];
 
 const triggerLimitSample = (plan: string): Record<string, unknown> => ({
@@ -70,6 +103,9 @@ const triggerLimitSample = (plan: string): Record<string, unknown> => ({
   resetDate: 'January 1, 2027',
   upgradeUrl: 'https://console.example.com/billing?plan=upgrade',
 });
+
+/** The reference's fixed upgrade link of the API-rate-limit mail (default product only). */
+export const PRODUCT_UPGRADE_URL = 'https://cloud.dify.ai/apps?pricing=open';
 
 export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
   {
@@ -169,15 +205,15 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
   },
   {
     id: 'queue-monitor-alert',
-    description: 'Operator alert: a task queue has more pending tasks than its threshold.',
+    description: 'Operator alert (queue monitor): the mailctl spool holds more mails than its threshold.',
     category: 'alert', priority: 9,
     variables: [
-      text('queue_name', 'the queue, e.g. dataset'),
-      num('queue_length', 'pending tasks now'),
-      num('threshold', 'the alert threshold'),
-      text('alert_time', 'when the check ran, e.g. 2026-12-01 21:00:00'),
+      text('queue_name', 'the spool, e.g. /srv/mail/.mailctl/spool or redis://mq:6379/0'),
+      num('queue_length', 'mails waiting now'),
+      num('threshold', 'the alert threshold (QUEUE_MONITOR_THRESHOLD)'),
+      text('alert_time', 'when the check ran, YYYY-MM-DD HH:MM:SS UTC'),
     ],
-    sample: { queue_name: 'dataset', queue_length: 312, threshold: 200, alert_time: '2026-12-01 21:00:00' },
+    sample: { queue_name: '/srv/mail/.mailctl/spool', queue_length: 312, threshold: 200, alert_time: '2026-12-01 21:00:00 UTC' },
   },
   {
     id: 'document-clean-notify',
@@ -230,40 +266,43 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
     id: 'trigger-events-usage-warning-sandbox',
     description: 'The Sandbox plan\'s trigger-event allowance is nearly used up.',
     category: 'notification', priority: 5,
-    variables: [text('recipientName', 'who is addressed, e.g. "Acme Research team"'), ...triggerLimitVars(), num('usagePercent', 'share of the allowance used, e.g. 80')],
-    sample: { recipientName: 'Acme Research team', ...triggerLimitSample('Sandbox'), usagePercent: 80 },
+    variables: [recipientVar(), ...triggerLimitVars(), num('usagePercent', 'share of the allowance used, e.g. 80'), upgradeHintVar()],
+    sample: { ...triggerLimitSample('Sandbox'), usagePercent: 80 },
   },
   {
     id: 'trigger-events-usage-warning-professional',
     description: 'The monthly trigger-event allowance is nearly used up.',
     category: 'notification', priority: 5,
-    variables: [text('recipientName', 'who is addressed, e.g. "Acme Research team"'), ...triggerLimitVars(), num('usagePercent', 'share of the allowance used, e.g. 80')],
-    sample: { recipientName: 'Acme Research team', ...triggerLimitSample('Professional'), usagePercent: 90 },
+    variables: [recipientVar(), ...triggerLimitVars(), num('usagePercent', 'share of the allowance used, e.g. 80'), upgradeHintVar()],
+    sample: { ...triggerLimitSample('Professional'), usagePercent: 90 },
   },
   {
     id: 'api-rate-limit-limit-sandbox',
-    description: 'The Sandbox plan\'s monthly API rate limit is reached.',
+    description: 'The Sandbox plan\'s monthly API rate limit is reached (its upgrade link is the reference\'s fixed one).',
     category: 'notification', priority: 5,
     variables: [
-      text('recipientName', 'who is addressed'),
+      recipientVar(),
       text('workspaceName', 'the workspace that reached its limit'),
       text('planName', 'the subscription plan, e.g. Sandbox'),
       num('planLimit', 'API calls the plan allows per month'),
-      text('resetDate', 'when the limit resets'),
-      url('upgradeUrl', 'where to upgrade the plan'),
+      ...usageVars(),
+      upgradeHintVar(),
     ],
-    sample: { recipientName: 'Acme Research team', workspaceName: 'Acme Research', planName: 'Sandbox', planLimit: 5000, resetDate: 'January 1, 2027', upgradeUrl: 'https://console.example.com/apps?pricing=open' },
+    sample: { recipientName: 'Acme Research team', workspaceName: 'Acme Research', planName: 'Sandbox', planLimit: 5000, resetDate: 'January 1, 2027' },
   },
   {
     id: 'api-rate-limit-warning-sandbox',
-    description: 'The Sandbox plan\'s monthly API rate limit is nearly reached (80%).',
+    description: 'The Sandbox plan\'s monthly API rate limit is nearly reached (80% unless usagePercent says otherwise).',
     category: 'notification', priority: 5,
     variables: [
+      recipientVar(),
       text('workspaceName', 'the workspace near its limit'),
       text('planName', 'the subscription plan, e.g. Sandbox'),
       num('planLimit', 'API calls the plan allows per month'),
-      text('resetDate', 'when the limit resets'),
       url('upgradeUrl', 'where to upgrade the plan'),
+      optional(num('usagePercent', 'share of the limit used'), undefined, '80'),
+      ...usageVars(),
+      upgradeHintVar(),
     ],
     sample: { workspaceName: 'Acme Research', planName: 'Sandbox', planLimit: 5000, resetDate: 'January 1, 2027', upgradeUrl: 'https://console.example.com/apps?pricing=open' },
   },
@@ -276,7 +315,8 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
       text('commenter_name', 'who wrote the comment'),
       text('app_name', 'the app whose workflow has the comment'),
       text('comment_content', 'the comment text'),
-      url('app_url', 'link to the workflow'),
+      // The reference's task does not pass it: without it the mail has no button.
+      { ...url('app_url', 'link to the workflow'), required: false },
     ],
     sample: {
       mentioned_name: 'Jun Chen',
@@ -334,4 +374,4 @@ export function carriesCode(def: MailTypeDef): boolean {
 }
 
 /** Variables the renderer adds to every mail; callers never have to pass them. */
-export const INJECTED_VARIABLES = ['application_title', 'support_email', 'code_validity'] as const;
+export const INJECTED_VARIABLES = ['application_title', 'support_email', 'code_validity', 'product_upgrade_url'] as const;

@@ -86,7 +86,8 @@ export async function checkTemplates(dirs: LiveDirs): Promise<CheckResult> {
   const used = new Map<string, Set<string>>([['common', new Set()]]);
   const compiledOk = new Set<string>();
   for (const def of types) {
-    used.set(def.id, new Set(def.id === 'custom' ? [] : ['subject']));
+    // The subject, and the strings optional variables fall back to, are used by the renderer itself.
+    used.set(def.id, new Set([...(def.id === 'custom' ? [] : ['subject']), ...def.variables.flatMap((v) => v.fallback ?? [])]));
     if (layers.types.origin(def.id) !== 'built-in' && !op?.bodies.includes(def.id)) {
       problems.push({ type: def.id, file: layers.types.origin(def.id), message: `type "${def.id}" is declared in ${layers.types.origin(def.id)} but ${join(op!.dir, `${def.id}.mjml`)} does not exist` });
       continue;

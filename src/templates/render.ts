@@ -10,7 +10,7 @@
 import type { Config } from '../config/index.js';
 import { ConfigError, DataError } from '../errors.js';
 import type { Category } from '../message/types.js';
-import { carriesCode, requireMailType, type MailTypeDef } from './catalog.js';
+import { PRODUCT_UPGRADE_URL, carriesCode, requireMailType, type MailTypeDef } from './catalog.js';
 import { escapeHtml } from './escape.js';
 import { createTranslator, type Translator } from './i18n.js';
 import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
@@ -85,6 +85,40 @@ export function renderEmail(req: RenderRequest): RenderedEmail {
 export { escapeHtml };
 
 const MARKER = /%%([a-z]+):([A-Za-z0-9_.:-]+)%%/g;
+const CONDITIONAL = /%%if:([A-Za-z0-9_]+)%%([\s\S]*?)%%endif%%/g;
+
+/** The raw string `key` of a type's locale file, in the first of `langs` that has it. */
+function rawString(store: TemplateStore, langs: string[], ns: string, key: string): string | undefined {
+  for (const lang of langs) {
+    const value = store.resources(lang, [ns])[ns]?.[key];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+/**
+ * Optional variables the caller left out take their `fallback`: the first of its locale strings
+ * whose placeholders are all known (in declared order, so one may build on another), translated.
+ */
+function resolveFallbacks(
+  def: MailTypeDef,
+  values: Record<string, string>,
+  raw: (key: string) => string | undefined,
+  translateKey: (key: string) => string,
+): void {
+  for (const v of def.variables) {
+    if (values[v.name] !== undefined || !v.fallback) continue;
+    for (const key of v.fallback) {
+      const text = raw(key);
+      if (text === undefined) continue;
+      const needs = [...text.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]!);
+      if (needs.every((n) => values[n] !== undefined)) {
+        values[v.name] = translateKey(key);
+        break;
+      }
+    }
+  }
+}
 
 
 /** The same as {@link renderEmail}, from any store (the live one of `preview --serve`, a test tree). */
@@ -109,6 +143,11 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
     lang: fallbackLang,
     resources: store.resources(fallbackLang, namespaces),
   });
+  // The reference's fixed upgrade link is the default product's: never in white-label mail.
+  if (!req.branding.whiteLabel) values.product_upgrade_url = PRODUCT_UPGRADE_URL;
+  resolveFallbacks(def, values, (key) => rawString(store, [lang, fallbackLang], def.id, key), (key) =>
+    translate(translator, def.id, key, values, 'text'),
+  );
 
   const missing = new Set<string>();
   let subject: string;
@@ -126,7 +165,8 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
 
   const variant = store.template(def.id).variants[variantOf(brand)];
   const fill = (source: string, mode: 'html' | 'text'): string =>
-    source.replace(MARKER, (_m, kind: string, name: string) => {
+    // `%%if:name%%…%%endif%%` (from an mj-raw): the block is kept only when the variable has a value.
+    source.replace(CONDITIONAL, (_m, name: string, block: string) => (values[name] ? block : '')).replace(MARKER, (_m, kind: string, name: string) => {
       switch (kind) {
         case 't': {
           const colon = name.indexOf(':');
@@ -243,6 +283,7 @@ function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSample
     const value = merged[v.name];
     if (isMissing(value)) {
       if (v.required) missing.push(v.name);
+      else if (v.default !== undefined) out.strings[v.name] = v.default;
       continue;
     }
     switch (v.kind) {

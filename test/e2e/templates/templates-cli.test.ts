@@ -1,10 +1,13 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { runCli, tempDir } from '../../helpers/cli.js';
 import { copyPackage } from './package-copy.js';
+
+// templates check renders every type × language × brand (three languages now) on a shared, loaded machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const made: string[] = [];
 afterAll(() => {

@@ -20,7 +20,11 @@ describe('catalog', () => {
   });
 
   it.each(MAIL_TYPE_DEFS.map((d) => [d.id, d] as const))('%s has samples for every variable and a consistent category', (_id, def) => {
-    for (const v of def.variables) expect(def.sample[v.name], v.name).toBeDefined();
+    // Required variables have a sample; optional ones a sample, a fallback string or a default.
+    for (const v of def.variables) {
+      if (v.required) expect(def.sample[v.name], v.name).toBeDefined();
+      else expect(def.sample[v.name] ?? v.fallback ?? v.default, v.name).toBeDefined();
+    }
     expect(['code', 'notification', 'alert']).toContain(def.category);
     if (def.category === 'code') {
       expect(def.ttlMs).toBeGreaterThan(0);

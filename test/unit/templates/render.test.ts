@@ -59,7 +59,8 @@ describe('subjects keep the reference meaning and variables', () => {
     ['owner-transfer-new-notify', 'en-US', DEFAULT, 'You are now the owner of Acme Research'],
     ['owner-transfer-new-notify', 'zh-CN', DEFAULT, '您现在是 Acme Research 的所有者'],
     ['account-deletion-success', 'en-US', WHITE, 'Your Acme Cloud Account Has Been Successfully Deleted'],
-    ['queue-monitor-alert', 'zh-CN', DEFAULT, '警报：数据集队列待处理任务超过限制'],
+    ['queue-monitor-alert', 'zh-CN', DEFAULT, '警报：mailctl 邮件队列积压 312 封，超过阈值 200'],
+    ['queue-monitor-alert', 'en-US', DEFAULT, 'Alert: the mailctl spool holds 312 mails, over its threshold of 200'],
     ['trigger-events-limit-sandbox', 'en-US', DEFAULT, 'You’ve reached your Sandbox Trigger Events limit'],
     ['api-rate-limit-warning-sandbox', 'zh-CN', DEFAULT, '您的 API 速率额度接近上限'],
     ['custom', 'en-US', DEFAULT, 'Scheduled maintenance for Acme Research'],
@@ -239,5 +240,80 @@ describe('the validity a code mail states', () => {
     expect(validityText('en-US', 30_000)).toBe('30 seconds');
     expect(validityText('en-US', 1)).toBe('1 second');
     expect(validityText('zh-CN', 2 * 3_600_000)).toBe('2小时');
+  });
+});
+
+describe("the reference's newest variables (a job written by its code renders)", () => {
+  const text = (type: string, vars: Record<string, unknown>, branding: Branding = DEFAULT, lang = 'en-US'): string =>
+    renderEmail({ type, lang, vars, branding }).text;
+
+  it('trigger-events: only what the reference passes; usageScope, ctaLabel, reset line and recipient from defaults', () => {
+    const base = { workspaceName: 'Acme', planName: 'Sandbox', planLimit: 200, triggerSources: 'Webhook', upgradeUrl: 'https://x.example/up' };
+    const limit = text('trigger-events-limit-sandbox', base);
+    expect(limit).toContain('Trigger Events are paused');
+    expect(limit).toContain('The allowance resets at the start of your next billing cycle.');
+    expect(limit).toContain('Upgrade your plan <https://x.example/up>');
+    const warn = text('trigger-events-usage-warning-sandbox', { ...base, usagePercent: 80 });
+    expect(warn).toContain('Hello Acme team,');
+    expect(warn).toContain('Upgrade your plan to keep your triggers running without a pause.');
+    expect(text('trigger-events-usage-warning-sandbox', { ...base, usagePercent: 80 }, DEFAULT, 'zh-CN')).toContain('Acme 团队，您好：');
+  });
+
+  it('trigger-events: the caller’s usageScope, ctaLabel, resetLine, resetDescription, recipientName and upgradeHint win', () => {
+    const base = { workspaceName: 'Acme', planName: 'Team', planLimit: 9, triggerSources: 'Schedule', upgradeUrl: 'https://x.example/up', usagePercent: 95 };
+    const t = text('trigger-events-usage-warning-professional', {
+      ...base,
+      usageScope: 'Workflow Runs',
+      ctaLabel: 'See plans',
+      recipientName: 'Ana',
+      upgradeHint: 'Talk to sales for more.',
+      resetDescription: 'on the 1st',
+    });
+    expect(t).toContain('Workflow Runs are running low');
+    expect(t).toContain('Hello Ana,');
+    expect(t).toContain('has used 95% of its 9 Workflow Runs on the Team plan.');
+    expect(t).toContain('Talk to sales for more.');
+    expect(t).toContain('The allowance resets on the 1st.');
+    expect(t).toContain('See plans <https://x.example/up>');
+    expect(text('trigger-events-limit-professional', { ...base, resetLine: 'Resets Monday.', resetDate: 'ignored' })).toContain('Resets Monday.');
+    expect(text('trigger-events-limit-professional', { ...base, resetDate: 'March 1' })).toContain('The allowance resets on March 1.');
+  });
+
+  it('API rate limit: the fixed upgrade URL, no upgradeUrl variable; white-label mail has no link to the default product', () => {
+    const vars = { recipientName: 'Ana', workspaceName: 'Acme', planName: 'Sandbox', planLimit: 5000, resetDate: 'May 1' };
+    const r = renderEmail({ type: 'api-rate-limit-limit-sandbox', vars, branding: DEFAULT });
+    expect(r.text).toContain('Upgrade now <https://cloud.dify.ai/apps?pricing=open>');
+    expect(r.text).toContain('(Monthly API Rate Limit)');
+    expect(r.warnings).toEqual([]);
+    const passed = renderEmail({ type: 'api-rate-limit-limit-sandbox', vars: { ...vars, upgradeUrl: 'https://x.example' }, branding: DEFAULT });
+    expect(passed.warnings).toEqual(['variable "upgradeUrl" is not used by api-rate-limit-limit-sandbox (ignored)']);
+    const white = renderEmail({ type: 'api-rate-limit-limit-sandbox', vars, branding: WHITE });
+    for (const part of [white.html, white.text]) expect(part).not.toMatch(DEFAULT_PRODUCT_PATTERN);
+    expect(white.text).not.toContain('Upgrade now');
+    expect(unrenderedMarkers(visibleHtml(white.html))).toEqual([]);
+  });
+
+  it('API rate limit warning: "80%" unless usagePercent says otherwise', () => {
+    const vars = { workspaceName: 'Acme', planName: 'Sandbox', planLimit: 5000, upgradeUrl: 'https://x.example/up', ctaLabel: 'Upgrade', resetDate: 'May 1' };
+    expect(text('api-rate-limit-warning-sandbox', vars)).toContain('has used 80% of the 5000 monthly API calls');
+    expect(text('api-rate-limit-warning-sandbox', { ...vars, usagePercent: 90 })).toContain('API rate limit at 90%');
+  });
+
+  it('workflow-comment-mention without app_url (the reference task does not pass it): no button, no empty link', () => {
+    const vars = { mentioned_name: 'Jun', commenter_name: 'Ana', app_name: 'Triage', comment_content: 'Look' };
+    const r = renderEmail({ type: 'workflow-comment-mention', vars, branding: DEFAULT });
+    expect(r.text).not.toContain('Open the workflow');
+    expect(r.html).not.toContain('href=""');
+    expect(unrenderedMarkers(visibleHtml(r.html))).toEqual([]);
+    expect(renderEmail({ type: 'workflow-comment-mention', vars: { ...vars, app_url: 'https://x.example/a' }, branding: DEFAULT }).text).toContain('Open the workflow <https://x.example/a>');
+  });
+
+  it('queue-monitor-alert is about the mailctl spool, not a dataset queue', () => {
+    for (const lang of ['en-US', 'ja-JP', 'zh-CN']) {
+      const r = renderEmail({ type: 'queue-monitor-alert', lang, vars: sample('queue-monitor-alert'), branding: DEFAULT });
+      expect(r.subject).toContain('mailctl');
+      expect(`${r.subject}${r.text}`).not.toMatch(/dataset|数据集|データセット/i);
+      expect(r.text).toContain('2026-12-01 21:00:00 UTC');
+    }
   });
 });
