@@ -1,12 +1,14 @@
 // A real headless Chromium (playwright-core, Debian's /usr/bin/chromium) on the `preview --serve`
 // gallery of the built CLI: switch to zh-CN and ja-JP, check the subject and text, save a screenshot
-// (test-results/, gitignored) and prove it is not blank.
+// (test-results/, gitignored) and prove it is not blank. With MAILCTL_TEMPLATES_DIR: an edited
+// locale file reloads the open page; broken MJML shows in the page and on stderr, the rest still serves.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, tempDir } from '../../helpers/cli.js';
+import { makeOperatorDir } from '../../helpers/operator-dir.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-results');
@@ -17,18 +19,23 @@ let url = '';
 let browser: Browser | undefined;
 let cwd = '';
 
-beforeAll(async () => {
-  cwd = tempDir('mailctl-gallery-');
-  child = spawn(process.execPath, [BIN, 'preview', '--serve', '--port', '0'], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' },
+/** Spawns `preview --serve --port 0` of the built CLI and waits for the URL it prints. */
+async function serveGallery(
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null>; stderr: () => string }> {
+  const proc = spawn(process.execPath, [BIN, 'preview', '--serve', '--port', '0'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  exited = new Promise((resolve) => child!.on('exit', (code) => resolve(code)));
-  url = await new Promise<string>((resolve, reject) => {
+  let err = '';
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const done = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const printed = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 15_000);
-    child!.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       const m = /^(http:\/\/127\.0\.0\.1:\d+\/)\n/m.exec(out);
       if (m) {
@@ -37,6 +44,12 @@ beforeAll(async () => {
       }
     });
   });
+  return { child: proc, url: printed, exited: done, stderr: () => err };
+}
+
+beforeAll(async () => {
+  cwd = tempDir('mailctl-gallery-');
+  ({ child, url, exited } = await serveGallery(cwd));
   if (!existsSync(CHROMIUM)) return;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -188,4 +201,48 @@ describe.skipIf(!existsSync(CHROMIUM))('gallery in headless Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'gallery-ja-JP.png'), fullPage: false });
     await context.close();
   });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))('gallery over MAILCTL_TEMPLATES_DIR, live', () => {
+  it('an edited file reloads the page; an MJML error shows in the page and on stderr; other types still serve', async () => {
+    const home = tempDir('mailctl-gallery-dir-');
+    const dir = makeOperatorDir(home);
+    const served = await serveGallery(home, { MAILCTL_TEMPLATES_DIR: dir });
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.route('**/*', (route) =>
+      new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
+    );
+    try {
+      const page = await context.newPage();
+      await page.goto(`${served.url}#type=weekly-digest&lang=ko-KR&brand=default&width=desktop&format=html`);
+      await page.waitForSelector('body[data-rendered="weekly-digest/ko-KR/default"]');
+      expect(await page.textContent('#subject')).toBe('Dify 주간 요약');
+
+      // Edit the operator's locale file: the open page reloads itself with the new subject.
+      const locale = join(dir, 'locales', 'ko-KR', 'weekly-digest.json');
+      const strings = JSON.parse(readFileSync(locale, 'utf8')) as Record<string, string>;
+      writeFileSync(locale, JSON.stringify({ ...strings, subject: '{{application_title}} 이번 주 소식' }));
+      await expect.poll(() => page.textContent('#subject'), { timeout: 20_000 }).toBe('Dify 이번 주 소식');
+
+      // Break the body's MJML: the page shows the error, stderr names the file, and the page still renders.
+      const body = join(dir, 'weekly-digest.mjml');
+      writeFileSync(body, `${readFileSync(body, 'utf8')}<mj-text colour="red">%%t:heading%%</mj-text>\n`);
+      await expect.poll(() => page.isVisible('#error'), { timeout: 20_000 }).toBe(true);
+      expect(await page.textContent('#error')).toMatch(/weekly-digest\.mjml: MJML <mj-text> line 4: .*colour/);
+      await expect
+        .poll(() => served.stderr(), { timeout: 20_000 })
+        .toMatch(/preview: weekly-digest: .*weekly-digest\.mjml: MJML <mj-text> line 4:/);
+
+      // Another type keeps being served, without an error.
+      await page.click('button.type[data-type="reset-password"]');
+      await page.waitForSelector('body[data-rendered="reset-password/ko-KR/default"]');
+      expect(await page.textContent('#subject')).toBe('Dify 비밀번호 설정');
+      expect(await page.isVisible('#error')).toBe(false);
+    } finally {
+      await context.close();
+      served.child.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
