@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppContext, GlobalOptions } from './context.js';
 import { parseRate } from './config/validate.js';
+import { parseMailbox } from './message/address.js';
 import { ExitCode, UsageError } from './errors.js';
 import type { CommandContext, EnvFileSource } from './commands/shared.js';
 import { packageRoot } from './templates/store.js';
@@ -39,6 +40,14 @@ function collectVar(value: string, previous: [string, string][] = []): [string, 
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError('write it as name=value.');
   return [...previous, [value.slice(0, eq), value.slice(eq + 1)]];
+}
+
+/** `--alert-to a@x,b@y`: every address checked here, so a typo is a usage error (64), not a config one. */
+function collectAddresses(value: string, previous: string[] = []): string[] {
+  const list = collectList(value, previous);
+  const bad = list.find((a) => !parseMailbox(a));
+  if (bad !== undefined) throw new InvalidArgumentError(`${JSON.stringify(bad)} is not an e-mail address.`);
+  return list;
 }
 
 function collectList(value: string, previous: string[] = []): string[] {
@@ -302,7 +311,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
   spoolOption(queue.command('monitor'))
     .description('alert by mail when the backlog reaches a threshold; exits 75 while it is over')
     .option('--threshold <n>', 'backlog that triggers the alert (QUEUE_MONITOR_THRESHOLD)')
-    .option('--alert-to <addrs>', 'comma-separated recipients (QUEUE_MONITOR_ALERT_EMAILS)', collectList)
+    .option('--alert-to <addrs>', 'comma-separated recipients (QUEUE_MONITOR_ALERT_EMAILS)', collectAddresses)
     .option('--cooldown <duration>', 'least time between alerts (MAILCTL_MONITOR_COOLDOWN)')
     .option('--json', 'print the result as JSON')
     .action(run(async (cmd) => (await import('./commands/queue.js')).monitor(cmd.opts(), ctxOf(cmd))));
@@ -355,8 +364,8 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
 
   program
     .command('check')
-    .argument('<file>', 'an .eml file')
-    .description('lint one message: structure, headers, DKIM, List-Unsubscribe, links')
+    .argument('<file...>', '.eml files')
+    .description('lint messages: structure, headers, DKIM, List-Unsubscribe, links; exits with the worst result')
     .option(
       '--type <type>',
       'the mail type it is (e.g. reset-password): List-Unsubscribe is then checked against its category',
@@ -370,10 +379,12 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
         'mailctl send reset-password --to me@example.com --dry-run --check',
       ]),
     )
-    .action(run(async (cmd) => (await import('./commands/check.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+    .action(run(async (cmd) => (await import('./commands/check.js')).run(cmd.args, cmd.opts(), ctxOf(cmd))));
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    // `mailctl -v` prints the version as -V does (what most tools answer to; commander takes one flag).
+    const args = argv[0] === '-v' ? ['-V', ...argv.slice(1)] : [...argv];
+    await program.parseAsync(args, { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.OK;

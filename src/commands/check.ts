@@ -1,9 +1,13 @@
-/** `mailctl check FILE.eml [--type TYPE] [--json]`: lint one message (exit 0, or 65 when it has errors). */
+/**
+ * `mailctl check FILE.eml... [--type TYPE] [--json]`: lint messages (exit 0, or 65 when one has
+ * errors). Several files are each checked and reported; the exit code is the worst of them.
+ */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { redact, secretsOf } from '../config/index.js';
-import { UsageError } from '../errors.js';
-import { requireMailType } from '../templates/catalog.js';
+import { MailctlError, UsageError } from '../errors.js';
+import { formatError } from '../output/format-error.js';
+import { requireMailType, type MailTypeDef } from '../templates/catalog.js';
 import { formatMessageReport } from '../output/message-report.js';
 import { createChalk } from '../output/style.js';
 import { loadCommandConfig, type CommandContext } from './shared.js';
@@ -14,8 +18,32 @@ export interface CheckOptions {
   type?: string | undefined;
 }
 
-export async function run(file: string, opts: CheckOptions, ctx: CommandContext): Promise<number> {
+export async function run(files: readonly string[], opts: CheckOptions, ctx: CommandContext): Promise<number> {
   const def = opts.type === undefined ? undefined : requireMailType(opts.type);
+  if (files.length === 1) return checkOne(files[0]!, def, opts, ctx);
+  let worst = 0;
+  for (const file of files) {
+    let code: number;
+    try {
+      code = await checkOne(file, def, opts, ctx, true);
+    } catch (err) {
+      // One unreadable file is reported and the others are still checked.
+      if (!(err instanceof MailctlError)) throw err;
+      ctx.io.err(`${formatError(err, ctx.debug)}\n`);
+      code = err.exitCode;
+    }
+    worst = Math.max(worst, code);
+  }
+  return worst;
+}
+
+async function checkOne(
+  file: string,
+  def: MailTypeDef | undefined,
+  opts: CheckOptions,
+  ctx: CommandContext,
+  jsonLines = false,
+): Promise<number> {
   const path = resolve(ctx.cwd, file);
   let raw: Buffer;
   try {
@@ -49,7 +77,8 @@ export async function run(file: string, opts: CheckOptions, ctx: CommandContext)
   }
   if (opts.json) {
     const { queries, ...rest } = report;
-    print(JSON.stringify({ file: path, ...rest, ...(ctx.debug ? { queries } : {}) }, null, 2));
+    // Several files: one JSON object per line (JSON lines), as `queue list --json`.
+    print(JSON.stringify({ file: path, ...rest, ...(ctx.debug ? { queries } : {}) }, null, jsonLines ? 0 : 2));
     return report.exitCode;
   }
   print(formatMessageReport(file, report, createChalk(ctx.env, ctx.io.outIsTTY)));

@@ -77,7 +77,7 @@ export interface MessageOptions {
   vars?: string | undefined;
 }
 
-/** Merges `--vars FILE` then `--var k=v` (later wins). Throws 65 on an unreadable or non-object file. */
+/** Merges `--vars FILE` then `--var k=v` (later wins). Throws 64/65 with a hint on an unreadable or non-object file. */
 export async function readVars(opts: MessageOptions, cwd: string): Promise<Record<string, unknown>> {
   const vars: Record<string, unknown> = {};
   if (opts.vars) {
@@ -86,16 +86,30 @@ export async function readVars(opts: MessageOptions, cwd: string): Promise<Recor
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read --vars file ${opts.vars}: ${(err as Error).message}`, { cause: err });
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(`cannot read --vars file ${opts.vars}: ${code ?? (err as Error).message}`, {
+        hint:
+          code === 'ENOENT'
+            ? 'check the path (relative paths start at the working directory)'
+            : code === 'EISDIR'
+              ? 'name a JSON file, not a directory'
+              : 'check that the file exists and that you may read it',
+        cause: err,
+      });
     }
     let data: unknown;
     try {
       data = JSON.parse(text);
     } catch (err) {
-      throw new DataError(`--vars file ${opts.vars} is not valid JSON: ${(err as Error).message}`, { cause: err });
+      throw new DataError(`--vars file ${opts.vars} is not valid JSON: ${(err as Error).message}`, {
+        hint: 'write one JSON object, e.g. {"code": "123456"}; or pass values with --var name=value',
+        cause: err,
+      });
     }
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw new DataError(`--vars file ${opts.vars} must hold one JSON object of variables`);
+      throw new DataError(`--vars file ${opts.vars} must hold one JSON object of variables`, {
+        hint: 'write {"name": "value", ...}; run `mailctl templates list` to see each type\'s variables',
+      });
     }
     Object.assign(vars, data);
   }

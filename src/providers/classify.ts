@@ -160,8 +160,12 @@ export const XOAUTH2_REFUSED_HINT =
 /** Default wait after an SMTP 421 that names no time (the server is shutting the channel). */
 export const SMTP_421_RETRY_MS = 60_000;
 
-/** Any error from the SMTP transport (nodemailer) → DeliveryError. */
-export function classifySmtpError(err: unknown): DeliveryError {
+/**
+ * Any error from the SMTP transport (nodemailer) → DeliveryError. `server` (`host:port`) is named
+ * in connection-level failures: "cannot connect to the SMTP server smtp.example.com:587".
+ */
+export function classifySmtpError(err: unknown, server?: string): DeliveryError {
+  const smtpServer = server ? `SMTP server ${server}` : 'SMTP server';
   if (err instanceof DeliveryError) return err;
   // A token that could not be had reaches us through nodemailer's XOAUTH2 step, wrapped: keep its verdict.
   if (err instanceof Error && err.cause instanceof DeliveryError) return err.cause;
@@ -189,7 +193,7 @@ export function classifySmtpError(err: unknown): DeliveryError {
     };
   } else if (ncode === 'ETLS') {
     // The handshake failed: never fall back to plaintext.
-    v = classifyNetwork(codes, 'SMTP server', err);
+    v = classifyNetwork(codes, smtpServer, err);
   } else if (responseCode !== undefined) {
     const isAuth = ncode === 'EAUTH' || (command?.startsWith('AUTH') ?? false);
     if (responseCode === 421) {
@@ -269,7 +273,7 @@ export function classifySmtpError(err: unknown): DeliveryError {
       message: `the SMTP server cannot take this message: ${messageOf(err)}`,
     };
   } else {
-    v = classifyNetwork(codes, 'SMTP server', err);
+    v = classifyNetwork(codes, smtpServer, err);
   }
   v ??= { exitCode: ExitCode.TEMPFAIL, kind: 'transient', message: `sending over SMTP failed: ${messageOf(err)}` };
 

@@ -146,7 +146,7 @@ export function createSmtpProvider(config: Config, options: SmtpProviderOptions 
       try {
         return await deliver(message, raw, sendOptions);
       } catch (err) {
-        const failure = classifySmtpError(err);
+        const failure = classifySmtpError(err, peer);
         if (!tokens || !isTokenRefusal(failure)) throw failure;
         // Refused: the token held when this send began is replaced (if another connection replaced it
         // meanwhile, that one is used); one more attempt, then the refusal is reported.
@@ -154,7 +154,7 @@ export function createSmtpProvider(config: Config, options: SmtpProviderOptions 
         try {
           return await deliver(message, raw, sendOptions);
         } catch (again) {
-          throw classifySmtpError(again);
+          throw classifySmtpError(again, peer);
         }
       }
     },

@@ -160,6 +160,25 @@ describe('mailctl check', () => {
     );
   });
 
+  it('several files: each is reported, and the exit code is the worst result', async () => {
+    const clean = await runCli(['check', 'good.eml', 'notice.eml', '--type', 'change-email-completed'], {
+      cwd,
+      env: env(),
+    });
+    const both = await runCli(['check', 'good.eml', 'bad.eml'], { cwd, env: env() });
+    expect(both.exitCode).toBe(65);
+    expect(both.stdout).toContain('good.eml');
+    expect(both.stdout).toContain('bad.eml');
+    expect(both.stderr).toMatch(/^mailctl: bad\.eml: /m);
+    const missing = await runCli(['check', 'good.eml', 'nope.eml', '--json'], { cwd, env: env() });
+    expect(missing.exitCode).toBe(64);
+    expect(missing.stderr).toMatch(/^mailctl: cannot read nope\.eml: ENOENT\nhint: /m);
+    const lines = missing.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ file: join(cwd, 'good.eml') });
+    expect(clean.stdout).toContain('notice.eml');
+  });
+
   it('a missing file is a usage error (64) with one sentence', async () => {
     const r = await runCli(['check', 'nope.eml'], { cwd, env: env() });
     expect(r.exitCode).toBe(64);

@@ -189,7 +189,7 @@ describe('smtp', () => {
       'connection refused → 69',
       async () => smtpEnv(await refusedPort()),
       69,
-      /cannot connect to the SMTP server \(ECONNREFUSED\)\nhint: /,
+      /cannot connect to the SMTP server 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\nhint: /,
     ],
     [
       'a server that never answers → 75',
@@ -209,7 +209,7 @@ describe('smtp', () => {
         return smtpEnv(s.port, { SMTP_USE_TLS: 'true' });
       },
       69,
-      /TLS handshake with the SMTP server failed/,
+      /TLS handshake with the SMTP server 127\.0\.0\.1:\d+ failed/,
     ],
   ];
   it.each(failures)("%s, with the server's words and a hint on stderr", async (_name, setup, exitCode, stderr) => {
