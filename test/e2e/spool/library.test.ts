@@ -4,20 +4,22 @@
  * `mailctl enqueue`, and refuses bad input with the contract's exit code and nothing written.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../../helpers/cli.js';
+import { makeOperatorDir } from '../../helpers/operator-dir.js';
 
 function runNode(
   code: string,
   extraEnv: Record<string, string> = {},
+  timeout = 20_000,
 ): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', ...extraEnv },
-    timeout: 20_000,
+    timeout,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -79,4 +81,38 @@ describe("import { enqueue } from 'mailctl'", () => {
     expect(own.stderr).toBe('');
     expect(own.stdout.trim().startsWith(join(cwd, '.mailctl', 'spool', 'incoming'))).toBe(true);
   });
+});
+
+describe("enqueue() with MAILCTL_TEMPLATES_DIR: the same merged catalog as the CLI's", () => {
+  it("queues the directory's own type (compiled on first use, the notice through `log`), and drain delivers it", async () => {
+    const cwd = tempDir('mailctl-lib-dir-');
+    const dir = makeOperatorDir(cwd);
+    const env = {
+      MAILCTL_SPOOL_DIR: join(cwd, 'spool'),
+      MAILCTL_TEMPLATES_DIR: dir,
+      MAILCTL_OUTBOX_DIR: join(cwd, 'out'),
+    };
+    const r = runNode(
+      `
+      import { enqueue } from 'mailctl';
+      const lines = [];
+      const job = await enqueue({ type: 'weekly-digest', to: 'ana@example.com', lang: 'ko',
+        vars: { userName: 'Ana', changes: 4, digestUrl: 'https://console.example.com/d' },
+        env: ${JSON.stringify(env)}, cwd: ${JSON.stringify(cwd)}, log: (l) => lines.push(l) });
+      console.log(JSON.stringify({ priority: job.priority, lines }));`,
+      {},
+      60_000,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { priority: number; lines: string[] };
+    expect(out.priority).toBe(6);
+    expect(out.lines).toHaveLength(1);
+    expect(out.lines[0]).toMatch(/^mailctl: templates: compiled 1 type\(s\) of .+ in \d+ ms$/);
+    const d = await runCli(['drain', '--json'], { cwd, env, timeoutMs: 60_000 });
+    expect(d.exitCode, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout)).toMatchObject({ delivered: 1 });
+    const [eml] = readdirSync(join(cwd, 'out'));
+    expect(readFileSync(join(cwd, 'out', eml!), 'utf8')).toContain('Subject: =?UTF-8?');
+  }, 120_000);
 });
