@@ -2,7 +2,7 @@
  * The process boundary: the only module that reads argv and env, installs signal handlers and
  * sets the exit code. Everything below gets its world through AppContext.
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { Redactor } from './config/redact.js';
 import { systemClock, type AppContext } from './context.js';
 import { exitCodeOf, ExitCode } from './errors.js';
@@ -47,6 +47,9 @@ export async function runCli(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A `drain --workers` worker whose parent died (even by kill -9): stop claiming, finish in flight.
+  const worker = process.argv.includes('--as-worker') && process.connected === true;
+  if (worker) process.once('disconnect', onSignal);
 
   const argv = process.argv.slice(2);
   const debug = argv.includes('--debug');
@@ -67,6 +70,9 @@ export async function runCli(): Promise<void> {
     random: Math.random,
     pid: process.pid,
     hostname: hostname(),
+    // `node -- bin/mailctl.js`: after `--`, Node leaves a later --env-file to mailctl (see bin/).
+    self: { execPath: process.execPath, args: ['--', process.argv[1] ?? ''] },
+    cpus: availableParallelism(),
     signal: controller.signal,
     isProcessAlive: (pid) => {
       try {
@@ -89,6 +95,10 @@ export async function runCli(): Promise<void> {
     restoreTerminal();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (worker) {
+      process.off('disconnect', onSignal);
+      process.disconnect?.();
+    }
   }
   process.exitCode = code ?? ExitCode.SOFTWARE;
 }

@@ -35,6 +35,10 @@ export interface AppContext {
   openInBrowser?: ((target: string) => Promise<void>) | undefined;
   /** Whether a process id is alive (`process.kill(pid, 0)`): drain recovers claims of dead ones. */
   isProcessAlive?: ((pid: number) => boolean) | undefined;
+  /** How to start this program again (`drain --workers`): the node binary and its arguments up to the command. */
+  self?: { execPath: string; args: string[] } | undefined;
+  /** CPUs this process may use (`drain --workers` defaults to one per CPU). */
+  cpus?: number | undefined;
   /**
    * Masks every known secret in what `io` writes (cli.ts wraps the writers with it). Commands add
    * the configuration's secrets once loaded; providers add runtime ones (an access token).

@@ -119,6 +119,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
         'mailctl preview invite-member --lang zh-CN --open',
         'mailctl send reset-password --lang zh-CN --to ops@example.com',
         'mailctl drain --watch',
+        'mailctl drain --workers 4 --rate 100/s',
         'mailctl queue status --json',
       ]),
     );
@@ -219,6 +220,14 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     )
     .option('--rate <n/s>', 'global rate limit, e.g. 10/s or 600/m (MAILCTL_RATE)', parseRateOption)
     .option('--flush', 'also try deferred jobs whose next attempt is not due yet (as postqueue -f)')
+    .option(
+      '--workers <n>',
+      'processes sharing the spool (default: one per CPU once 500 jobs are due; --concurrency, the pool and --rate are divided among them)',
+      parsePositiveInt('--workers'),
+    )
+    .addOption(
+      new Option('--as-worker', 'run as one worker of `drain --workers` (stops when its parent dies)').hideHelp(),
+    )
     .option('--watch', 'keep delivering new jobs until SIGINT or SIGTERM')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
@@ -227,6 +236,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
         'mailctl drain',
         'mailctl drain --concurrency 10 --rate 20/s',
         'mailctl drain --watch',
+        'mailctl drain --workers 4 --rate 100/s',
         'mailctl drain --flush --json',
       ]),
     )

@@ -124,6 +124,21 @@ export const MAX_BATCH = 10_000;
 
 export { errorOf, record } from './after-failure.js';
 
+/** A summary of nothing done yet. */
+export function emptySummary(durationMs = 0): DrainSummary {
+  return {
+    delivered: 0,
+    deferred: 0,
+    dead: 0,
+    corrupt: 0,
+    expired: 0,
+    recovered: 0,
+    released: 0,
+    backpressure: 0,
+    durationMs,
+  };
+}
+
 export async function drain(options: DrainOptions): Promise<DrainSummary> {
   const { store, provider, policy, clock, claimer } = options;
   const concurrency = Math.max(1, options.concurrency ?? 5);
@@ -143,17 +158,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
   if (options.signal.aborted) stop.abort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
 
-  const summary: DrainSummary = {
-    delivered: 0,
-    deferred: 0,
-    dead: 0,
-    corrupt: 0,
-    expired: 0,
-    recovered: 0,
-    released: 0,
-    backpressure: 0,
-    durationMs: 0,
-  };
+  const summary = emptySummary();
   let done = 0;
   let inFlight = 0;
   let list: Candidate[] = [];
