@@ -73,6 +73,9 @@ export function prometheusText(s: SpoolStatus): string {
     '# HELP mailctl_spool_oldest_job_age_seconds Age of the oldest job still to be delivered (0 when none).',
     '# TYPE mailctl_spool_oldest_job_age_seconds gauge',
     `mailctl_spool_oldest_job_age_seconds ${s.oldestAgeSeconds ?? 0}`,
+    '# HELP mailctl_spool_present Whether the spool exists (0: the directory is missing, e.g. a typo in MAILCTL_SPOOL_DIR).',
+    '# TYPE mailctl_spool_present gauge',
+    `mailctl_spool_present ${s.present ? 1 : 0}`,
     '# HELP mailctl_spool_type_jobs Jobs in the mailctl spool, by mail type and state.',
     '# TYPE mailctl_spool_type_jobs gauge',
   ];
@@ -97,6 +100,11 @@ export async function status(
     where: store.location,
   }));
   const format = opts.format ?? (opts.json ? 'json' : 'text');
+  // A missing spool is not an empty queue: a typo in a cron job's MAILCTL_SPOOL_DIR must show.
+  if (!s.present)
+    ctx.io.err(
+      `mailctl: warning: the spool ${where} does not exist, so nothing was ever queued there\nhint: check MAILCTL_SPOOL_DIR (or --spool); enqueue and drain create it\n`,
+    );
   if (format === 'json') {
     ctx.io.out(`${JSON.stringify({ spool: where, ...s })}\n`);
   } else if (format === 'prometheus') {

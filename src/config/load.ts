@@ -22,7 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import type { ParseError } from 'jsonc-parser';
-import { ConfigError, fileSystemError } from '../errors.js';
+import { ConfigError, fileSystemError, isFileSystemError } from '../errors.js';
 import type { ConfigFile } from './resolve.js';
 
 const MODULE = 'mailctl';
@@ -102,6 +102,8 @@ async function loadNamed(path: string, asGiven: string): Promise<ConfigFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
+    // A directory (EISDIR), a file this user cannot read (EACCES): the machine's, 73/77, not 78.
+    if (isFileSystemError(err) && err.code !== 'ENOENT') throw fileSystemError(err, 'the config file', path);
     throw loadError(err, asGiven);
   }
   if (CODE_EXTENSIONS.includes(extname(path))) {

@@ -10,6 +10,8 @@ import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type 
 import type { Claimer, Entry, EntryRead, FileSpool } from './store.js';
 
 export interface SpoolStatus {
+  /** Whether the spool exists: a missing directory is not an empty queue (Redis: reachable). */
+  present: boolean;
   incoming: number;
   active: number;
   deferred: number;
@@ -47,6 +49,7 @@ function createdAtOf(entry: Entry): number | undefined {
  */
 export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
   const status: SpoolStatus = {
+    present: store.exists(),
     incoming: 0,
     active: 0,
     deferred: 0,

@@ -253,6 +253,27 @@ export class FileSpool {
     this.reasons = join(this.dirs.corrupt, '.reasons');
   }
 
+  /**
+   * Whether the spool directory exists (false: nothing was ever queued here). A path that is a
+   * file, or runs through one, is an error (ENOTDIR, 73), not an absent spool.
+   */
+  exists(): boolean {
+    let st;
+    try {
+      st = statSync(this.root);
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return false;
+      throw err;
+    }
+    if (st.isDirectory()) return true;
+    throw Object.assign(new Error(`ENOTDIR: not a directory, stat '${this.root}'`), {
+      code: 'ENOTDIR',
+      errno: -20,
+      syscall: 'stat',
+      path: this.root,
+    });
+  }
+
   /** Creates the state directories (mode 0700: jobs carry codes and addresses). */
   ensure(): void {
     for (const dir of [this.tmp, this.done, ...Object.values(this.dirs)])

@@ -279,6 +279,7 @@ export class RedisBackend implements SpoolBackend {
 
   async status(now: number): Promise<SpoolStatus> {
     const status: SpoolStatus = {
+      present: true, // it answered
       incoming: 0,
       active: 0,
       deferred: 0,

@@ -305,10 +305,14 @@ describe('mailctl drain and queue (file provider)', () => {
     expect(files(join(cwd, '.mailctl/spool/active'))).toEqual([]);
   });
 
-  it('queue status on a spool that does not exist yet shows zeros', async () => {
+  it('queue status on a spool that does not exist says so: zeros, present false, a warning', async () => {
     const r = await runCli(['queue', 'status', '--json', '--spool', 'nowhere']);
     expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(
+      /^mailctl: warning: the spool \S+nowhere does not exist, so nothing was ever queued there\nhint: /,
+    );
     expect(JSON.parse(r.stdout)).toMatchObject({
+      present: false,
       incoming: 0,
       active: 0,
       deferred: 0,
