@@ -8,6 +8,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { oauth2SecretForms, startTokenEndpoint, type TokenEndpoint } from '../helpers/oauth2.js';
+import { selfSignedCert } from '../helpers/smtp.js';
 import { startEchoSmtpServer, type EchoSmtpServer } from '../helpers/smtp-echo.js';
 
 const SMTP_PASSWORD = 'pw-9f8e7d6c5b4a-secret';
@@ -216,6 +218,92 @@ describe('a server that echoes credentials back', () => {
         const list = await runCli(['queue', 'list', '--json'], { cwd, env });
         expect(list.exitCode, list.stderr).toBe(0);
         expect(list.stdout).toContain('535');
+        expectNoLeak(list.stdout, 'queue list --json', server.authLines);
+      });
+    });
+  }
+});
+
+describe('OAuth2 secrets: the client secret, the refresh token and every access token', () => {
+  const USER = 'no-reply@contoso.example';
+  const CLIENT_SECRET = 'cs~Leak-Test-Secret-5e6f';
+  const REFRESH_TOKEN = 'rt-Leak-Test-Refresh-7a8b';
+  let endpoint: TokenEndpoint;
+  beforeAll(async () => {
+    endpoint = await startTokenEndpoint({
+      clientId: 'app-0001',
+      clientSecret: CLIENT_SECRET,
+      refreshToken: REFRESH_TOKEN,
+    });
+  });
+  afterAll(() => endpoint.close());
+
+  /** Every form of every secret, and every base64 word that went over the wire in AUTH. */
+  const leaks = (authLines: readonly string[]): string[] => [
+    ...[CLIENT_SECRET, REFRESH_TOKEN, ...endpoint.issued].flatMap((s) => oauth2SecretForms(s, USER)),
+    ...authLines.flatMap((l) => l.split(' ')).filter((w) => w.length >= 16),
+  ];
+  const expectNoLeak = (text: string, where: string, authLines: readonly string[]): void => {
+    for (const form of leaks(authLines)) expect(text.includes(form), `${where} contains ${form}`).toBe(false);
+  };
+  const envFor = (port: number, refresh: boolean): Record<string, string> => ({
+    MAIL_TYPE: 'smtp',
+    SMTP_SERVER: '127.0.0.1',
+    SMTP_PORT: String(port),
+    SMTP_USE_TLS: 'true',
+    SMTP_TLS_VERIFY: 'false',
+    SMTP_AUTH_METHOD: 'oauth2',
+    SMTP_USERNAME: USER,
+    SMTP_OAUTH2_TOKEN_URL: endpoint.url,
+    SMTP_OAUTH2_CLIENT_ID: 'app-0001',
+    SMTP_OAUTH2_CLIENT_SECRET: CLIENT_SECRET,
+    ...(refresh ? { SMTP_OAUTH2_REFRESH_TOKEN: REFRESH_TOKEN } : {}),
+    MAIL_DEFAULT_SEND_FROM: `App <${USER}>`,
+    MAILCTL_BACKOFF_MIN: '1s',
+  });
+
+  for (const mode of ['xoauth2', 'xoauth2-decoded'] as const) {
+    describe(`a server that echoes the ${mode === 'xoauth2' ? 'XOAUTH2 string' : 'bearer token'}`, () => {
+      let server: EchoSmtpServer;
+      beforeAll(async () => {
+        server = await startEchoSmtpServer(mode, await selfSignedCert());
+      });
+      afterAll(() => server.close());
+
+      it.each([
+        ['verify-config', ['verify-config'], 0],
+        ['--debug verify-config --json', ['--debug', 'verify-config', '--json'], 0],
+        ['verify-config --connect', ['verify-config', '--connect'], 77],
+        ['--debug verify-config --connect --json', ['--debug', 'verify-config', '--connect', '--json'], 77],
+        ['--debug send', ['--debug', 'send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'], 77],
+        ['send --json', ['send', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456', '--json'], 77],
+      ] as const)('%s: no secret in any form', async (_name, args, exit) => {
+        for (const refresh of [false, true]) {
+          const r = await runCli(args, { env: envFor(server.port, refresh) });
+          expect(r.exitCode, r.stderr).toBe(exit);
+          if (exit === 77) expect(r.stdout + r.stderr).toContain('535');
+          expectNoLeak(r.stdout, 'stdout', server.authLines);
+          expectNoLeak(r.stderr, 'stderr', server.authLines);
+        }
+      });
+
+      it('drain: stderr, the job file on disk and queue list --json hold no secret', async () => {
+        const cwd = tempDir();
+        const env = envFor(server.port, true);
+        const enq = await runCli(['enqueue', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'], {
+          cwd,
+          env,
+        });
+        expect(enq.exitCode, enq.stderr).toBe(0);
+        const r = await runCli(['--debug', 'drain', '--json'], { cwd, env });
+        expect(r.exitCode, r.stderr).toBe(0);
+        expectNoLeak(r.stdout + r.stderr, 'drain', server.authLines);
+        const onDisk = filesUnder(join(cwd, '.mailctl', 'spool'))
+          .map((f) => readFileSync(f, 'latin1'))
+          .join('\n');
+        expect(onDisk, 'the job records the refusal').toContain('535');
+        expectNoLeak(onDisk, 'job file', server.authLines);
+        const list = await runCli(['queue', 'list', '--json'], { cwd, env });
         expectNoLeak(list.stdout, 'queue list --json', server.authLines);
       });
     });

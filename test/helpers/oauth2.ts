@@ -143,6 +143,8 @@ export function oauth2SecretForms(secret: string, user: string): string[] {
 export interface OAuth2Rig {
   endpoint: TokenEndpoint;
   smtp: TestSmtpServer;
+  /** Tokens the SMTP server refused (with its default check: issued, unexpired, not revoked). */
+  refused: string[];
   /** A temp dir holding ca.pem, the SMTP server's certificate. */
   cwd: string;
   /** The operator's environment: STARTTLS (or implicit TLS) to `localhost`, the certificate trusted, oauth2 on. */
@@ -158,16 +160,20 @@ export async function startOAuth2Rig(options: {
   user: string;
   clientSecret: string;
   refreshToken?: string | undefined;
+  lifetimeSec?: number | undefined;
   smtp?: Partial<TestSmtpOptions>;
 }): Promise<OAuth2Rig> {
   const endpoint = await startTokenEndpoint({
     clientId: 'app-0001',
     clientSecret: options.clientSecret,
     ...(options.refreshToken ? { refreshToken: options.refreshToken } : {}),
+    ...(options.lifetimeSec ? { lifetimeSec: options.lifetimeSec } : {}),
   });
+  const refused: string[] = [];
+  const accept = (token: string): boolean => endpoint.isValid(token) || (refused.push(token), false);
   const smtp = await startSmtpServer({
     tls: 'starttls',
-    xoauth2: { user: options.user, accept: endpoint.isValid },
+    xoauth2: { user: options.user, accept },
     ...options.smtp,
   });
   const cwd = mkdtempSync(join(tmpdir(), 'mailctl-oauth2-'));
@@ -176,6 +182,7 @@ export async function startOAuth2Rig(options: {
   return {
     endpoint,
     smtp,
+    refused,
     cwd,
     env: {
       MAIL_TYPE: 'smtp',

@@ -5,10 +5,15 @@
  *   plain    `535 Authentication failed for: AUTH PLAIN <base64 of \0user\0pass>`
  *   login    `535 Authentication failed for: AUTH LOGIN <base64 user> <base64 pass>`
  *   decoded  `535 Authentication failed for user <user> with password <pass>` (the raw password)
+ *   xoauth2  `535 Authentication failed for: AUTH XOAUTH2 <base64 of user=…^Aauth=Bearer TOKEN^A^A>`
+ *   xoauth2-decoded  `535 Authentication failed for user <user> with token <TOKEN>` (the raw bearer token)
+ *
+ * With `tls` (a key and certificate) it speaks implicit TLS, as XOAUTH2 requires.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 
-export type EchoMode = 'plain' | 'login' | 'decoded';
+export type EchoMode = 'plain' | 'login' | 'decoded' | 'xoauth2' | 'xoauth2-decoded';
 
 export interface EchoSmtpServer {
   port: number;
@@ -17,10 +22,13 @@ export interface EchoSmtpServer {
   close(): Promise<void>;
 }
 
-export async function startEchoSmtpServer(mode: EchoMode = 'plain'): Promise<EchoSmtpServer> {
+export async function startEchoSmtpServer(
+  mode: EchoMode = 'plain',
+  tls?: { key: string; cert: string },
+): Promise<EchoSmtpServer> {
   const authLines: string[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -52,7 +60,13 @@ export async function startEchoSmtpServer(mode: EchoMode = 'plain'): Promise<Ech
       const verb = line.split(' ')[0]!.toUpperCase();
       if (verb === 'EHLO') {
         send('250-echo.example');
-        send(mode === 'login' ? '250-AUTH LOGIN' : '250-AUTH PLAIN LOGIN');
+        send(
+          mode.startsWith('xoauth2')
+            ? '250-AUTH XOAUTH2'
+            : mode === 'login'
+              ? '250-AUTH LOGIN'
+              : '250-AUTH PLAIN LOGIN',
+        );
         send('250 8BITMIME');
       } else if (verb === 'HELO') send('250 echo.example');
       else if (verb === 'AUTH') {
@@ -82,6 +96,13 @@ export async function startEchoSmtpServer(mode: EchoMode = 'plain'): Promise<Ech
             send('334 VXNlcm5hbWU6');
             pending = (user64) => (authLines.push(user64), askPassword(user64));
           }
+        } else if (mech?.toUpperCase() === 'XOAUTH2' && initial) {
+          const [user, auth] = Buffer.from(initial, 'base64').toString('utf8').split('\u0001');
+          if (mode === 'xoauth2-decoded')
+            send(
+              `535 5.7.8 Authentication failed for ${user ?? '?'} with token ${(auth ?? '').replace(/^auth=Bearer /, '')}`,
+            );
+          else send(`535 5.7.8 Authentication failed for: AUTH XOAUTH2 ${initial}`);
         } else send('504 5.5.4 Unrecognized authentication type');
       } else if (verb === 'QUIT') {
         send('221 Bye');
@@ -89,7 +110,10 @@ export async function startEchoSmtpServer(mode: EchoMode = 'plain'): Promise<Ech
       } else if (verb === 'RSET' || verb === 'NOOP') send('250 OK');
       else send('530 5.7.0 Authentication required');
     };
-  });
+  };
+  const server: Server = tls
+    ? createTlsServer({ key: tls.key, cert: tls.cert }, onConnection)
+    : createServer(onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
