@@ -109,5 +109,4 @@ export async function enqueue(options: EnqueueOptions): Promise<EnqueuedJob> {
 
 export { MailctlError, DeliveryError, UsageError, DataError, ConfigError, ExitCode } from './errors.js';
 export type { Job, JobState, AttemptRecord, JobError, DeadReason } from './spool/job.js';
-export type { DrainSummary } from './spool/drain.js';
-export type { SpoolStatus } from './spool/manage.js';
+export type { DrainSummary, SpoolStatus } from './spool/contract.js';

@@ -3,7 +3,7 @@
  * then), and the summary line (or `--json` object) on stdout at the end.
  */
 import type { Io } from '../context.js';
-import type { DrainEvent, DrainSummary } from '../spool/drain.js';
+import type { DrainEvent, DrainSummary } from '../spool/contract.js';
 
 export interface DrainReporter {
   onEvent(event: DrainEvent): void;

@@ -9,7 +9,18 @@ import { readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import { ConfigError, DataError, UsageError } from '../errors.js';
-import { drain, type DrainOptions, type DrainSummary } from './drain.js';
+import type {
+  BackendDrainOptions,
+  Claimer,
+  DrainSummary,
+  ExportedJob,
+  ListedJob,
+  SpoolBackend,
+  ReleaseResult,
+  ShownJob,
+  SpoolStatus,
+} from './contract.js';
+import { drain } from './drain.js';
 import { idOfName, parseJob, type Job, type JobState } from './job.js';
 import {
   backlogOf,
@@ -22,62 +33,9 @@ import {
   retryById,
   showJob,
   spoolStatus,
-  type ListedJob,
-  type ReleaseResult,
-  type ShownJob,
-  type SpoolStatus,
 } from './manage.js';
 import { parseSpoolUrl, type SpoolTarget } from '../config/spool-url.js';
-import { asSpoolError, FileSpool, type Claimer } from './store.js';
-
-/** Everything `drain()` takes but the store: the backend supplies that. */
-export type BackendDrainOptions = Omit<DrainOptions, 'store'>;
-
-/** One job as `spool migrate` moves it: its state and content (raw text when it cannot be parsed). */
-export interface ExportedJob {
-  id: string;
-  state: JobState;
-  job?: Job | undefined;
-  /** corrupt: the text as found */
-  raw?: string | undefined;
-  /** corrupt: why */
-  problem?: string | undefined;
-}
-
-export interface SpoolBackend {
-  readonly kind: 'file' | 'redis';
-  /** Where the spool is, for output: a directory, or the Redis URL without its password. */
-  readonly location: string;
-  /** Durably adds a new job (due at its nextAttemptAt); returns where it is (a path, or URL#id). */
-  add(job: Job): Promise<string>;
-  /** Delivers what is due (see drain.ts for the file spool's loop); the same summary on both. */
-  drain(options: BackendDrainOptions): Promise<DrainSummary>;
-  status(now: number): Promise<SpoolStatus>;
-  /** incoming + active + deferred */
-  backlog(): Promise<number>;
-  list(states: readonly JobState[]): AsyncIterable<ListedJob>;
-  retry(id: string, claimer: Claimer, now: number): Promise<void>;
-  retryAll(claimer: Claimer, now: number): Promise<number>;
-  hold(id: string): Promise<{ id: string; from: JobState; changed: boolean }>;
-  /** A job not on hold is left alone: `changed: false`. */
-  release(id: string, now: number): Promise<ReleaseResult>;
-  /** `queue show ID` (postcat -q). */
-  show(id: string): Promise<ShownJob>;
-  /** `queue delete ID` (postsuper -d): any state but active. */
-  remove(id: string): Promise<{ id: string; from: JobState }>;
-  /** Deletes (or with dryRun only counts) the jobs of a state older than `olderThanMs`. */
-  purge(state: JobState, olderThanMs: number, now: number, dryRun?: boolean): Promise<number>;
-  /** Small state documents (the queue monitor's). */
-  readState(name: string): Promise<unknown>;
-  writeState(name: string, data: unknown): Promise<void>;
-  /** Every job not being delivered right now (active ones are skipped: their drainer owns them). */
-  exportJobs(): AsyncIterable<ExportedJob>;
-  /** Puts a job into `state` unless a job with its id is already here; true when it was added. */
-  importJob(entry: ExportedJob, now: number): Promise<boolean>;
-  /** Deletes a job that `exportJobs` listed (after it was copied elsewhere); false when it moved. */
-  removeExported(entry: ExportedJob): Promise<boolean>;
-  close(): Promise<void>;
-}
+import { asSpoolError, FileSpool } from './store.js';
 
 /** The file spool as a backend: the functions of store.ts, drain.ts and manage.ts, unchanged. */
 export class FileBackend implements SpoolBackend {

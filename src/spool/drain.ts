@@ -7,12 +7,9 @@
  * delivered; two drains never deliver the same job (claims are exclusive renames); a retried job
  * keeps its Message-ID; an expired job is never sent; a corrupt file does not stop the drain.
  */
-import type { Redactor } from '../config/redact.js';
-import type { Clock } from '../context.js';
 import { ExitCode, isFileSystemError, MailctlError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
-import type { Provider } from '../providers/types.js';
-import type { RetryPolicy } from './backoff.js';
+import type { BackendDrainOptions, DrainEvent, DrainSummary, Outcome } from './contract.js';
 import { decideAfterFailure, describeError } from './after-failure.js';
 import { createPauseControl } from './pause.js';
 import { sendUnlessShutdown } from './shutdown.js';
@@ -22,99 +19,18 @@ import {
   spoolFault,
   type Candidate,
   type Claim,
-  type Claimer,
   type EntryRead,
   type FileSpool,
   type Quarantined,
   type SettleState,
 } from './store.js';
 
-export type Outcome = 'delivered' | 'deferred' | 'dead' | 'expired' | 'corrupt' | 'released';
-
-export interface DrainEvent {
-  /** `stopping`: the first SIGINT/SIGTERM; `count` is the jobs still in flight, which are finished. */
-  type: 'scan' | 'settled' | 'pause' | 'recovered' | 'stopping';
-  outcome?: Outcome | undefined;
-  id?: string | undefined;
-  /** For `scan`: jobs found; for `recovered`: claims returned. */
-  count?: number | undefined;
-  /** For `pause`: until when (ms). */
-  until?: number | undefined;
-  /** Jobs settled so far and the best estimate of the total. */
-  done: number;
-  total: number;
-}
-
-/** What a drain did: the summary line and `drain --json`. */
-export interface DrainSummary {
-  delivered: number;
-  deferred: number;
-  dead: number;
-  corrupt: number;
-  expired: number;
-  /** Claims left by dead processes and returned to the spool. */
-  recovered: number;
-  /** Unstarted claims put back on shutdown. */
-  released: number;
-  /** Deferrals because the provider asked to slow down (not counted as attempts). */
-  backpressure: number;
-  durationMs: number;
-  /** Set when a one-shot drain stopped because the provider asked for a long pause. */
-  pausedUntil?: string | undefined;
-  /** Why a one-shot drain stopped before the spool was empty. */
-  stopped?: 'backpressure' | 'unreachable' | undefined;
-  /** The last failed attempt's error (provider's words included), when any attempt failed. */
-  lastError?: string | undefined;
-  /**
-   * Set when the spool could not record an attempt (a full disk): those jobs were kept as they
-   * were, under their new due time, and the drain went on. `exitCode` is the contract's (75).
-   */
-  spoolError?: SpoolFault | undefined;
-  /** Entries set aside in corrupt/ (or left in active/) by this drain and why; the first 20. */
-  quarantined?: Quarantined[] | undefined;
-}
-
 /** How many quarantined entries a summary names (the count is in `corrupt`). */
 const QUARANTINED_NAMED = 20;
 
-/** A file-system fault of the spool, as the operator reads it. */
-export interface SpoolFault {
-  message: string;
-  hint?: string | undefined;
-  exitCode: number;
-  /** Attempts that could not be written into their job. */
-  unrecorded: number;
-}
-
-export interface DrainOptions {
+/** The file drain's options: the backend-neutral ones and the file spool itself. */
+export interface DrainOptions extends BackendDrainOptions {
   store: FileSpool;
-  provider: Provider;
-  /** Renders and composes a job's message (the same checks as enqueue). Throws for bad content. */
-  prepare: (job: Job) => OutgoingMessage | Promise<OutgoingMessage>;
-  policy: RetryPolicy;
-  clock: Clock;
-  random: () => number;
-  signal: AbortSignal;
-  claimer: Claimer;
-  /** Whether a process id is alive (`process.kill(pid, 0)`); without it no claim is recovered. */
-  isAlive?: ((pid: number) => boolean) | undefined;
-  /** @defaultValue 5 */
-  concurrency?: number | undefined;
-  /** Sends per second across all workers; undefined = no limit. */
-  ratePerSecond?: number | undefined;
-  /** Also try deferred jobs that are not due yet (postqueue -f). */
-  flush?: boolean | undefined;
-  /** Keep going until `signal` aborts. */
-  watch?: boolean | undefined;
-  /** `watch`: time between periodic scans. @defaultValue 2000 */
-  scanIntervalMs?: number | undefined;
-  /** `watch`: time between recoveries of dead claims. @defaultValue 30000 */
-  recoverIntervalMs?: number | undefined;
-  /** One-shot drain: a provider pause longer than this ends the run. @defaultValue 60000 */
-  maxPauseMs?: number | undefined;
-  onEvent?: ((event: DrainEvent) => void) | undefined;
-  /** Scrubs secrets a provider echoed into an error (history, lastError) before the job is written. */
-  redactor?: Pick<Redactor, 'redactJob'> | undefined;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -123,6 +39,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export const MAX_BATCH = 10_000;
 
 export { errorOf, record } from './after-failure.js';
+export type { DrainEvent, DrainSummary, Outcome, SpoolFault } from './contract.js';
 
 /** A summary of nothing done yet. */
 export function emptySummary(durationMs = 0): DrainSummary {

@@ -12,7 +12,7 @@ import { renderWith, brandingFromConfig } from '../templates/render.js';
 import { defaultStore, type TemplateStore } from '../templates/store.js';
 import { JOB_VERSION, newJobId, serializeJob, type Job } from './job.js';
 import { createPrepare, messageDomain } from './prepare.js';
-import type { SpoolBackend } from './backend.js';
+import type { SpoolBackend } from './contract.js';
 import { asSpoolError, DEFAULT_MAX_JOB_SIZE, FileSpool } from './store.js';
 
 export interface EnqueueRequest {

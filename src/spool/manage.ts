@@ -7,25 +7,8 @@
 import { lstatSync, rmSync, statSync } from 'node:fs';
 import { DataError, TemporaryError } from '../errors.js';
 import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type Job, type JobState } from './job.js';
-import type { Claimer, Entry, EntryRead, FileSpool } from './store.js';
-
-export interface SpoolStatus {
-  /** Whether the spool exists: a missing directory is not an empty queue (Redis: reachable). */
-  present: boolean;
-  incoming: number;
-  active: number;
-  deferred: number;
-  hold: number;
-  dead: number;
-  corrupt: number;
-  /** incoming + active + deferred: what is still to be delivered. */
-  backlog: number;
-  /** Age in seconds of the oldest job still to be delivered (incoming, active, deferred); null when none. */
-  oldestAgeSeconds: number | null;
-  oldestId: string | null;
-  /** Jobs per mail type and state (corrupt files have no type). */
-  byType: Record<string, Partial<Record<JobState, number>>>;
-}
+import type { Claimer, ListedJob, ReleaseResult, ShownJob, SpoolStatus } from './contract.js';
+import type { Entry, EntryRead, FileSpool } from './store.js';
 
 const PENDING: readonly JobState[] = ['incoming', 'active', 'deferred'];
 
@@ -100,28 +83,6 @@ export function backlogOf(store: FileSpool): number {
   let n = 0;
   for (const state of PENDING) for (const _ of store.stream(state)) n += 1;
   return n;
-}
-
-/** One line of `queue list --json` (postqueue -j). Variables are never listed: they carry codes. */
-export interface ListedJob {
-  id: string;
-  state: JobState;
-  type?: string | undefined;
-  priority?: number | undefined;
-  to?: string | undefined;
-  lang?: string | undefined;
-  createdAt?: string | undefined;
-  nextAttemptAt?: string | undefined;
-  expiresAt?: string | undefined;
-  attempts?: number | undefined;
-  messageId?: string | undefined;
-  deadReason?: string | undefined;
-  lastError?: Job['lastError'];
-  /** active: who holds the claim, `PID@HOST` */
-  claimedBy?: string | undefined;
-  /** corrupt, or unreadable: why */
-  problem?: string | undefined;
-  file: string;
 }
 
 /** Streams: one job file is read at a time, so memory stays flat however many are listed. */
@@ -217,27 +178,6 @@ export function releaseJob(store: FileSpool, id: string, now: number): ReleaseRe
   }
   store.moveInto(entry.path, store.dirs.incoming, entry.name);
   return { id, to: 'incoming', changed: true };
-}
-
-export interface ReleaseResult {
-  id: string;
-  /** Where the job is now. */
-  to: JobState;
-  /** false when it was not on hold. */
-  changed: boolean;
-}
-
-/** One job as `queue show` prints it (postcat -q): the whole job, or the text of a corrupt one. */
-export interface ShownJob {
-  id: string;
-  state: JobState;
-  /** Its file, or `redis://…#QUEUE/ID`. */
-  location: string;
-  job?: Job | undefined;
-  /** corrupt or unparsable: why */
-  problem?: string | undefined;
-  /** active: who holds the claim */
-  claimedBy?: string | undefined;
 }
 
 export function showJob(store: FileSpool, id: string): ShownJob {

@@ -6,7 +6,7 @@
  * and nothing is doubled. Jobs being delivered right now (active) are left where they are; the
  * summary says how many, so that the operator can stop the drainers and run it once more.
  */
-import type { SpoolBackend } from './backend.js';
+import type { SpoolBackend } from './contract.js';
 
 export interface MigrateSummary {
   /** Added to the target. */

@@ -44,13 +44,8 @@ import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { writeNewFile, writeNewFileSync, type WriteFn } from '../durable-write.js';
 import { fileSystemError, isFileSystemError, type MailctlError } from '../errors.js';
+import { claimTag, type Claimer, type Quarantined } from './contract.js';
 import { idOfName, nameOf, parseJob, parseName, serializeJob, STATES, type Job, type JobState } from './job.js';
-
-/** Who holds a claim: recovery checks that this process is still alive. */
-export interface Claimer {
-  pid: number;
-  host: string;
-}
 
 /** A job file that a drain may claim. */
 export interface Candidate {
@@ -79,11 +74,7 @@ export interface Entry {
   path: string;
 }
 
-/** An entry set aside, and why. */
-export interface Quarantined {
-  file: string;
-  reason: string;
-}
+export type { Quarantined } from './contract.js';
 
 /** What recovery did with the claims of dead processes. */
 export interface Recovery {
@@ -100,10 +91,6 @@ export type SettleState = 'incoming' | 'deferred' | 'dead' | 'hold';
 /** Width of a `deferred/` bucket. */
 export const BUCKET_MS = 60_000;
 const CLAIMED = /^(\d+)@([A-Za-z0-9.-]*)~(.+)$/;
-
-export function claimTag(claimer: Claimer): string {
-  return `${claimer.pid}@${claimer.host.replace(/[^A-Za-z0-9.-]/g, '-')}`;
-}
 
 function isCode(err: unknown, ...codes: string[]): boolean {
   return typeof err === 'object' && err !== null && codes.includes((err as NodeJS.ErrnoException).code ?? '');

@@ -113,12 +113,6 @@ const DIRECTIONS: Direction[] = [
     from: /^spool\/redis\//,
     to: /^spool\/(store|drain|manage|migrate|monitor)\.ts$/,
     why: 'a spool backend sees the spool contract and the shared policy, never the file spool',
-    except: {
-      // Until the spool contract has its own module (issue #12 item 1): these are types and one pure helper.
-      'spool/redis/backend.ts → spool/drain.ts': 'DrainEvent, DrainSummary, Outcome are declared there today',
-      'spool/redis/backend.ts → spool/manage.ts': 'ListedJob, SpoolStatus are declared there today',
-      'spool/redis/backend.ts → spool/store.ts': 'claimTag is declared there today',
-    },
   },
   {
     from: /^commands\//,

@@ -26,14 +26,24 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job as BullJob, t
 import { Redis } from 'ioredis';
 import { AuthError, DataError, ExitCode, MailctlError, TemporaryError, UnavailableError } from '../../errors.js';
 import type { OutgoingMessage } from '../../message/types.js';
-import type { BackendDrainOptions, ExportedJob, SpoolBackend } from '../backend.js';
+import type {
+  BackendDrainOptions,
+  Claimer,
+  DrainEvent,
+  DrainSummary,
+  ExportedJob,
+  ListedJob,
+  Outcome,
+  SpoolBackend,
+  ReleaseResult,
+  ShownJob,
+  SpoolStatus,
+} from '../contract.js';
+import { claimTag } from '../contract.js';
 import { decideAfterFailure, describeError } from '../after-failure.js';
 import { createPauseControl } from '../pause.js';
 import { sendUnlessShutdown } from '../shutdown.js';
-import type { DrainEvent, DrainSummary, Outcome } from '../drain.js';
 import { parseJob, timeOfId, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
-import type { ListedJob, ReleaseResult, ShownJob, SpoolStatus } from '../manage.js';
-import { claimTag, type Claimer } from '../store.js';
 import type { RedisTarget } from '../../config/spool-url.js';
 
 /** "Forever" for a held job: the latest time BullMQ's delayed-set score keeps exactly. */
