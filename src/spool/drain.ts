@@ -7,13 +7,11 @@
  * delivered; two drains never deliver the same job (claims are exclusive renames); a retried job
  * keeps its Message-ID; an expired job is never sent; a corrupt file does not stop the drain.
  */
-import { ExitCode, isFileSystemError, MailctlError } from '../errors.js';
-import type { OutgoingMessage } from '../message/types.js';
+import { isFileSystemError } from '../errors.js';
 import type { BackendDrainOptions, DrainEvent, DrainSummary, Outcome } from './contract.js';
-import { decideAfterFailure, describeError } from './after-failure.js';
+import { deliverOne } from './deliver.js';
 import { createPauseControl } from './pause.js';
-import { sendUnlessShutdown } from './shutdown.js';
-import { idOfName, parseJob, type DeadReason, type Job, type JobError } from './job.js';
+import { idOfName, parseJob, type Job } from './job.js';
 import { createBucket, reserve, type RateLimit, type TokenBucket } from './rate.js';
 import {
   spoolFault,
@@ -57,7 +55,7 @@ export function emptySummary(durationMs = 0): DrainSummary {
 }
 
 export async function drain(options: DrainOptions): Promise<DrainSummary> {
-  const { store, provider, policy, clock, claimer } = options;
+  const { store, policy, clock, claimer } = options;
   const concurrency = Math.max(1, options.concurrency ?? 5);
   const watch = options.watch === true;
   const maxPauseMs = options.maxPauseMs ?? 60_000;
@@ -91,9 +89,10 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
   // claimable directories, so only deferred ones are remembered: memory stays flat in N.
   const triedThisRun = new Set<string>();
   // A job whose new content cannot be written (a full disk) is kept as it was, never cut short.
+  // (deliverOne has scrubbed it of echoed secrets already.)
   const record = (claim: Claim, job: Job, state: SettleState): void => {
     try {
-      store.settle(claim, options.redactor?.redactJob(job) ?? job, state);
+      store.settle(claim, job, state);
     } catch (err) {
       if (!isFileSystemError(err)) throw err;
       store.settleAsIs(claim, job, state);
@@ -230,15 +229,6 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
     options.onEvent?.({ type: 'settled', outcome, id, done, total: total() - 1 });
   };
 
-  const toDead = (claim: Claim, job: Job, reason: DeadReason, error: JobError | undefined): void => {
-    const now = clock.now();
-    job.deadReason = reason;
-    job.diedAt = iso(now);
-    if (error) job.lastError = error;
-    record(claim, job, 'dead');
-    settle(reason === 'expired' ? 'expired' : 'dead', job.id);
-  };
-
   const handle = async (claim: Claim, nameId: string | undefined): Promise<void> => {
     let read: EntryRead;
     try {
@@ -255,69 +245,22 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       return;
     }
     const job = parsed.job;
-    const expired = (): boolean => job.expiresAt !== undefined && clock.now() >= Date.parse(job.expiresAt);
-    const expiredError = (): JobError => ({
-      at: iso(clock.now()),
-      message: `expired at ${job.expiresAt} before it could be delivered`,
-      kind: 'permanent',
-    });
-    if (expired()) return toDead(claim, job, 'expired', expiredError());
-    if (clock.now() - Date.parse(job.createdAt) > policy.maxLifetimeMs) {
-      return toDead(
-        claim,
-        job,
-        'max-lifetime',
-        job.lastError ?? {
-          at: iso(clock.now()),
-          message: 'queued longer than MAILCTL_MAX_LIFETIME',
-          kind: 'permanent',
+    const r = await deliverOne(
+      job,
+      { ...options, pause, gate },
+      {
+        complete: () => store.complete(claim),
+        defer: () => deferredNow(claim, job),
+        dead: () => record(claim, job, 'dead'),
+        release: () => {
+          store.release(claim);
+          if (!watch) triedThisRun.add(job.id);
         },
-      );
-    }
-    let message: OutgoingMessage;
-    try {
-      message = await options.prepare(job);
-    } catch (err) {
-      // A configuration problem (e.g. white-label without APPLICATION_TITLE) is not the job's
-      // fault: stop the drain (the claim is put back) instead of sending every job to dead.
-      if (err instanceof MailctlError && err.exitCode === ExitCode.CONFIG) throw err;
-      return toDead(claim, job, 'invalid', {
-        at: iso(clock.now()),
-        message: `cannot build the message: ${(err as Error).message}`,
-        kind: 'permanent',
-      });
-    }
-    if (!(await gate())) {
-      store.release(claim);
-      if (!watch) triedThisRun.add(job.id);
-      settle('released', job.id);
-      return;
-    }
-    // Waiting for the rate limit or a pause may have outlived the code.
-    if (expired()) return toDead(claim, job, 'expired', expiredError());
-
-    try {
-      if (!(await sendUnlessShutdown(provider, message, options.signal, clock))) {
-        store.release(claim);
-        if (!watch) triedThisRun.add(job.id);
-        settle('released', job.id);
-        return;
-      }
-    } catch (err) {
-      const now = clock.now();
-      const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);
-      summary.lastError = describeError(job.lastError);
-      if (backpressure) pause.backpressure(backpressure.until, backpressure.retryAfterMs);
-      else pause.failure(err, now);
-      if (decision.action === 'dead') return toDead(claim, job, decision.reason, decision.error);
-      deferredNow(claim, job);
-      if (backpressure) summary.backpressure += 1;
-      settle('deferred', job.id);
-      return;
-    }
-    pause.success();
-    store.complete(claim);
-    settle('delivered', job.id);
+      },
+    );
+    if (r.lastError !== undefined) summary.lastError = r.lastError;
+    if (r.backpressure) summary.backpressure += 1;
+    settle(r.outcome, job.id);
   };
 
   const worker = async (): Promise<void> => {

@@ -6,7 +6,7 @@
  */
 import { lstatSync, rmSync, statSync } from 'node:fs';
 import { DataError, TemporaryError } from '../errors.js';
-import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type Job, type JobState } from './job.js';
+import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type JobState } from './job.js';
 import type { Claimer, ListedJob, ReleaseResult, ShownJob, SpoolStatus } from './contract.js';
 import type { Entry, EntryRead, FileSpool } from './store.js';
 

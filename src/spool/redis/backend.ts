@@ -25,7 +25,6 @@ import { connect as netConnect } from 'node:net';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job as BullJob, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AuthError, DataError, ExitCode, MailctlError, TemporaryError, UnavailableError } from '../../errors.js';
-import type { OutgoingMessage } from '../../message/types.js';
 import type {
   BackendDrainOptions,
   Claimer,
@@ -40,10 +39,9 @@ import type {
   SpoolStatus,
 } from '../contract.js';
 import { claimTag } from '../contract.js';
-import { decideAfterFailure, describeError } from '../after-failure.js';
+import { deliverOne, type DeliveryResult } from '../deliver.js';
 import { createPauseControl } from '../pause.js';
-import { sendUnlessShutdown } from '../shutdown.js';
-import { parseJob, timeOfId, type DeadReason, type Job, type JobError, type JobState } from '../job.js';
+import { parseJob, timeOfId, type Job, type JobState } from '../job.js';
 import type { RedisTarget } from '../../config/spool-url.js';
 
 /** "Forever" for a held job: the latest time BullMQ's delayed-set score keeps exactly. */
@@ -582,16 +580,16 @@ export class RedisBackend implements SpoolBackend {
 
   /** Waits for a drainer's workers, abandoning (not losing) in-flight jobs when Redis is gone. */
   async drain(options: BackendDrainOptions): Promise<DrainSummary> {
-    return runDrain(this, options, () => this.downSince);
+    return runDrain(this, options, () => this.downSince !== undefined);
   }
 }
 
 async function runDrain(
   backend: RedisBackend,
   options: BackendDrainOptions,
-  downSince: () => number | undefined,
+  isDown: () => boolean,
 ): Promise<DrainSummary> {
-  const { provider, policy, clock, claimer } = options;
+  const { policy, clock, claimer } = options;
   const t = backend.target;
   const concurrency = Math.max(1, options.concurrency ?? 5);
   const watch = options.watch === true;
@@ -644,25 +642,12 @@ async function runDrain(
     options.onEvent?.({ type: 'settled', outcome, id, done, total: done + inFlight - 1 + waiting });
   };
 
-  /** Waits out a provider pause; false when stopped meanwhile. */
-  const gate = (): Promise<boolean> => pause.wait();
-
-  const defer = async (bull: BullJob, token: string, job: Job, at: number): Promise<never> => {
-    await bull.updateData(options.redactor?.redactJob(job) ?? job);
-    await bull.moveToDelayed(Math.max(at, Date.now()), token);
+  // BullMQ's rate limiter spaces the jobs; the gate waits out a provider pause only.
+  const ctx = { ...options, pause, gate: (): Promise<boolean> => pause.wait() };
+  // BullMQ's delay is relative to its own clock: a past time (0) means "due at once".
+  const backAtOnce = async (bull: BullJob, token: string): Promise<never> => {
+    await bull.moveToDelayed(0, token);
     throw new DelayedError();
-  };
-  const kill = async (bull: BullJob, job: Job, reason: DeadReason, error: JobError | undefined): Promise<never> => {
-    job.deadReason = reason;
-    job.diedAt = iso(clock.now());
-    if (error) job.lastError = error;
-    // Scrubbed in place, so the failed reason below is clean too.
-    options.redactor?.redactJob(job);
-    // The data first: a drainer that dies here leaves a job that says it is dead, and the next
-    // one to take it only moves it to failed.
-    await bull.updateData(job);
-    settle(reason === 'expired' ? 'expired' : 'dead', job.id);
-    throw new UnrecoverableError(`${reason}: ${error?.message ?? ''}`);
   };
 
   const handle = async (bull: BullJob, token: string): Promise<void> => {
@@ -679,69 +664,33 @@ async function runDrain(
       await bull.moveToDelayed(HOLD_UNTIL, token);
       throw new DelayedError();
     }
-    const expired = (): boolean => job.expiresAt !== undefined && clock.now() >= Date.parse(job.expiresAt);
-    const expiredError = (): JobError => ({
-      at: iso(clock.now()),
-      message: `expired at ${job.expiresAt} before it could be delivered`,
-      kind: 'permanent',
-    });
-    if (expired()) return kill(bull, job, 'expired', expiredError());
-    if (clock.now() - Date.parse(job.createdAt) > policy.maxLifetimeMs) {
-      return kill(
-        bull,
-        job,
-        'max-lifetime',
-        job.lastError ?? {
-          at: iso(clock.now()),
-          message: 'queued longer than MAILCTL_MAX_LIFETIME',
-          kind: 'permanent',
+    let r: DeliveryResult;
+    try {
+      r = await deliverOne(job, ctx, {
+        complete: () => {}, // BullMQ completes (and removes) the job when this processor returns
+        defer: async (deferred, at) => {
+          await bull.updateData(deferred);
+          await bull.moveToDelayed(at, token);
         },
-      );
-    }
-    let message: OutgoingMessage;
-    try {
-      message = await options.prepare(job);
-    } catch (err) {
-      if (err instanceof MailctlError && err.exitCode === ExitCode.CONFIG) {
-        fatal ??= err;
-        stop.abort();
-        settle('released', job.id);
-        await bull.moveToDelayed(Date.now(), token);
-        throw new DelayedError();
-      }
-      return kill(bull, job, 'invalid', {
-        at: iso(clock.now()),
-        message: `cannot build the message: ${(err as Error).message}`,
-        kind: 'permanent',
+        // The data first: a drainer that dies here leaves a job that says it is dead, and the
+        // next one to take it only moves it to failed.
+        dead: (died) => bull.updateData(died),
+        release: () => {},
       });
-    }
-    if (!(await gate())) {
-      settle('released', job.id);
-      await bull.moveToDelayed(Date.now(), token);
-      throw new DelayedError();
-    }
-    if (expired()) return kill(bull, job, 'expired', expiredError());
-
-    try {
-      if (!(await sendUnlessShutdown(provider, message, options.signal, clock))) {
-        settle('released', job.id);
-        await bull.moveToDelayed(Date.now(), token);
-        throw new DelayedError();
-      }
     } catch (err) {
-      if (err instanceof DelayedError) throw err;
-      const now = clock.now();
-      const { decision, backpressure } = decideAfterFailure(job, err, policy, now, options.random);
-      summary.lastError = describeError(job.lastError);
-      if (backpressure) pause.backpressure(backpressure.until, backpressure.retryAfterMs);
-      else pause.failure(err, now);
-      if (decision.action === 'dead') return kill(bull, job, decision.reason, decision.error);
-      if (backpressure) summary.backpressure += 1;
-      settle('deferred', job.id);
-      return defer(bull, token, job, decision.at);
+      if (!(err instanceof MailctlError && err.exitCode === ExitCode.CONFIG)) throw err;
+      fatal ??= err;
+      stop.abort();
+      settle('released', job.id);
+      return backAtOnce(bull, token);
     }
-    pause.success();
-    settle('delivered', job.id);
+    if (r.lastError !== undefined) summary.lastError = r.lastError;
+    if (r.backpressure) summary.backpressure += 1;
+    settle(r.outcome, job.id);
+    if (r.outcome === 'released') return backAtOnce(bull, token);
+    if (r.outcome === 'deferred') throw new DelayedError();
+    if (r.outcome === 'dead' || r.outcome === 'expired')
+      throw new UnrecoverableError(`${job.deadReason}: ${job.lastError?.message ?? ''}`);
   };
 
   const limiter = options.ratePerSecond
@@ -793,18 +742,21 @@ async function runDrain(
     // elsewhere are either being delivered by a live drainer or belong to a dead one and come
     // back when their lock expires: wait for that long before calling the spool empty.
     let idleSince: number | undefined;
+    let downAt: number | undefined;
     for (;;) {
       if (stop.signal.aborted) break;
       await clock.sleep(watch ? 500 : 100, stop.signal);
-      const down = downSince();
-      if (down !== undefined && Date.now() - down > t.timeoutMs) {
+      // Measured on the drain's clock from when this loop first saw the connection down.
+      if (!isDown()) downAt = undefined;
+      else downAt ??= clock.now();
+      if (downAt !== undefined && clock.now() - downAt > t.timeoutMs) {
         fatal ??= new UnavailableError(
           `lost Redis at ${t.display} for more than ${Math.round(t.timeoutMs / 1000)} s; jobs in flight stay claimed and go back to the queue when their lock expires`,
           { hint: 'check that redis-server is running; then run the drain again' },
         );
         break;
       }
-      if (down !== undefined) continue;
+      if (downAt !== undefined) continue;
       let counts: Record<string, number>;
       try {
         counts = await within(q.getJobCounts('waiting', 'prioritized', 'active'), 2_000, 'count');
@@ -818,8 +770,8 @@ async function runDrain(
         continue;
       }
       if ((counts.active ?? 0) === 0) break;
-      idleSince ??= Date.now();
-      if (Date.now() - idleSince > t.lockMs + 2 * t.stalledMs) break;
+      idleSince ??= clock.now();
+      if (clock.now() - idleSince > t.lockMs + 2 * t.stalledMs) break;
     }
     stop.abort();
     // Stop taking jobs and let the in-flight ones finish; when Redis is gone they cannot be
