@@ -5,7 +5,7 @@
  * switch is MAILCTL_SPOOL_URL (`openSpool` below); the Redis module, and with it BullMQ, is loaded
  * only when the URL names Redis.
  */
-import { readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import { ConfigError, DataError, UsageError } from '../errors.js';
