@@ -324,6 +324,13 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--alert-to <addrs>', 'comma-separated recipients (QUEUE_MONITOR_ALERT_EMAILS)', collectAddresses)
     .option('--cooldown <duration>', 'least time between alerts (MAILCTL_MONITOR_COOLDOWN)')
     .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      examples([
+        'mailctl queue monitor --threshold 200 --alert-to ops@example.com,oncall@example.com',
+        'mailctl queue monitor --alert-to ops@example.com --cooldown 30m --json',
+      ]),
+    )
     .action(run(async (cmd) => (await import('./commands/queue.js')).monitor(cmd.opts(), ctxOf(cmd))));
 
   const spool = program.command('spool').description('move the spool between backends (file, Redis)');
@@ -336,8 +343,8 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .addHelpText(
       'after',
       examples([
-        'mailctl spool migrate --to redis://redis.internal:6379/0',
-        'MAILCTL_SPOOL_URL=redis://redis.internal:6379/0 mailctl spool migrate --to file:/var/spool/mailctl',
+        'mailctl spool migrate --to redis://127.0.0.1:6379/0',
+        'MAILCTL_SPOOL_URL=redis://127.0.0.1:6379/0 mailctl spool migrate --to file:.mailctl/spool --json',
       ]),
     )
     .action(run(async (cmd) => (await import('./commands/spool.js')).migrate(cmd.opts(), ctxOf(cmd))));
@@ -347,15 +354,21 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .command('list')
     .description('types, languages, variables and category')
     .option('--json', 'print JSON')
+    .addHelpText('after', examples(['mailctl templates list', 'mailctl templates list --json']))
     .action(run(async (cmd) => (await import('./commands/templates.js')).list(cmd.opts(), ctxOf(cmd))));
   templates
     .command('check')
     .description('CI: every type x language x brand renders; exit 78 on problems')
     .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      examples(['mailctl templates check', 'MAILCTL_TEMPLATES_DIR=mail-templates mailctl templates check --json']),
+    )
     .action(run(async (cmd) => (await import('./commands/templates.js')).check(cmd.opts(), ctxOf(cmd))));
   templates
     .command('build')
     .description('compile MAILCTL_TEMPLATES_DIR into .mailctl/compiled now (else done on first use)')
+    .addHelpText('after', examples(['MAILCTL_TEMPLATES_DIR=mail-templates mailctl templates build']))
     .action(run(async (cmd) => (await import('./commands/templates.js')).build(cmd.opts(), ctxOf(cmd))));
   templates
     .command('init')
