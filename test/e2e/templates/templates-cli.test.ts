@@ -33,7 +33,7 @@ function runCopy(pkg: string, args: string[]): Promise<{ exitCode: number | null
   });
 }
 
-describe('mailctl templates', () => {
+describe('mailctl templates', { timeout: 120_000 }, () => {
   it('list prints every type with category, ttl and variables', async () => {
     const r = await runCli(['templates', 'list']);
     expect(r.exitCode).toBe(0);
