@@ -5,6 +5,7 @@ import { createDrainReporter, summaryLine } from '../output/progress.js';
 import { createProvider, senderFor } from '../providers/index.js';
 import type { Provider } from '../providers/types.js';
 import { FileBackend, openSpool } from '../spool/backend.js';
+import { asSpoolError } from '../spool/store.js';
 import type { DrainSummary } from '../spool/drain.js';
 import type { Job } from '../spool/job.js';
 import { createPrepare, type Prepare } from '../spool/prepare.js';
@@ -103,6 +104,8 @@ async function workerCount(opts: DrainCommandOptions, ctx: CommandContext, confi
         ? backend.store.scan(ctx.clock.now(), opts.flush === true, WORKERS_FROM).length
         : await backend.backlog();
     return due >= WORKERS_FROM ? cpus : 1;
+  } catch (err) {
+    throw asSpoolError(err, backend.location); // a spool this user cannot read: 77, not "a file"
   } finally {
     await backend.close().catch(() => {});
   }
