@@ -27,7 +27,10 @@ export function parseDuration(raw: unknown): ParseResult {
   const text = String(raw).trim().toLowerCase();
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text);
   if (!m) return fail(`"${String(raw)}" is not a duration (e.g. 500ms, 30s, 5m, 1h, 7d)`);
-  return ok(Math.round(Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000)));
+  const ms = Math.round(Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000));
+  // Beyond 2^53 ms (285,000 years) arithmetic on times goes wrong silently: refuse, don't round.
+  if (!Number.isSafeInteger(ms)) return fail(`"${String(raw)}" is not a duration mailctl can count (too long)`);
+  return ok(ms);
 }
 
 export function parseInteger(raw: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): ParseResult {
