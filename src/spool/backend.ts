@@ -1,7 +1,7 @@
 /**
  * The spool behind one interface, so that `enqueue`, `send --queue`, `drain`, `queue …`, `spool
  * migrate` and the library `enqueue()` work the same on every backend: the file spool (one host;
- * src/spool/store.ts, unchanged) or Redis through BullMQ (several hosts; src/spool/redis/). The one
+ * src/spool/file/) or Redis through BullMQ (several hosts; src/spool/redis/). The one
  * switch is MAILCTL_SPOOL_URL (`openSpool` below); the Redis module, and with it BullMQ, is loaded
  * only when the URL names Redis.
  */
@@ -20,7 +20,7 @@ import type {
   ShownJob,
   SpoolStatus,
 } from './contract.js';
-import { drain } from './drain.js';
+import { drain } from './file/drain.js';
 import { idOfName, parseJob, type Job, type JobState } from './job.js';
 import {
   backlogOf,
@@ -33,9 +33,9 @@ import {
   retryById,
   showJob,
   spoolStatus,
-} from './manage.js';
+} from './file/manage.js';
 import { parseSpoolUrl, type SpoolTarget } from '../config/spool-url.js';
-import { asSpoolError, FileSpool } from './store.js';
+import { asSpoolError, FileSpool } from './file/store.js';
 
 /** The file spool as a backend: the functions of store.ts, drain.ts and manage.ts, unchanged. */
 export class FileBackend implements SpoolBackend {

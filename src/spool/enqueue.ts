@@ -13,7 +13,7 @@ import { defaultStore, type TemplateStore } from '../templates/store.js';
 import { JOB_VERSION, newJobId, serializeJob, type Job } from './job.js';
 import { createPrepare, messageDomain } from './prepare.js';
 import type { SpoolBackend } from './contract.js';
-import { asSpoolError, DEFAULT_MAX_JOB_SIZE, FileSpool } from './store.js';
+import { asSpoolError, DEFAULT_MAX_JOB_SIZE, FileSpool } from './file/store.js';
 
 export interface EnqueueRequest {
   /** Mail type, e.g. `reset-password` (see `mailctl templates list`). */

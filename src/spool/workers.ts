@@ -4,7 +4,7 @@
  * pool and the rate are divided among the workers so that their sums never exceed what was
  * asked, and no worker is started that would get no share of them. Pure.
  */
-import { emptySummary, type DrainSummary } from './drain.js';
+import { emptySummary, type DrainSummary } from './file/drain.js';
 
 export interface DrainLimits {
   /** Deliveries in flight at once. */

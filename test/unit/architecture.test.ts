@@ -111,7 +111,7 @@ const DIRECTIONS: Direction[] = [
   },
   {
     from: /^spool\/redis\//,
-    to: /^spool\/(store|drain|manage|migrate|monitor)\.ts$/,
+    to: /^spool\/file\//,
     why: 'a spool backend sees the spool contract and the shared policy, never the file spool',
   },
   {

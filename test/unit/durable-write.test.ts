@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { writeAllSync, writeNewFileSync, type WriteFn } from '../../src/durable-write.js';
 import { fileSystemError, isFileSystemError } from '../../src/errors.js';
 import { parseJob, serializeJob, type Job } from '../../src/spool/job.js';
-import { FileSpool } from '../../src/spool/store.js';
+import { FileSpool } from '../../src/spool/file/store.js';
 
 /** A write(2) that never writes more than `max` bytes at once, recording each call's length. */
 function shortWrites(max: number, calls: number[] = []): WriteFn {

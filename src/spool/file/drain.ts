@@ -7,12 +7,12 @@
  * delivered; two drains never deliver the same job (claims are exclusive renames); a retried job
  * keeps its Message-ID; an expired job is never sent; a corrupt file does not stop the drain.
  */
-import { isFileSystemError } from '../errors.js';
-import type { BackendDrainOptions, DrainEvent, DrainSummary, Outcome } from './contract.js';
-import { deliverOne } from './deliver.js';
-import { createPauseControl } from './pause.js';
-import { idOfName, parseJob, type Job } from './job.js';
-import { createBucket, reserve, type RateLimit, type TokenBucket } from './rate.js';
+import { isFileSystemError } from '../../errors.js';
+import type { BackendDrainOptions, DrainEvent, DrainSummary, Outcome } from '../contract.js';
+import { deliverOne } from '../deliver.js';
+import { createPauseControl } from '../pause.js';
+import { idOfName, parseJob, type Job } from '../job.js';
+import { createBucket, reserve, type RateLimit, type TokenBucket } from '../rate.js';
 import {
   spoolFault,
   type Candidate,
@@ -36,8 +36,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** Most candidates kept from one listing: memory stays flat however large the spool is. */
 export const MAX_BATCH = 10_000;
 
-export { errorOf, record } from './after-failure.js';
-export type { DrainEvent, DrainSummary, Outcome, SpoolFault } from './contract.js';
+export { errorOf, record } from '../after-failure.js';
+export type { DrainEvent, DrainSummary, Outcome, SpoolFault } from '../contract.js';
 
 /** A summary of nothing done yet. */
 export function emptySummary(durationMs = 0): DrainSummary {

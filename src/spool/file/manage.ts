@@ -5,9 +5,9 @@
  * never see two copies.
  */
 import { lstatSync, rmSync, statSync } from 'node:fs';
-import { DataError, TemporaryError } from '../errors.js';
-import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type JobState } from './job.js';
-import type { Claimer, ListedJob, ReleaseResult, ShownJob, SpoolStatus } from './contract.js';
+import { DataError, TemporaryError } from '../../errors.js';
+import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type JobState } from '../job.js';
+import type { Claimer, ListedJob, ReleaseResult, ShownJob, SpoolStatus } from '../contract.js';
 import type { Entry, EntryRead, FileSpool } from './store.js';
 
 const PENDING: readonly JobState[] = ['incoming', 'active', 'deferred'];

@@ -42,10 +42,10 @@ import {
 import { open, rename, rm, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { writeNewFile, writeNewFileSync, type WriteFn } from '../durable-write.js';
-import { fileSystemError, isFileSystemError, type MailctlError } from '../errors.js';
-import { claimTag, type Claimer, type Quarantined } from './contract.js';
-import { idOfName, nameOf, parseJob, parseName, serializeJob, STATES, type Job, type JobState } from './job.js';
+import { writeNewFile, writeNewFileSync, type WriteFn } from '../../durable-write.js';
+import { fileSystemError, isFileSystemError, type MailctlError } from '../../errors.js';
+import { claimTag, type Claimer, type Quarantined } from '../contract.js';
+import { idOfName, nameOf, parseJob, parseName, serializeJob, STATES, type Job, type JobState } from '../job.js';
 
 /** A job file that a drain may claim. */
 export interface Candidate {
@@ -74,7 +74,7 @@ export interface Entry {
   path: string;
 }
 
-export type { Quarantined } from './contract.js';
+export type { Quarantined } from '../contract.js';
 
 /** What recovery did with the claims of dead processes. */
 export interface Recovery {

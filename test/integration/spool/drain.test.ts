@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import type { Provider } from '../../../src/providers/types.js';
-import { holdJob, releaseJob } from '../../../src/spool/manage.js';
+import { holdJob, releaseJob } from '../../../src/spool/file/manage.js';
 import { nameOf, serializeJob, type Job } from '../../../src/spool/job.js';
 import { refusedPort, startSmtpServer, type Hook, type TestSmtpServer } from '../../helpers/smtp.js';
 import { countFiles, enqueue, fakeClock, harness, jobsIn, messageIdOfRaw, type Harness } from './helpers.js';

@@ -6,11 +6,11 @@ import { loadConfig, type Config } from '../../../src/config/index.js';
 import type { Clock } from '../../../src/context.js';
 import { createProvider } from '../../../src/providers/index.js';
 import type { Provider } from '../../../src/providers/types.js';
-import { drain, type DrainOptions, type DrainSummary } from '../../../src/spool/drain.js';
+import { drain, type DrainOptions, type DrainSummary } from '../../../src/spool/file/drain.js';
 import { enqueueJob, type EnqueueRequest } from '../../../src/spool/enqueue.js';
 import { parseJob, type Job, type JobState } from '../../../src/spool/job.js';
 import { createPrepare } from '../../../src/spool/prepare.js';
-import { FileSpool } from '../../../src/spool/store.js';
+import { FileSpool } from '../../../src/spool/file/store.js';
 
 export const FROM = 'App <app@example.com>';
 

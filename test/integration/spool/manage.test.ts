@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run as drainCommand } from '../../../src/commands/drain.js';
 import type { CommandContext } from '../../../src/commands/shared.js';
-import { BUCKET_MS } from '../../../src/spool/store.js';
-import { holdJob, purgeJobs, retryAll, retryById, spoolStatus } from '../../../src/spool/manage.js';
+import { BUCKET_MS } from '../../../src/spool/file/store.js';
+import { holdJob, purgeJobs, retryAll, retryById, spoolStatus } from '../../../src/spool/file/manage.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { enqueue, fakeClock, jobsIn, tempSpool } from './helpers.js';
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitor } from '../../../src/commands/queue.js';
 import type { CommandContext } from '../../../src/commands/shared.js';
-import { purgeJobs } from '../../../src/spool/manage.js';
-import { FileSpool } from '../../../src/spool/store.js';
+import { purgeJobs } from '../../../src/spool/file/manage.js';
+import { FileSpool } from '../../../src/spool/file/store.js';
 import { startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.js';
 import { enqueue, fakeClock, FROM, smtpConfig } from './helpers.js';
 

@@ -3,7 +3,7 @@
  * still in flight (the bar stopped at 301/302 when it was counted twice).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DrainEvent } from '../../../src/spool/drain.js';
+import type { DrainEvent } from '../../../src/spool/file/drain.js';
 import { startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.js';
 import { enqueue, harness } from './helpers.js';
 

@@ -1,6 +1,6 @@
 /** drain --workers: every limit the operator set stays global when the spool is shared by N processes. */
 import { describe, expect, it } from 'vitest';
-import { emptySummary, type DrainSummary } from '../../../src/spool/drain.js';
+import { emptySummary, type DrainSummary } from '../../../src/spool/file/drain.js';
 import { mergeSummaries, splitLimits } from '../../../src/spool/workers.js';
 
 const sum = (xs: (number | undefined)[]): number => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
