@@ -24,10 +24,13 @@ export async function sendUnlessShutdown(
   graceMs: number = SHUTDOWN_GRACE_MS,
 ): Promise<boolean> {
   const abandon = new AbortController();
-  const settled = new AbortController();
+  // Made only on shutdown: aborting a controller builds a DOMException, and doing that after
+  // every delivery cost the drain ~0.07 ms of CPU per message (CPU profile of 2,000 jobs).
+  let settled: AbortController | undefined;
   const onShutdown = (): void => {
-    void clock.sleep(graceMs, settled.signal).then(() => {
-      if (!settled.signal.aborted) abandon.abort();
+    const grace = (settled = new AbortController());
+    void clock.sleep(graceMs, grace.signal).then(() => {
+      if (!grace.signal.aborted) abandon.abort();
     });
   };
   if (shutdown.aborted) onShutdown();
@@ -39,7 +42,7 @@ export async function sendUnlessShutdown(
     if (abandon.signal.aborted) return false;
     throw err;
   } finally {
-    settled.abort();
+    settled?.abort();
     shutdown.removeEventListener('abort', onShutdown);
   }
 }
