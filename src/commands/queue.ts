@@ -10,6 +10,7 @@ import { openSpool } from '../spool/backend.js';
 import type { ListedJob, ShownJob, SpoolBackend, SpoolStatus } from '../spool/contract.js';
 import { formatMailbox } from '../message/address.js';
 import { formatError } from '../output/format-error.js';
+import { printable } from '../output/printable.js';
 import { requireMailType } from '../templates/catalog.js';
 import { alertTime, decideMonitor, MONITOR_STATE_FILE, nextMonitorState, parseMonitorState } from '../spool/monitor.js';
 import { createPrepare } from '../spool/prepare.js';
@@ -165,8 +166,12 @@ function listInfo(job: ListedJob): string {
   return `queued ${job.createdAt}`;
 }
 
-/** Pads every column but the last to its widest cell (two spaces apart), as postqueue -p lines up. */
-export function alignColumns(rows: readonly string[][]): string {
+/**
+ * Pads every column but the last to its widest cell (two spaces apart), as postqueue -p lines up.
+ * Control characters from job fields are shown escaped, never sent to the terminal.
+ */
+export function alignColumns(table: readonly string[][]): string {
+  const rows = table.map((row) => row.map(printable));
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows
@@ -380,8 +385,8 @@ export async function show(id: string, opts: SpoolOption & { json?: boolean }, c
   if (j.deadReason) rows.push(['dead', `${j.deadReason}${j.diedAt ? ` at ${j.diedAt}` : ''}`]);
   if (j.lastError) rows.push(['last error', j.lastError.message]);
   const lines = ['*** ENVELOPE ***', alignColumns(rows).trimEnd(), '*** HEADERS ***'];
-  if (headers.ok) for (const [name, value] of headers.value) lines.push(`${name}: ${value}`);
-  else lines.push(`(cannot render the message: ${headers.error})`);
+  if (headers.ok) for (const [name, value] of headers.value) lines.push(printable(`${name}: ${value}`));
+  else lines.push(printable(`(cannot render the message: ${headers.error})`));
   lines.push('*** HISTORY ***');
   if (j.history.length === 0) lines.push('(no attempts yet)');
   else

@@ -89,8 +89,12 @@ function isoOrUndefined(value: unknown): string | undefined {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
-/** Parses a job file. Anything that is not a well-formed version-1 job is `corrupt`. */
-export function parseJob(text: string): ParseResult {
+/**
+ * Parses a job file. Anything that is not a well-formed version-1 job is `corrupt`. With `now`
+ * (a drain's clock), a createdAt in the future (a writer's clock ahead, a typo) is read as `now`:
+ * otherwise the job would never reach MAILCTL_MAX_LIFETIME and, without nextAttemptAt, never be due.
+ */
+export function parseJob(text: string, now?: number): ParseResult {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -114,8 +118,9 @@ export function parseJob(text: string): ParseResult {
   const priority = d.priority ?? 5;
   if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 99)
     return { ok: false, reason: 'priority must be a whole number 0–99' };
-  const createdAt = isoOrUndefined(d.createdAt);
-  if (!createdAt) return { ok: false, reason: 'createdAt must be an ISO 8601 time' };
+  const written = isoOrUndefined(d.createdAt);
+  if (!written) return { ok: false, reason: 'createdAt must be an ISO 8601 time' };
+  const createdAt = now !== undefined && Date.parse(written) > now ? new Date(now).toISOString() : written;
   const nextAttemptAt = d.nextAttemptAt === undefined ? createdAt : isoOrUndefined(d.nextAttemptAt);
   if (!nextAttemptAt) return { ok: false, reason: 'nextAttemptAt must be an ISO 8601 time' };
   let expiresAt: string | undefined;

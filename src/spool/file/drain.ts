@@ -238,7 +238,7 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       throw err; // out of descriptors: put it back and stop
     }
     // Not a job (unparsable, a link, a FIFO, a directory, unreadable, too big): set aside, go on.
-    const parsed = read.ok ? parseJob(read.text) : read;
+    const parsed = read.ok ? parseJob(read.text, clock.now()) : read;
     if (!parsed.ok) {
       noteQuarantined({ file: store.quarantine(claim, parsed.reason), reason: parsed.reason });
       settle('corrupt', nameId);

@@ -652,7 +652,7 @@ async function runDrain(
 
   const handle = async (bull: BullJob, token: string): Promise<void> => {
     const data = bull.data as Data;
-    const parsed = parseJob(JSON.stringify(data ?? null));
+    const parsed = parseJob(JSON.stringify(data ?? null), clock.now());
     if (!parsed.ok) {
       settle('corrupt', String(bull.id));
       throw new UnrecoverableError(`corrupt: ${parsed.reason}`);
