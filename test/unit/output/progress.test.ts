@@ -15,7 +15,6 @@ describe('the drain progress bar', () => {
       reporter.onEvent({ type: 'settled', outcome, done: i + 1, total: outcomes.length }),
     );
     reporter.stop();
-    // eslint-disable-next-line no-control-regex
     const text = err.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[78])/g, '').trimEnd();
     expect(text.endsWith('] 5/5 | 2 delivered, 1 deferred, 1 dead, 1 expired')).toBe(true);
   });
