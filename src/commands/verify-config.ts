@@ -35,13 +35,8 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
   // A Redis spool: reachable, and persistent enough for the spool's guarantees (README: Running on several hosts).
   let spool: ProbeReport | undefined;
   if (opts.connect && errors.length === 0) {
-    const { spoolTarget } = await import('../spool/backend.js');
-    const target = spoolTarget(config);
-    if (target.kind === 'redis') {
-      const { probeRedisSpool } = await import('../spool/redis/backend.js');
-      const password = config.values['redis.password'];
-      spool = await probeRedisSpool(password !== undefined ? { ...target, password } : target);
-    }
+    const { checkSpoolConnection } = await import('../spool/backend.js');
+    spool = await checkSpoolConnection(config);
   }
 
   let dns: DnsReport | undefined;

@@ -34,7 +34,8 @@ import {
   showJob,
   spoolStatus,
 } from './file/manage.js';
-import { parseSpoolUrl, type SpoolTarget } from '../config/spool-url.js';
+import { parseSpoolUrl, type RedisTarget, type SpoolTarget } from '../config/spool-url.js';
+import type { ProbeReport } from '../providers/types.js';
 import { asSpoolError, FileSpool } from './file/store.js';
 
 /** The file spool as a backend: the functions of store.ts, drain.ts and manage.ts, unchanged. */
@@ -193,16 +194,51 @@ export function spoolTarget(config: Config, url?: string): SpoolTarget {
   return r.target;
 }
 
-/** The one switch: a file spool, or (loaded only then) the Redis backend. */
+/**
+ * What differs between spool kinds, as data: how to open one and, where there is a server to reach,
+ * how `verify-config --connect` checks it. A kind's module (with its libraries) is loaded only
+ * when the configuration names it. A new backend is a module plus one entry here.
+ */
+interface SpoolKind<T extends SpoolTarget> {
+  open(target: T, config: Config, cwd: string): Promise<SpoolBackend>;
+  /** Reach the backend and check what its guarantees assume; absent where there is nothing to reach. */
+  checkConnection?(target: T, config: Config): Promise<ProbeReport>;
+}
+
+const withPassword = (target: RedisTarget, config: Config): RedisTarget => {
+  const password = config.values['redis.password'];
+  return password !== undefined ? { ...target, password } : target;
+};
+
+const SPOOL_KINDS: { [K in SpoolTarget['kind']]: SpoolKind<Extract<SpoolTarget, { kind: K }>> } = {
+  file: {
+    open: async (target, config, cwd) => {
+      const dir = target.dir !== undefined && target.dir !== '' ? target.dir : config.values['spool.dir'];
+      return new FileBackend(resolve(cwd, dir), { maxJobSize: config.values['spool.maxJobSize'] });
+    },
+  },
+  redis: {
+    open: async (target, config) =>
+      (await import('./redis/backend.js')).RedisBackend.connect(withPassword(target, config)),
+    checkConnection: async (target, config) =>
+      (await import('./redis/backend.js')).probeRedisSpool(withPassword(target, config)),
+  },
+};
+
+function kindOf<T extends SpoolTarget>(target: T): SpoolKind<T> {
+  return SPOOL_KINDS[target.kind] as unknown as SpoolKind<T>;
+}
+
+/** Opens the configured spool (or the one `options.url` names). */
 export async function openSpool(config: Config, cwd: string, options: OpenSpoolOptions = {}): Promise<SpoolBackend> {
   const target = spoolTarget(config, options.url);
-  if (target.kind === 'file') {
-    const dir = target.dir !== undefined && target.dir !== '' ? target.dir : config.values['spool.dir'];
-    return new FileBackend(resolve(cwd, dir), { maxJobSize: config.values['spool.maxJobSize'] });
-  }
-  const { RedisBackend } = await import('./redis/backend.js');
-  const password = config.values['redis.password'];
-  return RedisBackend.connect(password !== undefined ? { ...target, password } : target);
+  return kindOf(target).open(target, config, cwd);
+}
+
+/** `verify-config --connect`: the configured spool's connection check; undefined when it has none (a directory). */
+export async function checkSpoolConnection(config: Config): Promise<ProbeReport | undefined> {
+  const target = spoolTarget(config);
+  return kindOf(target).checkConnection?.(target, config);
 }
 
 /** For messages: a job id that is nowhere in this spool. */
