@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { oauth2SecretForms, startTokenEndpoint, type TokenEndpoint } from '../helpers/oauth2.js';
 import { selfSignedCert } from '../helpers/smtp.js';
+import { redisAvailable, startRedis } from '../helpers/redis.js';
 import { startEchoSmtpServer, type EchoSmtpServer } from '../helpers/smtp-echo.js';
 
 const SMTP_PASSWORD = 'pw-9f8e7d6c5b4a-secret';
@@ -139,6 +140,9 @@ describe('no secret in any output', () => {
  * decoded): none of them, in any encoding, reaches the operator's terminal, a JSON report, a
  * job file or `queue list`.
  */
+if (!redisAvailable())
+  console.warn('secrets.test.ts: redis-server is not installed: the Redis spool echo tests are skipped');
+
 describe('a server that echoes credentials back', () => {
   const USER = 'user@example.com';
   const PASSWORD = 'p@ss"w0rd/9f8e-secret';
@@ -192,6 +196,48 @@ describe('a server that echoes credentials back', () => {
         expectNoLeak(r.stdout, 'stdout', server.authLines);
         expectNoLeak(r.stderr, 'stderr', server.authLines);
       });
+
+      it.skipIf(!redisAvailable())(
+        'Redis spool: drain, the job data in Redis and queue list --json hold no credential',
+        async () => {
+          const redis = await startRedis();
+          try {
+            const env = { ...envFor(server.port), MAILCTL_SPOOL_URL: redis.url };
+            const cwd = tempDir();
+            const enq = await runCli(['enqueue', 'reset-password', '--to', 'ops@example.com', '--var', 'code=123456'], {
+              cwd,
+              env,
+            });
+            expect(enq.exitCode, enq.stderr).toBe(0);
+            const before = server.authLines.length;
+            const r = await runCli(['drain'], { cwd, env });
+            expect(server.authLines.length, 'the drain tried to log in').toBeGreaterThan(before);
+            expect(r.exitCode, r.stderr).toBe(0);
+            expectNoLeak(r.stdout + r.stderr, 'drain', server.authLines);
+            // Everything Redis holds: job data, failed reasons, logs.
+            const stored = redis
+              .cli('--scan')
+              .split('\n')
+              .filter(Boolean)
+              .map((key) => {
+                const type = redis.cli('TYPE', key).trim();
+                if (type === 'hash') return redis.cli('HGETALL', key);
+                if (type === 'string') return redis.cli('GET', key);
+                if (type === 'list') return redis.cli('LRANGE', key, '0', '-1');
+                if (type === 'zset') return redis.cli('ZRANGE', key, '0', '-1');
+                return '';
+              })
+              .join('\n');
+            expect(stored, 'the job records the refusal').toContain('535');
+            expectNoLeak(stored, 'Redis', server.authLines);
+            const list = await runCli(['queue', 'list', '--json'], { cwd, env });
+            expect(list.stdout).toContain('535');
+            expectNoLeak(list.stdout, 'queue list --json', server.authLines);
+          } finally {
+            await redis.stop();
+          }
+        },
+      );
 
       it('drain: stderr, the job file on disk and queue list --json hold no credential', async () => {
         const cwd = tempDir();
