@@ -3,10 +3,11 @@
  * one), cosmiconfig's meta-config and `$import` are not followed, a YAML alias bomb is refused at
  * once, and a syntax error names file:line:col without quoting the file (it may hold a password).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { BIN, runCli, tempDir } from '../helpers/cli.js';
 
 const PASSWORD = 'hunter2-Secret-77';
 /** A config file whose evaluation leaves a marker file behind. */
@@ -161,4 +162,29 @@ describe('a config file with a syntax error', () => {
       }
     },
   );
+});
+
+// chmod does not stop root: the unreadable file is read by another user (nobody), as a service would.
+const asRoot = process.getuid?.() === 0;
+if (!asRoot)
+  console.warn('config-files.test.ts: not root, cannot run mailctl as another user: the EACCES test is skipped');
+
+describe.skipIf(!asRoot)('a config file the user cannot read', () => {
+  it('is 77 with one sentence naming it, not silently skipped', () => {
+    const cwd = tempDir();
+    chmodSync(cwd, 0o755);
+    const file = join(cwd, '.mailctlrc.json');
+    writeFileSync(file, JSON.stringify({ mailType: 'smtp' }));
+    chmodSync(file, 0o600);
+    const r = spawnSync(process.execPath, [BIN, 'verify-config'], {
+      cwd,
+      uid: 65534,
+      gid: 65534,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status, r.stderr).toBe(77);
+    expect(r.stderr.split('\n')[0]).toBe(`mailctl: permission denied on the config file ${file} (EACCES)`);
+  });
 });
