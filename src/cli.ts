@@ -5,7 +5,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { Redactor } from './config/redact.js';
 import { systemClock, type AppContext } from './context.js';
-import { exitCodeOf, ExitCode } from './errors.js';
+import { exitCodeOf, ExitCode, fileSystemError } from './errors.js';
 import { formatError } from './output/format-error.js';
 import { createTerminalGuard } from './output/terminal.js';
 import { runProgram } from './program.js';
@@ -13,10 +13,12 @@ import { runProgram } from './program.js';
 export async function runCli(): Promise<void> {
   // A reader that goes away (`mailctl queue list | head -1`) is no error: the rest of the output
   // is dropped quietly, as `git log | head` does, and the command ends with its own exit code.
+  // Any other write error (`> /dev/full`, EIO) is a fault of the machine: one sentence at the end.
   const closed = { out: false, err: false };
+  let outputFault: NodeJS.ErrnoException | undefined;
   const onWriteError = (which: 'out' | 'err') => (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
     closed[which] = true;
+    if (err.code !== 'EPIPE') outputFault ??= err;
   };
   process.stdout.on('error', onWriteError('out'));
   process.stderr.on('error', onWriteError('err'));
@@ -99,6 +101,13 @@ export async function runCli(): Promise<void> {
       process.off('disconnect', onSignal);
       process.disconnect?.();
     }
+  }
+  // A failed write reports its error event after the write call: let it arrive.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (outputFault && code === ExitCode.OK) {
+    const fault = fileSystemError(outputFault, 'the output', closed.out ? '(stdout)' : '(stderr)');
+    writeErr(`${formatError(fault, debug, (text) => redactor.redact(text))}\n`);
+    code = exitCodeOf(fault);
   }
   process.exitCode = code ?? ExitCode.SOFTWARE;
 }
