@@ -127,6 +127,10 @@ export function parseJob(text: string, now?: number): ParseResult {
   if (d.expiresAt !== undefined && d.expiresAt !== null) {
     expiresAt = isoOrUndefined(d.expiresAt);
     if (!expiresAt) return { ok: false, reason: 'expiresAt must be an ISO 8601 time' };
+    // Created "now", so its time-to-live counts from now: a 5-minute code stamped for 2099 must
+    // not stay valid until 2099.
+    if (createdAt !== written)
+      expiresAt = new Date(Date.parse(expiresAt) - (Date.parse(written) - Date.parse(createdAt))).toISOString();
   }
   const attempts = d.attempts ?? 0;
   if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0)
