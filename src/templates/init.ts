@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CannotCreateError, UsageError, fileSystemError } from '../errors.js';
-import { getMailType } from './catalog.js';
+import { getMailType, requireMailType } from './catalog.js';
 import { TYPE_ID } from './layers.js';
 import { defaultDirs, discoverLanguages, type Dirs } from './store.js';
 
@@ -78,11 +78,8 @@ const NEW_TYPE_STRINGS: Record<string, Record<string, string>> = {
 export function initTemplateDir(req: InitRequest, builtin: Dirs = defaultDirs()): InitResult {
   if (req.from !== undefined && req.type !== undefined)
     throw new UsageError('--from copies a built-in type; --type names a new one: give one of them');
-  const from = req.from === undefined ? undefined : getMailType(req.from);
-  if (req.from !== undefined && !from)
-    throw new UsageError(`--from ${JSON.stringify(req.from)} is not a built-in type`, {
-      hint: 'run `mailctl templates list` to see every type',
-    }, 'usage.type');
+  // A mistyped --from gets "did you mean", as every other place that takes a type.
+  const from = req.from === undefined ? undefined : requireMailType(req.from, 'built-in type');
   const id = from?.id ?? req.type ?? 'welcome-note';
   if (!TYPE_ID.test(id)) throw new UsageError(`--type ${JSON.stringify(id)} must be kebab-case letters and digits, e.g. welcome-note`);
   if (!from && getMailType(id))

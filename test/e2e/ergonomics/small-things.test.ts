@@ -16,6 +16,19 @@ describe('small things', () => {
     expect([r.exitCode, r.stdout, r.stderr]).toEqual([0, `${version}\n`, '']);
   });
 
+  it.each([
+    [['preview', 'reset-pasword']],
+    [['send', 'reset-pasword', '--to', 'a@example.com']],
+    [['enqueue', 'reset-pasword', '--to', 'a@example.com']],
+    [['templates', 'init', 'tpl', '--from', 'reset-pasword']],
+  ])('a mistyped mail type gets "did you mean" (64): %j', async (args) => {
+    const r = await runCli(args);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr).toMatch(
+      /^mailctl: unknown (mail|built-in) type "reset-pasword"; did you mean reset-password\?\nhint: /,
+    );
+  });
+
   it('--alert-to with a bad address is a usage error (64) naming it', async () => {
     const r = await runCli(['queue', 'monitor', '--alert-to', 'ops@example.com,not-an-address']);
     expect(r.exitCode).toBe(64);
