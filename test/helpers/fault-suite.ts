@@ -131,14 +131,22 @@ export const FAULTS: Fault[] = [
   { row: 'the spool directory does not exist', made: 'real', tests: ['e2e/spool/fs-errors.test.ts'] },
   { row: 'a job bigger than `MAILCTL_MAX_JOB_SIZE`', made: 'real', tests: ['e2e/spool/bad-entries.test.ts'] },
   { row: 'a job field with control characters', made: 'real', tests: ['e2e/spool/job-fields.test.ts'] },
-  { row: 'a job whose `createdAt` lies in the future', made: 'real', tests: ['e2e/spool/job-fields.test.ts'] },
+  {
+    row: 'a job whose `createdAt` lies in the future',
+    made: 'real',
+    tests: ['e2e/spool/job-fields.test.ts', 'e2e/spool/future-ttl-umask.test.ts'],
+  },
   {
     row: 'disk full while the `file` provider writes',
     made: 'real',
     tests: ['e2e/spool/disk-full.test.ts'],
     root: NOT_ROOT_MOUNT,
   },
-  { row: 'a permissive umask', made: 'real', tests: ['e2e/send/outbox-mode.test.ts'] },
+  {
+    row: 'a permissive umask',
+    made: 'real',
+    tests: ['e2e/send/outbox-mode.test.ts', 'e2e/spool/future-ttl-umask.test.ts'],
+  },
   { row: '`--env-file PATH` does not exist', made: 'real', tests: ['e2e/ergonomics/env-file.test.ts'] },
   {
     row: '`--env-file PATH` cannot be read (EACCES)',
