@@ -11,6 +11,7 @@ import { describeTransport } from '../config/describe.js';
 import { DeliveryError, ExitCode, UsageError } from '../errors.js';
 import { composeMessage } from '../message/compose.js';
 import type { OutgoingMessage } from '../message/types.js';
+import { providerEntry } from '../providers/registry.js';
 import type { Delivery } from '../providers/types.js';
 import { createChalk } from '../output/style.js';
 import {
@@ -163,7 +164,7 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
 function answerLine(d: Delivery): string {
   if (d.path !== undefined) return d.path;
   const parts = [d.response ?? 'accepted'];
-  if (d.providerMessageId) parts.push(`(${d.provider === 'sendgrid' ? 'x-message-id' : 'id'} ${d.providerMessageId})`);
+  if (d.providerMessageId) parts.push(`(${providerEntry(d.provider)?.messageIdHeader ?? 'id'} ${d.providerMessageId})`);
   if (d.rejected.length > 0) parts.push(`rejected: ${d.rejected.join(', ')}`);
   return parts.join(' ');
 }

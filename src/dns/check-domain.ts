@@ -9,6 +9,7 @@ import type { Clock } from '../context.js';
 import { DnsLookupError, ExitCode, MailctlError } from '../errors.js';
 import { domainOf, parseMailbox } from '../message/address.js';
 import { dkimOptionsFrom } from '../providers/dkim.js';
+import { providerEntry } from '../providers/registry.js';
 import {
   aligned,
   isDmarc,
@@ -81,16 +82,11 @@ function isPrivate(ip: string): boolean {
 
 /** The SPF include the provider documents, for fixes. */
 function providerSpf(config: Config): string {
-  switch (config.values.mailType) {
-    case 'sendgrid':
-      return 'include:sendgrid.net';
-    case 'resend':
-      return 'include:amazonses.com';
-    default:
-      return config.values['smtp.server']
-        ? `include:<your provider's SPF domain> or a:${config.values['smtp.server']}`
-        : "include:<your provider's SPF domain>";
-  }
+  const include = providerEntry(config.values.mailType)?.spfInclude;
+  if (include !== undefined) return include;
+  return config.values['smtp.server']
+    ? `include:<your provider's SPF domain> or a:${config.values['smtp.server']}`
+    : "include:<your provider's SPF domain>";
 }
 
 export async function checkDns(config: Config, deps: DnsCheckDeps): Promise<DnsReport> {
@@ -394,7 +390,7 @@ async function checkDkim(
   const v = config.values;
   const configured = v['dkim.domain'] !== undefined || v['dkim.selector'] !== undefined;
   if (!configured) {
-    const signsItself = v.mailType === 'sendgrid' || v.mailType === 'resend';
+    const signsItself = providerEntry(v.mailType)?.signsDkim === true;
     findings.push(
       signsItself
         ? {
