@@ -186,7 +186,8 @@ async function parseJson(path: string, text: string): Promise<unknown> {
 
 async function parseYaml(path: string, text: string): Promise<unknown> {
   const { parseDocument } = await import('yaml');
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  // merge: YAML 1.1 `<<: *base` keys, which js-yaml (cosmiconfig's YAML loader) understood.
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true });
   const first = doc.errors[0];
   // The yaml package's messages say what it expected; the few that quote the text are cut (firstSentence).
   if (first) throw syntaxError(path, text, first.pos[0], firstSentence(first.message));

@@ -70,6 +70,16 @@ describe('a config file that runs code', () => {
   });
 });
 
+it('YAML merge keys (<<: *base) still work, as they did with cosmiconfig', async () => {
+  const cwd = tempDir();
+  writeFileSync(
+    join(cwd, 'mailctl.config.yaml'),
+    'base: &base\n  server: smtp.example.com\n  port: 2525\nmailType: smtp\ndefaultFrom: a@example.com\nsmtp:\n  <<: *base\n',
+  );
+  const r = await runCli(['verify-config', '--json'], { cwd, env });
+  expect((JSON.parse(r.stdout) as { transport: string }).transport).toContain('smtp smtp.example.com:2525');
+});
+
 describe("cosmiconfig's meta-config and $import are not followed", () => {
   it('.config/config.js and package.json#cosmiconfig never run', async () => {
     const cwd = tempDir();
