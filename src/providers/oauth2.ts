@@ -41,8 +41,6 @@ export interface TokenSource {
    * When another caller has already replaced the refused token, that newer one is returned.
    */
   renew(refused: string | undefined, signal?: AbortSignal): Promise<AccessToken>;
-  /** The token held now, if any (for reports: never print its value). */
-  current(): AccessToken | undefined;
 }
 
 /** Used when the endpoint names no lifetime (RFC 6749 §5.1 makes expires_in optional). */
@@ -91,7 +89,8 @@ export function createTokenSource(settings: OAuth2Settings, deps: TokenSourceDep
       headers = Object.fromEntries(res.headers);
       text = await res.text();
     } catch (err) {
-      throw classifyTokenError(settings.tokenUrl, status, text, headers, err, deps.clock.now());
+      // No answer (or none whole, e.g. a body that stalls past the deadline): the network's fault.
+      throw classifyTokenError(settings.tokenUrl, undefined, '', {}, err, deps.clock.now());
     }
     const body = parseJson(text);
     const value = typeof body?.access_token === 'string' ? body.access_token : '';
@@ -128,7 +127,6 @@ export function createTokenSource(settings: OAuth2Settings, deps: TokenSourceDep
       if (held && refused !== undefined && held.value !== refused) return held;
       return fetchShared(signal);
     },
-    current: () => held,
   };
 }
 

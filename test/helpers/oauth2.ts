@@ -6,7 +6,7 @@
  *   const idp = await startTokenEndpoint({ clientId: 'app', clientSecret: 's3cret', refreshToken: 'r1' });
  *   SMTP_OAUTH2_TOKEN_URL=idp.url ... xoauth2: { user, accept: idp.isValid }
  *   idp.revoke(token)            // expire one early: the SMTP server refuses it from now on
- *   idp.mode = 'invalid_grant'   // or 'invalid_client', 'server_error' (HTTP 500), 'hang', 'ok'
+ *   idp.mode = 'invalid_grant'   // or 'invalid_client', 'server_error' (HTTP 500), 'hang', 'stall-body', 'ok'
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selfSignedCert, startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './smtp.js';
 
-export type EndpointMode = 'ok' | 'invalid_grant' | 'invalid_client' | 'server_error' | 'hang';
+export type EndpointMode = 'ok' | 'invalid_grant' | 'invalid_client' | 'server_error' | 'hang' | 'stall-body';
 
 export interface TokenRequest {
   grant_type?: string;
@@ -93,6 +93,12 @@ export async function startTokenEndpoint(options: TokenEndpointOptions): Promise
       switch (endpoint.mode) {
         case 'hang':
           hanging.add(res);
+          return;
+        case 'stall-body':
+          // 200 and half a body, then nothing: a proxy that stalls mid-answer.
+          hanging.add(res);
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"token_type":"Bearer","access_');
           return;
         case 'server_error':
           return json(res, 500, { error: 'temporarily_unavailable', error_description: 'try later' });

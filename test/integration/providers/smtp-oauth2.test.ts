@@ -235,16 +235,19 @@ describe('XOAUTH2: the token endpoint fails', () => {
     expect([err.exitCode, err.kind, err.reply.status]).toEqual([75, 'transient', 500]);
   });
 
-  it('an endpoint that never answers is 75 after SMTP_SOCKET_TIMEOUT', async () => {
-    const endpoint = await idp();
-    const server = await smtp(endpoint);
-    endpoint.mode = 'hang';
-    const err = await failure(
-      (await provider(config(server.port, endpoint.url, { SMTP_SOCKET_TIMEOUT: '1s' }))).send(message()),
-    );
-    expect([err.exitCode, err.kind]).toEqual([75, 'transient']);
-    expect(err.message).toMatch(/did not answer in time/);
-  });
+  it.each(['hang', 'stall-body'] as const)(
+    'an endpoint that never answers whole (%s) is 75 after SMTP_SOCKET_TIMEOUT',
+    async (mode) => {
+      const endpoint = await idp();
+      const server = await smtp(endpoint);
+      endpoint.mode = mode;
+      const err = await failure(
+        (await provider(config(server.port, endpoint.url, { SMTP_SOCKET_TIMEOUT: '1s' }))).send(message()),
+      );
+      expect([err.exitCode, err.kind]).toEqual([75, 'transient']);
+      expect(err.message).toMatch(/did not answer in time/);
+    },
+  );
 
   it('an unreachable endpoint is 69', async () => {
     const endpoint = await idp();
