@@ -100,7 +100,23 @@ export function parseSpoolUrl(text: string | undefined): TargetResult {
     timeoutMs: timeoutMs as number,
     display: shown.href,
   };
-  if (url.username) target.username = decodeURIComponent(url.username);
-  if (url.password) target.password = decodeURIComponent(url.password);
+  const username = decoded(url.username);
+  const password = decoded(url.password);
+  if (username === null || password === null)
+    return {
+      ok: false,
+      reason: 'has a % in its user name or password that is not followed by two hex digits (write % as %25)',
+    };
+  if (username) target.username = username;
+  if (password) target.password = password;
   return { ok: true, target };
+}
+
+/** Percent-decodes a URL's user or password; null for a stray `%` (decodeURIComponent throws). */
+function decoded(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
 }

@@ -95,6 +95,11 @@ export const FAULTS: Fault[] = [
     tests: ['unit/config/redact.test.ts', 'unit/config/spool-url.test.ts'],
   },
   {
+    row: 'a spool URL whose user name or password has a `%`',
+    made: 'injected',
+    tests: ['unit/config/spool-url.property.test.ts'],
+  },
+  {
     row: 'A configuration value with CR, LF or NUL',
     made: 'real',
     tests: ['e2e/config-injection.test.ts', 'unit/config/line-breaks.test.ts'],
