@@ -4,7 +4,7 @@ import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import { ExitCode, ProbeFailure } from '../errors.js';
-import { StageRecorder } from './probe-smtp.js';
+import { StageRecorder } from './stage-recorder.js';
 import type { ProbeDeps, ProbeReport } from './types.js';
 
 /** The `file` provider: the outbox directory exists (or can be created) and takes a file. */

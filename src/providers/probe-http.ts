@@ -6,7 +6,7 @@
 import type { Config } from '../config/index.js';
 import { ExitCode, ProbeFailure } from '../errors.js';
 import { domainOf, parseMailbox } from '../message/address.js';
-import { StageRecorder } from './probe-smtp.js';
+import { StageRecorder } from './stage-recorder.js';
 import type { ProbeDeps, ProbeReport } from './types.js';
 
 const MASK = '********';

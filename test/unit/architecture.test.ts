@@ -195,8 +195,6 @@ describe('architecture', () => {
             .map((s) => targetOf(f.abs, s))
         : [];
     };
-    // Until the probe's parts have their own files (issue #12 item 3): ProbeFailure and StageRecorder live in probe-smtp.ts.
-    const excepted = new Set(['providers/probe.ts: providers/probe-smtp.ts is loaded eagerly anyway']);
     const offenders: string[] = [];
     for (const f of files) {
       const lazy = lazyImportsOf(f.text)
@@ -215,7 +213,7 @@ describe('architecture', () => {
       for (const target of lazy.filter((t) => loaded.has(t)))
         offenders.push(`${f.rel}: ${target} is loaded eagerly anyway`);
     }
-    expect(offenders.filter((o) => !excepted.has(o))).toEqual([]);
+    expect(offenders).toEqual([]);
   });
 
   it('has no import cycles', () => {
