@@ -85,4 +85,20 @@ describe('parseJob (properties)', () => {
       RUNS,
     );
   });
+
+  it("with a drain's clock, createdAt is never in the future and the code's time-to-live is kept", () => {
+    const clock = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) });
+    fc.assert(
+      fc.property(validJob, clock, (job, now) => {
+        const r = parseJob(serializeJob(job), now);
+        expect(r.ok, r.ok ? '' : r.reason).toBe(true);
+        if (!r.ok) return;
+        const written = Date.parse(job.createdAt);
+        expect(Date.parse(r.job.createdAt)).toBe(Math.min(written, now));
+        if (job.expiresAt !== undefined)
+          expect(Date.parse(r.job.expiresAt!) - Date.parse(r.job.createdAt)).toBe(Date.parse(job.expiresAt) - written);
+      }),
+      RUNS,
+    );
+  });
 });
