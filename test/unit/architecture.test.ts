@@ -216,6 +216,16 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it("every top-level folder under src/ has a line in the README's layout map", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const map = readme.slice(readme.indexOf('### Layout'));
+    const folders = readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    expect(folders.length).toBeGreaterThan(5);
+    expect(folders.filter((d) => !map.includes(`| \`src/${d}/\` |`))).toEqual([]);
+  });
+
   it('has no import cycles', () => {
     const graph = new Map<string, string[]>();
     for (const f of files) {
