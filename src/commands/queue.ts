@@ -107,7 +107,9 @@ export async function status(
       `mailctl: warning: the spool ${where} does not exist, so nothing was ever queued there\nhint: check MAILCTL_SPOOL_DIR (or --spool); enqueue and drain create it\n`,
     );
   if (format === 'json') {
-    ctx.io.out(`${JSON.stringify({ spool: where, ...s })}\n`);
+    // byType in name order, whatever order the backend met the jobs in: scripts diff this output.
+    const byType = Object.fromEntries(Object.entries(s.byType).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    ctx.io.out(`${JSON.stringify({ spool: where, ...s, byType })}\n`);
   } else if (format === 'prometheus') {
     ctx.io.out(prometheusText(s));
   } else {
