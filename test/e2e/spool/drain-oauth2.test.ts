@@ -64,7 +64,7 @@ describe('drain with OAuth2', () => {
     for (const r of [first, second, status])
       for (const secret of [CLIENT_SECRET, ...rig.endpoint.issued])
         for (const form of oauth2SecretForms(secret, MAILBOX)) expect(r.stdout + r.stderr).not.toContain(form);
-  });
+  }, 180_000); // two spawned drains of up to 60 s each on a shared machine
 
   it('queue monitor sends its alert through XOAUTH2; a refused token endpoint is named on stderr', async () => {
     const rig = await startOAuth2Rig({ user: MAILBOX, clientSecret: CLIENT_SECRET });
