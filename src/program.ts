@@ -222,7 +222,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--flush', 'also try deferred jobs whose next attempt is not due yet (as postqueue -f)')
     .option(
       '--workers <n>',
-      'processes sharing the spool (default: one per CPU once 500 jobs are due; --concurrency, the pool and --rate are divided among them)',
+      'processes sharing the spool (default: one per CPU once 500 jobs are due in a file spool; --concurrency, the pool and --rate are divided among them)',
       parsePositiveInt('--workers'),
     )
     .addOption(

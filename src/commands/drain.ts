@@ -92,17 +92,17 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   }
   return failed ?? 0;
 }
-/** How many workers: --workers, else one per CPU when there is enough to do (see WORKERS_FROM). */
+/** How many workers: --workers, else on a file spool one per CPU when there is enough to do (see WORKERS_FROM). */
 async function workerCount(opts: DrainCommandOptions, ctx: CommandContext, config: Config): Promise<number> {
   if (opts.workers !== undefined) return opts.workers;
   const cpus = ctx.cpus ?? 1;
   if (cpus < 2 || opts.watch) return 1;
   const backend = await openSpool(config, ctx.cwd);
   try {
-    const due =
-      backend instanceof FileBackend
-        ? backend.store.scan(ctx.clock.now(), opts.flush === true, WORKERS_FROM).length
-        : await backend.backlog();
+    // Redis: several drainers belong on several hosts (README, Running on several hosts); on one
+    // they only share its cores with Redis, so the default stays one process there.
+    if (!(backend instanceof FileBackend)) return 1;
+    const due = backend.store.scan(ctx.clock.now(), opts.flush === true, WORKERS_FROM).length;
     return due >= WORKERS_FROM ? cpus : 1;
   } catch (err) {
     throw asSpoolError(err, backend.location); // a spool this user cannot read: 77, not "a file"

@@ -49,7 +49,7 @@ export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
   let oldestOtherId: string | undefined;
   for (const state of STATES) {
     const pending = PENDING.includes(state);
-    for (const entry of store.stream(state)) {
+    for (const entry of store.stream(state, false)) {
       status[state] += 1;
       if (state === 'corrupt') continue;
       const info = idAndTypeOfName(entry.name);
@@ -81,7 +81,7 @@ export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
 /** The backlog only (incoming + active + deferred), for the monitor. */
 export function backlogOf(store: FileSpool): number {
   let n = 0;
-  for (const state of PENDING) for (const _ of store.stream(state)) n += 1;
+  for (const state of PENDING) for (const _ of store.stream(state, false)) n += 1;
   return n;
 }
 

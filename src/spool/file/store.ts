@@ -212,6 +212,9 @@ function listDir(dir: string): string[] {
   }
 }
 
+/** Names held at once by stream(): the order of `queue list` is claim order up to this many per state. */
+export const STREAM_BLOCK = 10_000;
+
 export class FileSpool {
   readonly root: string;
   readonly tmp: string;
@@ -582,17 +585,31 @@ export class FileSpool {
   }
 
   /**
-   * Every job file in a state, one at a time as the directories are read: nothing is held, so
-   * counting or listing a million jobs costs no more memory than ten.
+   * Every job file in a state, one at a time as the directories are read: at most STREAM_BLOCK
+   * names are held, so listing a million jobs costs no more memory than ten thousand. `ordered`:
+   * sorted by name (claim order) within each block of STREAM_BLOCK names, which is the whole
+   * directory up to that size; counting passes false and skips the sort.
    */
-  *stream(state: JobState): Generator<Entry> {
+  *stream(state: JobState, ordered = true): Generator<Entry> {
     for (const dir of this.dirsOf(state)) {
-      for (const file of namesIn(dir)) {
-        if (file.startsWith('.')) continue;
-        const name = state === 'active' ? (CLAIMED.exec(file)?.[3] ?? file) : file;
-        // dir is already absolute and normalised: a concatenation, not path.join (a third of
-        // `queue status`'s time at a million jobs)
-        yield { state, dir, file, name, path: `${dir}/${file}` };
+      const names = namesIn(dir);
+      for (let more = true; more;) {
+        const block: string[] = [];
+        for (let next = names.next(); ; next = names.next()) {
+          if (next.done) {
+            more = false;
+            break;
+          }
+          if (!next.value.startsWith('.')) block.push(next.value);
+          if (block.length >= STREAM_BLOCK) break;
+        }
+        if (ordered) block.sort();
+        for (const file of block) {
+          const name = state === 'active' ? (CLAIMED.exec(file)?.[3] ?? file) : file;
+          // dir is already absolute and normalised: a concatenation, not path.join (a third of
+          // `queue status`'s time at a million jobs)
+          yield { state, dir, file, name, path: `${dir}/${file}` };
+        }
       }
     }
   }

@@ -85,6 +85,9 @@ describe('the spool as a stream', () => {
     put(store, 40, {}, store.dirs.dead);
     const listed = [...listJobs(store, ['incoming', 'dead'])];
     expect(listed).toHaveLength(31);
+    // claim order (priority, due time, id), as a sorted listing gave it, whatever the directory's order
+    const incoming = listed.filter((j) => j.state === 'incoming');
+    expect(incoming.map((j) => j.file)).toEqual(incoming.map((j) => j.file).sort());
     expect(new Set(listed.map((j) => j.id)).size).toBe(31);
     expect(listed.filter((j) => j.state === 'dead')).toHaveLength(1);
   });
