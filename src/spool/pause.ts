@@ -7,6 +7,7 @@
  */
 import type { Clock } from '../context.js';
 import { DeliveryError } from '../errors.js';
+import type { DrainSummary } from './contract.js';
 
 export interface PauseOptions {
   clock: Clock;
@@ -78,4 +79,25 @@ export function createPauseControl(o: PauseOptions): PauseControl {
       return !o.stop.signal.aborted;
     },
   };
+}
+
+/** A drain's pause control: pauses become `pause` events, a one-shot stop goes into the summary. */
+export function createDrainPause(
+  o: Omit<PauseOptions, 'onPause' | 'onStop' | 'unreachablePauseMs'> & {
+    /** A watching drain pauses this long when the provider cannot be reached. */
+    minBackoffMs: number;
+    emit: (event: { type: 'pause'; until: number }) => void;
+    summary: Pick<DrainSummary, 'stopped' | 'pausedUntil'>;
+  },
+): PauseControl {
+  const { minBackoffMs, emit, summary, ...rest } = o;
+  return createPauseControl({
+    ...rest,
+    unreachablePauseMs: minBackoffMs,
+    onPause: (until) => emit({ type: 'pause', until }),
+    onStop: (reason, until) => {
+      summary.stopped = reason;
+      if (until !== undefined) summary.pausedUntil = new Date(until).toISOString();
+    },
+  });
 }

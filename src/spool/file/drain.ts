@@ -10,7 +10,7 @@
 import { isFileSystemError } from '../../errors.js';
 import type { BackendDrainOptions, DrainEvent, DrainSummary, Outcome } from '../contract.js';
 import { deliverOne } from '../deliver.js';
-import { createPauseControl } from '../pause.js';
+import { createDrainPause } from '../pause.js';
 import { idOfName, parseJob, type Job } from '../job.js';
 import { createBucket, reserve, type RateLimit, type TokenBucket } from '../rate.js';
 import {
@@ -30,8 +30,6 @@ const QUARANTINED_NAMED = 20;
 export interface DrainOptions extends BackendDrainOptions {
   store: FileSpool;
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Most candidates kept from one listing: memory stays flat however large the spool is. */
 export const MAX_BATCH = 10_000;
@@ -113,18 +111,15 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
 
   const total = (): number => done + inFlight + Math.max(0, list.length - index);
   const emit = (e: Omit<DrainEvent, 'done' | 'total'>): void => options.onEvent?.({ ...e, done, total: total() });
-  const pause = createPauseControl({
+  const pause = createDrainPause({
     clock,
     stop,
     watch,
     concurrency,
     maxPauseMs,
-    unreachablePauseMs: policy.minBackoffMs,
-    onPause: (until) => emit({ type: 'pause', until }),
-    onStop: (reason, until) => {
-      summary.stopped = reason;
-      if (until !== undefined) summary.pausedUntil = iso(until);
-    },
+    minBackoffMs: policy.minBackoffMs,
+    emit,
+    summary,
   });
 
   const noteQuarantined = (q: Quarantined): void => {

@@ -40,7 +40,7 @@ import type {
 } from '../contract.js';
 import { claimTag } from '../contract.js';
 import { deliverOne, type DeliveryResult } from '../deliver.js';
-import { createPauseControl } from '../pause.js';
+import { createDrainPause } from '../pause.js';
 import { parseJob, timeOfId, type Job, type JobState } from '../job.js';
 import type { RedisTarget } from '../../config/spool-url.js';
 
@@ -621,18 +621,15 @@ async function runDrain(
   let fatal: unknown;
   const emit = (e: Omit<DrainEvent, 'done' | 'total'>): void =>
     options.onEvent?.({ ...e, done, total: done + inFlight + waiting });
-  const pause = createPauseControl({
+  const pause = createDrainPause({
     clock,
     stop,
     watch,
     concurrency,
     maxPauseMs,
-    unreachablePauseMs: policy.minBackoffMs,
-    onPause: (until) => emit({ type: 'pause', until }),
-    onStop: (reason, until) => {
-      summary.stopped = reason;
-      if (until !== undefined) summary.pausedUntil = iso(until);
-    },
+    minBackoffMs: policy.minBackoffMs,
+    emit,
+    summary,
   });
   const settle = (outcome: Outcome, id: string | undefined): void => {
     done += 1;
