@@ -359,6 +359,27 @@ function askedWait(headers: Record<string, string | undefined>, now: number): nu
   return undefined;
 }
 
+/** The DeliveryError of an HTTP request's verdict: what the server said, or the transport's failure. */
+function httpDeliveryError(
+  v: Verdict,
+  provider: string,
+  status: number | undefined,
+  said: string | undefined,
+  err: unknown,
+): DeliveryError {
+  const reply: ProviderReply = { provider };
+  if (status !== undefined) reply.status = status;
+  if (said) reply.reply = said;
+  else if (status === undefined && err !== undefined) reply.reply = messageOf(err);
+  const errno = errnoChain(err)[0];
+  if (status === undefined && errno) reply.errno = errno;
+  return new DeliveryError(
+    v.message,
+    { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err },
+    `delivery.${v.kind}`,
+  );
+}
+
 /** Any failure of an HTTP API provider (SendGrid, Resend) → DeliveryError. */
 export function classifyHttpError(
   provider: string,
@@ -442,17 +463,7 @@ export function classifyHttpError(
       hint: 'a captive portal or a proxy may stand in the way: check the API base URL and the network',
     };
   }
-  const reply: ProviderReply = { provider };
-  if (status !== undefined) reply.status = status;
-  if (words) reply.reply = words;
-  else if (status === undefined && err !== undefined) reply.reply = messageOf(err);
-  const errno = errnoChain(err)[0];
-  if (status === undefined && errno) reply.errno = errno;
-  return new DeliveryError(
-    v.message,
-    { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err },
-    `delivery.${v.kind}`,
-  );
+  return httpDeliveryError(v, provider, status, words, err);
 }
 
 /** What an OAuth2 token endpoint said when it refused: RFC 6749 §5.2 `error` and `error_description`. */
@@ -551,15 +562,5 @@ export function classifyTokenError(
       hint: 'check that SMTP_OAUTH2_TOKEN_URL is an OAuth2 token endpoint',
     };
   }
-  const reply: ProviderReply = { provider: 'oauth2' };
-  if (status !== undefined) reply.status = status;
-  if (said) reply.reply = said;
-  else if (status === undefined && err !== undefined) reply.reply = messageOf(err);
-  const errno = errnoChain(err)[0];
-  if (status === undefined && errno) reply.errno = errno;
-  return new DeliveryError(
-    v.message,
-    { exitCode: v.exitCode, kind: v.kind, reply, retryAfterMs: v.retryAfterMs, hint: v.hint, cause: err },
-    `delivery.${v.kind}`,
-  );
+  return httpDeliveryError(v, 'oauth2', status, said, err);
 }
