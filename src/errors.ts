@@ -4,6 +4,9 @@
  * Only `cli.ts` turns an error into an exit code.
  */
 
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 /** sysexits.h codes used by mailctl (see the README's exit-code table). */
 export const ExitCode = {
   OK: 0,
@@ -206,6 +209,7 @@ export function isFileSystemError(err: unknown): err is NodeJS.ErrnoException {
  * `what` names the thing, e.g. `the spool directory`; `path` defaults to the error's own path.
  */
 export function fileSystemError(err: NodeJS.ErrnoException, what: string, path = err.path ?? '?'): MailctlError {
+  err = realMkdirError(err);
   const options = { cause: err, detail: `${err.syscall ?? 'fs'} ${err.code}: ${err.message}` };
   switch (err.code) {
     case 'ENOSPC':
@@ -275,6 +279,25 @@ export function fileSystemError(err: NodeJS.ErrnoException, what: string, path =
         hint: 'check that the path exists and is a directory you can write',
       });
   }
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT when the real cause is EROFS, EACCES, etc. (it stats the
+ * path after the failed mkdir). Makes the first missing directory once more, non-recursively, to
+ * learn the real cause; removes it again if that mkdir succeeds. Any other error is returned as is.
+ */
+function realMkdirError(err: NodeJS.ErrnoException): NodeJS.ErrnoException {
+  if (err.code !== 'ENOENT' || err.syscall !== 'mkdir' || typeof err.path !== 'string') return err;
+  let missing = err.path;
+  while (dirname(missing) !== missing && !existsSync(dirname(missing))) missing = dirname(missing);
+  try {
+    mkdirSync(missing);
+  } catch (again) {
+    const code = (again as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'EEXIST' ? err : (again as NodeJS.ErrnoException);
+  }
+  rmdirSync(missing);
+  return err;
 }
 
 /** Whether retrying a failed delivery later can succeed. */

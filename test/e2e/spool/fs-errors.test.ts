@@ -126,4 +126,30 @@ describe.skipIf(!isRoot)('a read-only file system (EROFS → 73)', () => {
       mount.remount('rw');
     }
   });
+
+  it('a directory still to be made names the read-only file system, not ENOENT (spool, outbox, templates init)', async () => {
+    if (typeof fs === 'string') throw new Error(fs);
+    const mount: Tmpfs = fs;
+    const env = { MAILCTL_SPOOL_DIR: join(mount.dir, 'new-spool'), MAILCTL_OUTBOX_DIR: join(mount.dir, 'new-outbox') };
+    mount.remount('ro');
+    try {
+      expectOneSentence(
+        await runCli(ENQUEUE, { env }),
+        73,
+        /^mailctl: cannot write the spool \S+: the file system is read-only\nhint: /,
+      );
+      expectOneSentence(
+        await runCli(['send', 'custom', '--to', 'a@example.com', '--var', 'subject=Hi', '--var', 'body=ok'], { env }),
+        73,
+        /^mailctl: cannot write the outbox \S+new-outbox: the file system is read-only\nhint: /,
+      );
+      expectOneSentence(
+        await runCli(['templates', 'init', join(mount.dir, 'tpl', 'x')], { env }),
+        73,
+        /^mailctl: cannot write the template directory \S+: the file system is read-only\nhint: /,
+      );
+    } finally {
+      mount.remount('rw');
+    }
+  });
 });
