@@ -153,6 +153,29 @@ export interface ListedJob {
   file: string;
 }
 
+/**
+ * A parsed job's line of `queue list` on top of `base` (id, state, file, claimedBy), the same for
+ * every backend; `deadReason` stands in when the job records none (BullMQ's failedReason).
+ */
+export function listedOf(base: ListedJob, j: Job, deadReason?: string): ListedJob {
+  const out: ListedJob = {
+    ...base,
+    type: j.type,
+    priority: j.priority,
+    to: j.to,
+    createdAt: j.createdAt,
+    nextAttemptAt: j.nextAttemptAt,
+    attempts: j.attempts,
+  };
+  if (j.lang) out.lang = j.lang;
+  if (j.expiresAt) out.expiresAt = j.expiresAt;
+  if (j.messageId) out.messageId = j.messageId;
+  if (j.deadReason) out.deadReason = j.deadReason;
+  else if (deadReason) out.deadReason = deadReason;
+  if (j.lastError) out.lastError = j.lastError;
+  return out;
+}
+
 /** One job as `spool migrate` moves it: its state and content (raw text when it cannot be parsed). */
 export interface ExportedJob {
   id: string;

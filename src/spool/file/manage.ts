@@ -8,6 +8,7 @@ import { lstatSync, rmSync, statSync } from 'node:fs';
 import { DataError, TemporaryError } from '../../errors.js';
 import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type JobState } from '../job.js';
 import type { Claimer, ListedJob, ReleaseResult, ShownJob, SpoolStatus } from '../contract.js';
+import { listedOf } from '../contract.js';
 import type { Entry, EntryRead, FileSpool } from './store.js';
 
 const PENDING: readonly JobState[] = ['incoming', 'active', 'deferred'];
@@ -103,22 +104,7 @@ export function* listJobs(store: FileSpool, states: readonly JobState[]): Genera
         yield { ...base, problem: noted ?? parsed.reason };
         continue;
       }
-      const j = parsed.job;
-      const out: ListedJob = {
-        ...base,
-        id: j.id,
-        type: j.type,
-        priority: j.priority,
-        to: j.to,
-        createdAt: j.createdAt,
-        nextAttemptAt: j.nextAttemptAt,
-        attempts: j.attempts,
-      };
-      if (j.lang) out.lang = j.lang;
-      if (j.expiresAt) out.expiresAt = j.expiresAt;
-      if (j.messageId) out.messageId = j.messageId;
-      if (j.deadReason) out.deadReason = j.deadReason;
-      if (j.lastError) out.lastError = j.lastError;
+      const out = listedOf({ ...base, id: parsed.job.id }, parsed.job);
       if (noted) out.problem = noted;
       yield out;
     }

@@ -38,7 +38,7 @@ import type {
   ShownJob,
   SpoolStatus,
 } from '../contract.js';
-import { claimTag } from '../contract.js';
+import { claimTag, listedOf } from '../contract.js';
 import { deliverOne, type DeliveryResult } from '../deliver.js';
 import { createDrainPause } from '../pause.js';
 import { parseJob, timeOfId, type Job, type JobState } from '../job.js';
@@ -338,23 +338,7 @@ export class RedisBackend implements SpoolBackend {
         ...base,
         problem: (bull.data as Data | undefined)?.problem ? String((bull.data as Data).problem) : parsed.reason,
       };
-    const j = parsed.job;
-    const out: ListedJob = {
-      ...base,
-      type: j.type,
-      priority: j.priority,
-      to: j.to,
-      createdAt: j.createdAt,
-      nextAttemptAt: j.nextAttemptAt,
-      attempts: j.attempts,
-    };
-    if (j.lang) out.lang = j.lang;
-    if (j.expiresAt) out.expiresAt = j.expiresAt;
-    if (j.messageId) out.messageId = j.messageId;
-    if (j.deadReason) out.deadReason = j.deadReason;
-    else if (state === 'dead' && bull.failedReason) out.deadReason = bull.failedReason;
-    if (j.lastError) out.lastError = j.lastError;
-    return out;
+    return listedOf(base, parsed.job, state === 'dead' ? bull.failedReason : undefined);
   }
 
   async *list(states: readonly JobState[]): AsyncIterable<ListedJob> {
