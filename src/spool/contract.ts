@@ -131,6 +131,23 @@ export interface SpoolStatus {
   byType: Record<string, Partial<Record<JobState, number>>>;
 }
 
+/** A status with nothing counted yet, for a backend to fill in. */
+export function emptyStatus(present: boolean): SpoolStatus {
+  return {
+    present,
+    incoming: 0,
+    active: 0,
+    deferred: 0,
+    hold: 0,
+    dead: 0,
+    corrupt: 0,
+    backlog: 0,
+    oldestAgeSeconds: null,
+    oldestId: null,
+    byType: {},
+  };
+}
+
 /** One line of `queue list --json` (postqueue -j). Variables are never listed: they carry codes. */
 export interface ListedJob {
   id: string;

@@ -8,7 +8,7 @@ import { lstatSync, rmSync, statSync } from 'node:fs';
 import { DataError, TemporaryError } from '../../errors.js';
 import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type JobState } from '../job.js';
 import type { Claimer, ListedJob, ReleaseResult, ShownJob, SpoolStatus } from '../contract.js';
-import { listedOf } from '../contract.js';
+import { emptyStatus, listedOf } from '../contract.js';
 import type { Entry, EntryRead, FileSpool } from './store.js';
 
 const PENDING: readonly JobState[] = ['incoming', 'active', 'deferred'];
@@ -32,19 +32,7 @@ function createdAtOf(entry: Entry): number | undefined {
  * that are not canonical cost a clock conversion or a stat.
  */
 export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
-  const status: SpoolStatus = {
-    present: store.exists(),
-    incoming: 0,
-    active: 0,
-    deferred: 0,
-    hold: 0,
-    dead: 0,
-    corrupt: 0,
-    backlog: 0,
-    oldestAgeSeconds: null,
-    oldestId: null,
-    byType: {},
-  };
+  const status = emptyStatus(store.exists());
   let oldestUlid: string | undefined;
   let oldestOther = Number.POSITIVE_INFINITY;
   let oldestOtherId: string | undefined;

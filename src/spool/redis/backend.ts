@@ -38,7 +38,7 @@ import type {
   ShownJob,
   SpoolStatus,
 } from '../contract.js';
-import { claimTag, listedOf } from '../contract.js';
+import { claimTag, emptyStatus, listedOf } from '../contract.js';
 import { deliverOne, type DeliveryResult } from '../deliver.js';
 import { createDrainPause } from '../pause.js';
 import { parseJob, timeOfId, type Job, type JobState } from '../job.js';
@@ -286,19 +286,7 @@ export class RedisBackend implements SpoolBackend {
   };
 
   async status(now: number): Promise<SpoolStatus> {
-    const status: SpoolStatus = {
-      present: true, // it answered
-      incoming: 0,
-      active: 0,
-      deferred: 0,
-      hold: 0,
-      dead: 0,
-      corrupt: 0,
-      backlog: 0,
-      oldestAgeSeconds: null,
-      oldestId: null,
-      byType: {},
-    };
+    const status = emptyStatus(true); // present: it answered
     let oldest = Number.POSITIVE_INFINITY;
     for (const type of ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as JobType[]) {
       for await (const bull of this.pages([type])) {
