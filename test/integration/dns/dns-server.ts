@@ -87,14 +87,40 @@ export async function startDns(zone: Zone): Promise<DnsHandle> {
       for (const a of records.AAAA ?? []) res.answers.push({ ...base, type: Packet.TYPE.AAAA, address: a });
     send(res);
   };
-  const udp = dns2.createServer({ udp: true, handle });
-  udp.on('error', () => {});
-  const { udp: address } = await udp.listen({ udp: { port: 0, address: '127.0.0.1' } });
-  const port = address!.port;
-  // Large answers (a 2048-bit DKIM key) may be truncated over UDP; the resolver then asks over TCP.
-  const tcp = dns2.createServer({ tcp: true, handle });
-  tcp.on('error', () => {});
-  await tcp.listen({ tcp: { port, address: '127.0.0.1' } });
+  // The UDP port is picked by the kernel; the same number may already be taken over TCP by another
+  // test's server. dns2's listen() never settles on an error (EADDRINUSE), so we race it against the
+  // error event and try another port.
+  for (let attempt = 1; ; attempt++) {
+    const udp = dns2.createServer({ udp: true, handle });
+    const { udp: address } = await listenOrFail(udp, { udp: { port: 0, address: '127.0.0.1' } });
+    const port = address!.port;
+    // Large answers (a 2048-bit DKIM key) may be truncated over UDP; the resolver then asks over TCP.
+    const tcp = dns2.createServer({ tcp: true, handle });
+    try {
+      await listenOrFail(tcp, { tcp: { port, address: '127.0.0.1' } });
+    } catch (err) {
+      // Not awaited: a server that never listened emits no 'close', so dns2's close() would not settle.
+      void udp.close();
+      void tcp.close();
+      if (attempt >= 20) throw err;
+      continue;
+    }
+    return handleOf(port, udp, tcp, questions);
+  }
+}
+
+/** dns2's listen() waits for 'listening' only; an 'error' (EADDRINUSE) would leave it pending forever. */
+async function listenOrFail(
+  server: DnsServer,
+  options: Record<string, { port: number; address: string }>,
+): Promise<{ udp?: AddressInfo; tcp?: AddressInfo }> {
+  return new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.listen(options).then(resolve, reject);
+  });
+}
+
+function handleOf(port: number, udp: DnsServer, tcp: DnsServer, questions: string[]): DnsHandle {
   return {
     server: `127.0.0.1:${port}`,
     port,
