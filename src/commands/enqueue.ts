@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { senderFor } from '../providers/index.js';
 import { openSpool } from '../spool/backend.js';
 import { enqueueJob } from '../spool/enqueue.js';
+import { requireLanguage } from '../templates/lang.js';
 import {
   flagsOf,
   loadCommandConfig,
@@ -43,7 +44,15 @@ export async function run(type: string, opts: EnqueueOptions, ctx: CommandContex
   let result;
   try {
     result = await enqueueJob(
-      { type, to: opts.to, lang: opts.lang, vars, from: opts.from, priority: opts.priority, ttlMs },
+      {
+        type,
+        to: opts.to,
+        lang: opts.lang === undefined ? undefined : requireLanguage(opts.lang, templates.languages()),
+        vars,
+        from: opts.from,
+        priority: opts.priority,
+        ttlMs,
+      },
       { config, spoolDir, backend, defaultFrom: senderFor(config, opts.from), clock: ctx.clock, templates },
     );
   } finally {

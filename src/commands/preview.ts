@@ -6,7 +6,7 @@
 import { ExitCode, UsageError } from '../errors.js';
 // render.ts loads the catalog, the store and the language table anyway: import them plainly.
 import { requireMailType } from '../templates/catalog.js';
-import { resolveLanguage } from '../templates/lang.js';
+import { requireLanguage } from '../templates/lang.js';
 import { brandingFromConfig, renderWith, type Branding, type RenderedEmail } from '../templates/render.js';
 import { defaultDirs } from '../templates/store.js';
 import {
@@ -53,7 +53,7 @@ export async function run(type: string | undefined, opts: PreviewOptions, ctx: C
   const templates = (await openCommandTemplates(config, ctx)).store;
   const rendered = renderWith(templates, {
     type,
-    lang: opts.lang,
+    lang: opts.lang === undefined ? undefined : requireLanguage(opts.lang, templates.languages()),
     vars,
     branding,
     useSamples: true,
@@ -138,7 +138,7 @@ async function serve(
   // The types as the directory declares them now (a broken types file shows in the gallery, not here).
   const live = new LiveStore(dirs, false);
   if (type !== undefined) requireMailType(type, 'mail type', live.mailTypes());
-  const lang = opts.lang === undefined ? undefined : resolveLanguage(opts.lang, live.languages()).lang;
+  const lang = opts.lang === undefined ? undefined : requireLanguage(opts.lang, live.languages());
   const gallery = await startGallery({
     dirs,
     branding,

@@ -10,6 +10,7 @@ import { assertUsable, redact, secretsOf } from '../config/index.js';
 import { describeTransport } from '../config/describe.js';
 import { DeliveryError, ExitCode, UsageError } from '../errors.js';
 import { composeMessage } from '../message/compose.js';
+import { requireLanguage } from '../templates/lang.js';
 import type { OutgoingMessage } from '../message/types.js';
 import { providerEntry } from '../providers/registry.js';
 import type { Delivery } from '../providers/types.js';
@@ -70,7 +71,7 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
   // sample values and stderr says which. `enqueue` and the library refuse them (65): real mails.
   const rendered = renderWith(templates, {
     type,
-    lang: opts.lang,
+    lang: opts.lang === undefined ? undefined : requireLanguage(opts.lang, templates.languages()),
     vars,
     branding: brandingFromConfig(config),
     useSamples: true,

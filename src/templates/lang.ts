@@ -89,3 +89,18 @@ export function resolveLanguage(requested: string | undefined, available: readon
     warning: `no ${canonical} translation (available: ${available.join(', ')}); using ${fallback}`,
   };
 }
+
+/**
+ * The `--lang` of a command (preview, send, enqueue): the contract makes an unknown language a
+ * usage error (64), unlike a spool job's or the library's `lang`, which falls back to en-US with
+ * a warning rather than lose a mail the application already promised its user.
+ */
+export function requireLanguage(requested: string, available: readonly string[]): string {
+  const { lang, warning } = resolveLanguage(requested, available);
+  if (warning === undefined) return lang;
+  throw new UsageError(
+    `no ${assertLanguageTag(requested)} translation: the languages are ${available.join(', ')}`,
+    { hint: 'pick one of them, or add one (README "Adding a language"; `mailctl templates init`)' },
+    'usage.language',
+  );
+}

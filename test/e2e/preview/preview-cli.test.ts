@@ -82,11 +82,31 @@ describe('mailctl preview', () => {
     expect(r.stdout).toContain('text/html; charset=utf-8');
   });
 
-  it('language fallback: en-US on stdout, the warning on stderr', async () => {
-    const r = await runCli(['preview', 'reset-password', '--lang', 'fr-FR', '--format', 'text']);
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('Use this code to set a new password');
-    expect(r.stderr).toBe('mailctl: warning: no fr-FR translation (available: en-US, ja-JP, zh-CN); using en-US\n');
+  it('an unknown --lang is a usage error (64) naming the languages there are, for preview, send and enqueue', async () => {
+    const cwd = tempDir('mailctl-lang-');
+    const spool = join(cwd, 'spool');
+    const runs = [
+      ['preview', 'reset-password', '--lang', 'fr-FR', '--format', 'text'],
+      ['send', 'reset-password', '--lang', 'fr-FR', '--to', 'ops@example.com'],
+      ['enqueue', 'reset-password', '--lang', 'fr-FR', '--to', 'ops@example.com', '--var', 'code=123456'],
+    ];
+    for (const argv of runs) {
+      const r = await runCli(argv, { cwd, env: { MAILCTL_SPOOL_DIR: spool } });
+      expect(r.exitCode, argv[0]).toBe(64);
+      expect(r.stdout, argv[0]).toBe('');
+      expect(r.stderr.split('\n')[0], argv[0]).toBe(
+        'mailctl: no fr-FR translation: the languages are en-US, ja-JP, zh-CN',
+      );
+      expect(r.stderr, argv[0]).toMatch(/^hint: .*Adding a language/m);
+    }
+    // Nothing was sent or queued.
+    expect(existsSync(join(cwd, '.mailctl', 'outbox'))).toBe(false);
+    expect(existsSync(spool)).toBe(false);
+    // An alias is a language there is: en-GB renders en-US with no warning.
+    const alias = await runCli(['preview', 'reset-password', '--lang', 'en-GB', '--format', 'text'], { cwd });
+    expect(alias.exitCode).toBe(0);
+    expect(alias.stdout).toContain('Use this code to set a new password');
+    expect(alias.stderr).toBe('');
   });
 
   it('--no-brand renders the white-label variant: no default product anywhere', async () => {
