@@ -5,7 +5,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { Redactor } from './config/redact.js';
 import { systemClock, type AppContext } from './context.js';
-import { exitCodeOf, ExitCode, fileSystemError } from './errors.js';
+import { exitCodeOf, ExitCode, fileSystemError, MailctlError } from './errors.js';
 import { formatError } from './output/format-error.js';
 import { createTerminalGuard } from './output/terminal.js';
 import { runProgram } from './program.js';
@@ -105,7 +105,13 @@ export async function runCli(): Promise<void> {
   // A failed write reports its error event after the write call: let it arrive.
   await new Promise((resolve) => setImmediate(resolve));
   if (outputFault && code === ExitCode.OK) {
-    const fault = fileSystemError(outputFault, 'the output', closed.out ? '(stdout)' : '(stderr)');
+    const cause = fileSystemError(outputFault, 'the output', closed.out ? '(stdout)' : '(stderr)');
+    // The command ran to its end; only its report was lost. "Run it again" would send a mail twice.
+    const fault = new MailctlError(cause.code, cause.exitCode, cause.message, {
+      hint: 'the command itself finished and only its output was lost: check what it did before running it again (a send would go twice)',
+      detail: cause.detail,
+      cause: outputFault,
+    });
     writeErr(`${formatError(fault, debug, (text) => redactor.redact(text))}\n`);
     code = exitCodeOf(fault);
   }

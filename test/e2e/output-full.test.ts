@@ -5,7 +5,8 @@
  * quiet end with the command's own code (test/e2e/terminal.test.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, tempDir } from '../helpers/cli.js';
 
@@ -19,13 +20,14 @@ function runIntoDevFull(args: string[]) {
   dirs.push(cwd);
   const full = openSync('/dev/full', 'w');
   try {
-    return spawnSync(process.execPath, ['--', BIN, ...args], {
+    const r = spawnSync(process.execPath, ['--', BIN, ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' },
       stdio: ['ignore', full, 'pipe'],
       encoding: 'utf8',
       timeout: 20_000,
     });
+    return { ...r, cwd };
   } finally {
     closeSync(full);
   }
@@ -39,8 +41,18 @@ describe.skipIf(!existsSync('/dev/full'))('stdout on /dev/full', () => {
     const r = runIntoDevFull(args);
     expect(r.stderr).toBe(
       'mailctl: cannot write the output (stdout): the disk is full (ENOSPC)\n' +
-        'hint: free space on that file system (or raise the quota), then run the command again; nothing was lost\n',
+        'hint: the command itself finished and only its output was lost: check what it did before running it again (a send would go twice)\n',
     );
     expect(r.status).toBe(75);
+  });
+
+  it('send: the mail went out, so the message says so instead of "run it again"', () => {
+    const r = runIntoDevFull(['send', 'reset-password', '--to', 'ops@example.com', '--json']);
+    expect(r.status).toBe(75);
+    expect(r.stderr).toMatch(/^mailctl: cannot write the output \(stdout\): the disk is full \(ENOSPC\)$/m);
+    expect(r.stderr).toMatch(/^hint: .*only its output was lost.*a send would go twice/m);
+    expect(r.stderr).not.toMatch(/nothing was lost|at .*\.js:\d+/);
+    // The file provider wrote the one mail: exactly one .eml in the outbox.
+    expect(readdirSync(join(r.cwd, '.mailctl', 'outbox')).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
   });
 });
