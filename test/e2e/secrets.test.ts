@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { oauth2SecretForms, startTokenEndpoint, type TokenEndpoint } from '../helpers/oauth2.js';
-import { selfSignedCert } from '../helpers/smtp.js';
 import { redisAvailable, startRedis } from '../helpers/redis.js';
 import { startEchoSmtpServer, type EchoSmtpServer } from '../helpers/smtp-echo.js';
+import { selfSignedCert } from '../helpers/cert.js';
 
 const SMTP_PASSWORD = 'pw-9f8e7d6c5b4a-secret';
 const SENDGRID_API_KEY = 'SG.key-0123456789abcdef-secret';

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import {
-  closedPort,
   DEFER_FROM,
   fakeApis,
   FROM,
@@ -16,14 +15,15 @@ import {
   REFUSE_FROM,
   SG_GOOD,
   SG_NO_SEND,
-  selfSignedCert,
   startHttp,
   startSilent,
   startSmtp,
   USER,
   type HttpHandle,
   type SmtpHandle,
-} from '../integration/providers/probe/servers.js';
+} from '../helpers/probe-servers.js';
+import { refusedPort } from '../helpers/ports.js';
+import { selfSignedCert } from '../helpers/cert.js';
 
 const servers: { close(): Promise<void> }[] = [];
 const outputs: CliResult[] = [];
@@ -189,7 +189,7 @@ describe('mailctl verify-config --connect (smtp)', () => {
   });
 
   it('a closed port is 69; a server that never greets is 75 after the greeting timeout', async () => {
-    const closed = await run([], smtp(await closedPort()));
+    const closed = await run([], smtp(await refusedPort()));
     expect(closed.exitCode).toBe(69);
     expect(closed.stdout).toMatch(/^  FAIL connect .*ECONNREFUSED/m);
     const silent = await run([], smtp(silentPort, { SMTP_GREETING_TIMEOUT: '300ms' }));

@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selfSignedCert, startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './smtp.js';
+import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './smtp.js';
+import { selfSignedCert } from './cert.js';
 
 export type EndpointMode = 'ok' | 'invalid_grant' | 'invalid_client' | 'server_error' | 'hang' | 'stall-body';
 

@@ -13,7 +13,7 @@
  */
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
-import { generate } from 'selfsigned';
+import { selfSignedCert } from './cert.js';
 
 export type TlsMode = 'plain' | 'starttls' | 'implicit';
 
@@ -81,26 +81,6 @@ export interface TestSmtpServer {
   /** Resolves once `n` messages have been accepted. */
   waitForMessages(n: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
-}
-
-let certCache: Promise<{ key: string; cert: string }> | undefined;
-
-/** One self-signed certificate per test process (RSA key generation is slow). */
-export function selfSignedCert(): Promise<{ key: string; cert: string }> {
-  certCache ??= generate([{ name: 'commonName', value: 'localhost' }], {
-    keySize: 2048,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  }).then((p) => ({ key: p.private, cert: p.cert }));
-  return certCache;
 }
 
 function smtpError(reply: Reply): Error {
@@ -275,17 +255,6 @@ export async function startSilentServer(): Promise<SilentServer> {
         server.close(() => resolve());
       }),
   };
-}
-
-/** A port on 127.0.0.1 that refuses connections (bound, then closed). */
-export async function refusedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
 }
 
 export interface ScriptedServer {

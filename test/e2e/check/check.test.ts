@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import { buildMime } from '../../../src/providers/mime.js';
 import { runCli, tempDir } from '../../helpers/cli.js';
-import { startDns, type DnsHandle } from '../../integration/dns/dns-server.js';
-import { KEY, ZONE } from '../../integration/dns/zone.js';
+import { startDns, type DnsHandle } from '../../helpers/dns-server.js';
+import { KEY, ZONE } from '../../fixtures/dns/zone.js';
 
 let dns: DnsHandle;
 const cwd = tempDir('mailctl-check-');

@@ -7,9 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../../helpers/cli.js';
-import { startDns, type DnsHandle } from '../../integration/dns/dns-server.js';
-import { KEY, ZONE } from '../../integration/dns/zone.js';
-import { closedPort, startSmtp, type SmtpHandle } from '../../integration/providers/probe/servers.js';
+import { startDns, type DnsHandle } from '../../helpers/dns-server.js';
+import { KEY, ZONE } from '../../fixtures/dns/zone.js';
+import { startSmtp, type SmtpHandle } from '../../helpers/probe-servers.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 let dns: DnsHandle;
 let smtp: SmtpHandle;
@@ -131,7 +132,7 @@ describe('mailctl verify-config --dns', () => {
   it('an unreachable DNS server: exit 69', async () => {
     const r = await runCli(['verify-config', '--dns'], {
       cwd,
-      env: env('good.example', { MAILCTL_DNS_SERVERS: `127.0.0.1:${await closedPort()}` }),
+      env: env('good.example', { MAILCTL_DNS_SERVERS: `127.0.0.1:${await refusedPort()}` }),
     });
     expect(r.exitCode).toBe(69);
     expect(r.stderr).toMatch(/^mailctl: DNS check failed: the DNS query TXT good\.example failed/);

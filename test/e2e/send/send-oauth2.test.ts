@@ -8,7 +8,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../../helpers/cli.js';
 import { oauth2SecretForms, startOAuth2Rig, type OAuth2Rig, type TokenEndpoint } from '../../helpers/oauth2.js';
-import { refusedPort, type TestSmtpOptions } from '../../helpers/smtp.js';
+import { type TestSmtpOptions } from '../../helpers/smtp.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 const MAILBOX = 'no-reply@contoso.example';
 const CLIENT_SECRET = 'cs~Secret-0f1e2d3c4b5a';

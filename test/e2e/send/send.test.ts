@@ -9,13 +9,8 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../../helpers/cli.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http.js';
-import {
-  refusedPort,
-  startSilentServer,
-  startSmtpServer,
-  type SilentServer,
-  type TestSmtpServer,
-} from '../../helpers/smtp.js';
+import { startSilentServer, startSmtpServer, type SilentServer, type TestSmtpServer } from '../../helpers/smtp.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 const PASSWORD = 'hunter2-very-secret';
 const dirs: string[] = [];

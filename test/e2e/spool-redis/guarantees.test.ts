@@ -15,8 +15,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, tempDir } from '../../helpers/cli.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
-import { refusedPort, startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.js';
+import { startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.js';
 import { mulberry32 } from '../../helpers/random.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 const FROM = 'App <app@example.com>';
 let redis: TestRedis;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
-import { refusedPort } from '../../helpers/smtp.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 let redis: TestRedis;
 beforeAll(async () => {

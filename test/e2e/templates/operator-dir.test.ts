@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { runCli, tempDir, type CliResult } from '../../helpers/cli.js';
 import { makeOperatorDir } from '../../helpers/operator-dir.js';
+import { checkPassedLine, languagesWith } from '../../helpers/catalog.js';
 
 // Each test spawns the binary several times and compiles MJML on a shared, loaded machine.
 vi.setConfig({ testTimeout: 180_000 });
@@ -62,7 +63,11 @@ describe('an operator template directory', () => {
     const text = await run(['templates', 'list']);
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toMatch(/^weekly-digest +notification +6 +48h +userName, changes:number, digestUrl:url$/m);
-    expect(text.stdout).toContain('languages: en-US, ja-JP, ko-KR (from the directory), zh-CN');
+    expect(text.stdout).toContain(
+      `languages: ${languagesWith('ko-KR')
+        .map((l) => (l === 'ko-KR' ? `${l} (from the directory)` : l))
+        .join(', ')}`,
+    );
     expect(text.stdout).toContain(`from ${dir} (MAILCTL_TEMPLATES_DIR); everything else is built in:`);
     expect(text.stdout).toContain('  reset-password: strings en-US subject; ko-KR ');
     expect(text.stdout).toContain(`  weekly-digest: declared in ${join(dir, 'types.yaml')}; body ${join(dir, 'weekly-digest.mjml')}; strings en-US subject, heading, intro, button;`);
@@ -73,7 +78,7 @@ describe('an operator template directory', () => {
       languagesFromDir: string[];
       types: { type: string; source: { type: string; body: string; strings: Record<string, string[]> } }[];
     };
-    expect(j).toMatchObject({ templatesDir: dir, layout: 'built-in', languages: ['en-US', 'ja-JP', 'ko-KR', 'zh-CN'] });
+    expect(j).toMatchObject({ templatesDir: dir, layout: 'built-in', languages: languagesWith('ko-KR') });
     expect(j.types).toHaveLength(MAIL_TYPE_DEFS.length + 1);
     expect(j.types.find((t) => t.type === 'reset-password')!.source).toMatchObject({ type: 'built-in', body: 'built-in', strings: { 'en-US': ['subject'] } });
     expect(j.types.find((t) => t.type === 'weekly-digest')!.source).toMatchObject({ type: join(dir, 'types.yaml'), body: join(dir, 'weekly-digest.mjml') });
@@ -126,7 +131,7 @@ describe('an operator template directory', () => {
   it('templates check passes on the directory, and names the operator\'s file for a broken override', async () => {
     const ok = await run(['templates', 'check']);
     const n = MAIL_TYPE_DEFS.length + 1;
-    expect(ok.stdout).toBe(`ok ${n} types × 4 languages (en-US, ja-JP, ko-KR, zh-CN) × 3 brands: ${n * 4 * 3} rendered, strict MJML, locale keys complete\n`);
+    expect(ok.stdout).toBe(checkPassedLine(n, languagesWith('ko-KR')));
     expect(ok.exitCode).toBe(0);
 
     const broken = makeOperatorDir(tempDir('mailctl-opdir-broken-'));

@@ -8,9 +8,9 @@ import { loadConfig } from '../../../src/config/index.js';
 import { systemClock } from '../../../src/context.js';
 import { checkDns, type DnsReport, type Finding } from '../../../src/dns/check-domain.js';
 import { tempDir } from '../../helpers/cli.js';
-import { closedPort } from '../providers/probe/servers.js';
-import { startDns, type DnsHandle } from './dns-server.js';
-import { KEY, ZONE } from './zone.js';
+import { startDns, type DnsHandle } from '../../helpers/dns-server.js';
+import { KEY, ZONE } from '../../fixtures/dns/zone.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 let dns: DnsHandle;
 const cwd = tempDir('mailctl-dns-');
@@ -197,7 +197,7 @@ describe('verify-config --dns: broken records', () => {
 
 describe('verify-config --dns: the resolver', () => {
   it('a DNS server that does not answer is 69, quickly', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const { config } = await loadConfig({
       cwd,
       env: envFor('good.example', { MAILCTL_DNS_SERVERS: `127.0.0.1:${port}` }),

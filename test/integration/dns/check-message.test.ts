@@ -12,8 +12,8 @@ import {
 } from '../../../src/dns/check-message.js';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import { buildMime } from '../../../src/providers/mime.js';
-import { startDns, type DnsHandle } from './dns-server.js';
-import { KEY, OTHER_KEY, ZONE } from './zone.js';
+import { startDns, type DnsHandle } from '../../helpers/dns-server.js';
+import { KEY, OTHER_KEY, ZONE } from '../../fixtures/dns/zone.js';
 
 let dns: DnsHandle;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import { composeMessage } from '../../../src/message/compose.js';
 import { createProvider } from '../../../src/providers/index.js';
 import type { Provider } from '../../../src/providers/types.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http.js';
-import { refusedPort } from '../../helpers/smtp.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 const NOW = 1_900_000_000_000;
 const clock = { now: () => NOW, sleep: async () => {} };

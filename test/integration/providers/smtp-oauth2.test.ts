@@ -13,7 +13,8 @@ import { composeMessage } from '../../../src/message/compose.js';
 import { createProvider } from '../../../src/providers/index.js';
 import type { Provider } from '../../../src/providers/types.js';
 import { startTokenEndpoint, type TokenEndpoint, type TokenEndpointOptions } from '../../helpers/oauth2.js';
-import { refusedPort, startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp.js';
+import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 const MAILBOX = 'no-reply@contoso.example';
 const CLIENT = { clientId: 'app-0001', clientSecret: 'client-secret-Q7~xyz' };

@@ -11,7 +11,6 @@ import { composeMessage } from '../../../src/message/compose.js';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import { createSmtpProvider } from '../../../src/providers/smtp.js';
 import {
-  refusedPort,
   startScriptedServer,
   startSilentServer,
   startSmtpServer,
@@ -19,6 +18,7 @@ import {
   type TestSmtpOptions,
   type TestSmtpServer,
 } from '../../helpers/smtp.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 const AUTH = { user: 'mailer', pass: 's3cret-pass' };
 

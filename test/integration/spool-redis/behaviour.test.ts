@@ -23,7 +23,7 @@ import { createPrepare } from '../../../src/spool/prepare.js';
 import { migrateSpool } from '../../../src/spool/migrate.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { startSmtpServer, type Hook, type TestSmtpServer } from '../../helpers/smtp.js';
-import { FROM, messageIdOfRaw, smtpConfig } from '../spool/helpers.js';
+import { FROM, messageIdOfRaw, smtpConfig } from '../../helpers/spool.js';
 
 let redis: TestRedis;
 let queues = 0;

@@ -10,8 +10,10 @@ import type { OutgoingMessage } from '../../../src/message/types.js';
 import type { Provider } from '../../../src/providers/types.js';
 import { holdJob, releaseJob } from '../../../src/spool/file/manage.js';
 import { nameOf, serializeJob, type Job } from '../../../src/spool/job.js';
-import { refusedPort, startSmtpServer, type Hook, type TestSmtpServer } from '../../helpers/smtp.js';
-import { countFiles, enqueue, fakeClock, harness, jobsIn, messageIdOfRaw, type Harness } from './helpers.js';
+import { startSmtpServer, type Hook, type TestSmtpServer } from '../../helpers/smtp.js';
+import { countFiles, enqueue, harness, jobsIn, messageIdOfRaw, type Harness } from '../../helpers/spool.js';
+import { refusedPort } from '../../helpers/ports.js';
+import { fakeClock } from '../../helpers/clock.js';
 
 const servers: TestSmtpServer[] = [];
 const jobsInFile = (path: string): Job => JSON.parse(readFileSync(path, 'utf8')) as Job;

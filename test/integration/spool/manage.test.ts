@@ -11,7 +11,8 @@ import type { CommandContext } from '../../../src/commands/shared.js';
 import { BUCKET_MS } from '../../../src/spool/file/store.js';
 import { holdJob, purgeJobs, retryAll, retryById, spoolStatus } from '../../../src/spool/file/manage.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { enqueue, fakeClock, jobsIn, tempSpool } from './helpers.js';
+import { enqueue, jobsIn, tempSpool } from '../../helpers/spool.js';
+import { fakeClock } from '../../helpers/clock.js';
 
 async function fileConfig() {
   return (await loadConfig({ cwd: '/', env: {} })).config;

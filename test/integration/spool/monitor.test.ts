@@ -12,7 +12,8 @@ import type { CommandContext } from '../../../src/commands/shared.js';
 import { purgeJobs } from '../../../src/spool/file/manage.js';
 import { FileSpool } from '../../../src/spool/file/store.js';
 import { startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.js';
-import { enqueue, fakeClock, FROM, smtpConfig } from './helpers.js';
+import { enqueue, FROM, smtpConfig } from '../../helpers/spool.js';
+import { fakeClock } from '../../helpers/clock.js';
 
 let smtp: TestSmtpServer;
 beforeAll(async () => {

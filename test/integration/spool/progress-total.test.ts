@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DrainEvent } from '../../../src/spool/file/drain.js';
 import { startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.js';
-import { enqueue, harness } from './helpers.js';
+import { enqueue, harness } from '../../helpers/spool.js';
 
 const servers: TestSmtpServer[] = [];
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { nameOf, newJobId, serializeJob, type Job } from '../../../src/spool/job.js';
 import { listJobs, spoolStatus } from '../../../src/spool/file/manage.js';
 import { type FileSpool } from '../../../src/spool/file/store.js';
-import { tempSpool } from './helpers.js';
+import { tempSpool } from '../../helpers/spool.js';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 

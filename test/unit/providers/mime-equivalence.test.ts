@@ -1,6 +1,6 @@
 /**
  * buildMime writes the bytes itself (providers/mime.ts); nodemailer's MailComposer is the
- * reference. For every template in both languages, branded and white-label, and for awkward
+ * reference. For every template in every shipped language, branded and white-label, and for awkward
  * names, subjects and bodies, both messages must parse to the same headers and the same bodies,
  * and ours must keep the wire rules (CRLF only, 7-bit, body lines of at most 76 characters).
  */
@@ -14,6 +14,7 @@ import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { CHECK_BRANDS } from '../../../src/templates/check.js';
 import { renderEmail } from '../../../src/templates/render.js';
 import { mulberry32 } from '../../helpers/random.js';
+import { LANGUAGES } from '../../helpers/catalog.js';
 
 /** The message as MailComposer builds it from the same fields. */
 function reference(m: OutgoingMessage): Promise<Buffer> {
@@ -96,7 +97,7 @@ const compose = (over: {
 
 describe('buildMime matches MailComposer', () => {
   const cases = MAIL_TYPE_DEFS.flatMap((d) =>
-    ['en-US', 'ja-JP', 'zh-CN'].flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)),
+    LANGUAGES.flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)),
   );
   it.each(cases)('%s %s %s', async (type, lang, _brand, branding) => {
     const rendered = renderEmail({ type, lang, vars: {}, branding, useSamples: true });

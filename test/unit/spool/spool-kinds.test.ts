@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { checkSpoolConnection } from '../../../src/spool/backend.js';
-import { refusedPort } from '../../helpers/smtp.js';
+import { refusedPort } from '../../helpers/ports.js';
 
 describe('checkSpoolConnection', () => {
   it.each([[{}], [{ MAILCTL_SPOOL_URL: 'file:/var/spool/mailctl' }]])(

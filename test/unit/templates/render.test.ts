@@ -5,10 +5,10 @@ import { ConfigError, DataError, ExitCode, UsageError } from '../../../src/error
 import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { CHECK_BRANDS, DEFAULT_PRODUCT_PATTERN, unrenderedMarkers, visibleHtml } from '../../../src/templates/check.js';
 import { brandingFromConfig, renderEmail, validityText, type Branding, type RenderRequest } from '../../../src/templates/render.js';
+import { LANGUAGES } from '../../helpers/catalog.js';
 
 const DEFAULT: Branding = { whiteLabel: false };
 const WHITE: Branding = { whiteLabel: true, applicationTitle: 'Acme Cloud', logoUrl: 'https://cdn.example.com/acme.png', supportEmail: 'help@acme.example' };
-const LANGS = ['en-US', 'ja-JP', 'zh-CN'];
 
 function thrown(fn: () => unknown): Error & { exitCode?: number } {
   try {
@@ -23,7 +23,7 @@ const sample = (type: string): Record<string, unknown> => ({ ...MAIL_TYPE_DEFS.f
 const render = (req: Partial<RenderRequest> & { type: string }) => renderEmail({ vars: sample(req.type), branding: DEFAULT, ...req });
 
 describe('every type × language × brand', () => {
-  const cases = MAIL_TYPE_DEFS.flatMap((d) => LANGS.flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)));
+  const cases = MAIL_TYPE_DEFS.flatMap((d) => LANGUAGES.flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)));
   it.each(cases)('%s %s %s renders completely', (type, lang, brandName, branding) => {
     const r = renderEmail({ type, lang, vars: {}, branding, useSamples: true });
     expect(r.lang).toBe(lang);
@@ -309,7 +309,7 @@ describe("the reference's newest variables (a job written by its code renders)",
   });
 
   it('queue-monitor-alert is about the mailctl spool, not a dataset queue', () => {
-    for (const lang of ['en-US', 'ja-JP', 'zh-CN']) {
+    for (const lang of LANGUAGES) {
       const r = renderEmail({ type: 'queue-monitor-alert', lang, vars: sample('queue-monitor-alert'), branding: DEFAULT });
       expect(r.subject).toContain('mailctl');
       expect(`${r.subject}${r.text}`).not.toMatch(/dataset|数据集|データセット/i);

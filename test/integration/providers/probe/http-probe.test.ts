@@ -11,7 +11,6 @@ import { probeProvider } from '../../../../src/providers/probe.js';
 import type { ProbeReport } from '../../../../src/providers/types.js';
 import { tempDir } from '../../../helpers/cli.js';
 import {
-  closedPort,
   fakeApis,
   RE_GOOD,
   RE_SEND_ONLY,
@@ -20,7 +19,8 @@ import {
   startHttp,
   startSilent,
   type HttpHandle,
-} from './servers.js';
+} from '../../../helpers/probe-servers.js';
+import { refusedPort } from '../../../helpers/ports.js';
 
 let api: HttpHandle;
 const servers: { close(): Promise<void> }[] = [];
@@ -92,7 +92,7 @@ describe('sendgrid probe: GET /v3/scopes', () => {
   });
 
   it('an unreachable API is 69', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const r = await probe(sendgrid(SG_GOOD, { SENDGRID_API_BASE_URL: `http://127.0.0.1:${port}` }));
     expect(r).toMatchObject({ ok: false, exitCode: 69 });
     expect(r.error).toMatch(/cannot reach SendGrid at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);

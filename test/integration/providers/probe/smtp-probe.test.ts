@@ -10,19 +10,18 @@ import { probeProvider } from '../../../../src/providers/probe.js';
 import type { ProbeDeps, ProbeReport } from '../../../../src/providers/types.js';
 import { tempDir } from '../../../helpers/cli.js';
 import {
-  closedPort,
   DEFER_FROM,
   FROM,
   PASSWORD,
   REFUSE_FROM,
-  selfSignedCert,
   startScripted,
   startSilent,
   startSmtp,
   USER,
-  type Cert,
   type SmtpHandle,
-} from './servers.js';
+} from '../../../helpers/probe-servers.js';
+import { refusedPort } from '../../../helpers/ports.js';
+import { type Cert, selfSignedCert } from '../../../helpers/cert.js';
 
 const cwd = tempDir('mailctl-probe-');
 const EHLO_NAME = 'mailer.example.net';
@@ -142,7 +141,7 @@ describe('smtp probe: plain SMTP', () => {
   });
 
   it('a closed port is 69 at the connect stage', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const r = await probe({ SMTP_PORT: String(port) });
     expect(r).toMatchObject({ ok: false, exitCode: 69 });
     expect(names(r)).toEqual(['resolve', 'connect']);

@@ -1,12 +1,12 @@
 /**
  * Real servers on 127.0.0.1 port 0 for the --connect tests: smtp-server in plain, STARTTLS-required
- * and implicit-TLS modes (self-signed certificate made here), a TCP server that never greets, a
- * closed port, and an HTTP server standing in for the SendGrid and Resend APIs.
+ * and implicit-TLS modes (with a certificate from ./cert.ts), a TCP server that never greets, and an
+ * HTTP server standing in for the SendGrid and Resend APIs.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { generate } from 'selfsigned';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { Cert } from './cert.js';
 
 export const USER = 'ops@example.com';
 export const PASSWORD = 'Tr0ub4dor&3-not-in-any-output';
@@ -14,25 +14,6 @@ export const FROM = 'ops@example.com';
 /** MAIL FROM addresses the test servers refuse. */
 export const DEFER_FROM = 'defer@example.com';
 export const REFUSE_FROM = 'refuse@example.com';
-
-export interface Cert {
-  key: string;
-  cert: string;
-}
-
-/** A self-signed certificate for localhost and 127.0.0.1, made fresh for each test run. */
-/** `ip: null` leaves the IP address out of the certificate's names. */
-export async function selfSignedCert(name = 'localhost', ip: string | null = '127.0.0.1'): Promise<Cert> {
-  const pems = await generate([{ name: 'commonName', value: name }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: name }, ...(ip ? [{ type: 7 as const, ip }] : [])] },
-    ],
-  });
-  return { key: pems.private, cert: pems.cert };
-}
 
 export type SmtpMode = 'plain' | 'starttls' | 'implicit';
 
@@ -165,15 +146,6 @@ export async function startScripted(
         server.close(() => resolve());
       }),
   };
-}
-
-/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface HttpHandle {

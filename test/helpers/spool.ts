@@ -1,71 +1,19 @@
-/** Shared pieces of the spool integration tests: a fake clock, a spool in a temp dir, SMTP config. */
+/** Shared pieces of the spool tests: a spool in a temp dir, SMTP config, a drain harness. */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../../../src/config/index.js';
-import type { Clock } from '../../../src/context.js';
-import { createProvider } from '../../../src/providers/index.js';
-import type { Provider } from '../../../src/providers/types.js';
-import { drain, type DrainOptions, type DrainSummary } from '../../../src/spool/file/drain.js';
-import { enqueueJob, type EnqueueRequest } from '../../../src/spool/enqueue.js';
-import { parseJob, type Job, type JobState } from '../../../src/spool/job.js';
-import { createPrepare } from '../../../src/spool/prepare.js';
-import { FileSpool } from '../../../src/spool/file/store.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import type { Clock } from '../../src/context.js';
+import { createProvider } from '../../src/providers/index.js';
+import type { Provider } from '../../src/providers/types.js';
+import { drain, type DrainOptions, type DrainSummary } from '../../src/spool/file/drain.js';
+import { enqueueJob, type EnqueueRequest } from '../../src/spool/enqueue.js';
+import { parseJob, type Job, type JobState } from '../../src/spool/job.js';
+import { createPrepare } from '../../src/spool/prepare.js';
+import { FileSpool } from '../../src/spool/file/store.js';
+import { fakeClock, type FakeClock } from './clock.js';
 
 export const FROM = 'App <app@example.com>';
-
-/** Virtual time: sleeping advances it (after yielding, so other workers run). */
-export interface FakeClock extends Clock {
-  advance(ms: number): void;
-  set(ms: number): void;
-}
-
-export function fakeClock(start = Date.UTC(2026, 11, 1, 21, 0, 0)): FakeClock {
-  let t = start;
-  // Pending sleeps fire one per event-loop turn, earliest first, moving time to their deadline.
-  const timers: { at: number; fire: () => void }[] = [];
-  let scheduled = false;
-  const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      timers.sort((a, b) => a.at - b.at);
-      const next = timers.shift();
-      if (!next) return;
-      t = Math.max(t, next.at);
-      next.fire();
-      if (timers.length) schedule();
-    });
-  };
-  return {
-    now: () => t,
-    sleep(ms, signal) {
-      if (signal?.aborted) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const entry = { at: t + Math.max(0, ms), fire: () => done() };
-        const onAbort = (): void => {
-          const i = timers.indexOf(entry);
-          if (i >= 0) timers.splice(i, 1);
-          done();
-        };
-        function done(): void {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }
-        signal?.addEventListener('abort', onAbort, { once: true });
-        timers.push(entry);
-        schedule();
-      });
-    },
-    advance(ms) {
-      t += ms;
-    },
-    set(ms) {
-      t = ms;
-    },
-  };
-}
 
 export function tempSpool(options: { slowUnlinkMs?: number } = {}): FileSpool {
   const store = new FileSpool(join(mkdtempSync(join(tmpdir(), 'mailctl-spool-')), 'spool'), options);
