@@ -11,7 +11,6 @@
  * template in both languages.
  */
 import { randomBytes } from 'node:crypto';
-import DKIM from 'nodemailer/lib/dkim';
 import { encodeWord, encodeWords, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import type { Mailbox } from '../message/address.js';
 import type { OutgoingMessage } from '../message/types.js';
@@ -211,6 +210,9 @@ export async function buildMime(
 
 /** DKIM-signs prebuilt bytes (relaxed/relaxed, rsa-sha256). */
 export async function signDkim(raw: Buffer, dkim: DkimOptions): Promise<Buffer> {
+  // Imported here, not at the top: the signer pulls in nodemailer's shared helpers (http, https,
+  // zlib, dns), which a `send` or `preview` without DKIM would load for nothing (start-up).
+  const { default: DKIM } = await import('nodemailer/lib/dkim');
   const signer = new DKIM({
     domainName: dkim.domainName,
     keySelector: dkim.keySelector,

@@ -15,6 +15,7 @@ import { escapeHtml } from './escape.js';
 import { createTranslator, type Translator } from './i18n.js';
 import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
 import { defaultStore, type TemplateStore, type VariantKey } from './store.js';
+import { validityText } from './validity.js';
 
 export interface Branding {
   whiteLabel: boolean;
@@ -82,7 +83,7 @@ export function renderEmail(req: RenderRequest): RenderedEmail {
   return renderWith(defaultStore(), req);
 }
 
-export { escapeHtml };
+export { escapeHtml, validityText };
 
 const MARKER = /%%([a-z]+):([A-Za-z0-9_.:-]+)%%/g;
 const CONDITIONAL = /%%if:([A-Za-z0-9_]+)%%([\s\S]*?)%%endif%%/g;
@@ -215,32 +216,6 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   if (missing.size > 0) throw missingError(def, [...missing]);
 
   return { type: def.id, lang, subject, html, text, category: def.category, priority: def.priority, ttlMs: def.ttlMs, unsubscribable: def.category === 'notification' && def.security !== true, vars: { ...vars.strings }, filled: vars.filled, warnings };
-}
-
-const unitFormats = new Map<string, Intl.NumberFormat>();
-
-/**
- * A duration in the mail's language ("10 minutes", "1 hour", "10分钟"), in the largest whole unit;
- * a duration between units is rounded down, so that a mail never promises more time than it has.
- */
-export function validityText(lang: string, ms: number): string {
-  const units: [Intl.NumberFormatOptions['unit'] & string, number][] = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]];
-  let unit = 'second';
-  let amount = Math.max(1, Math.floor(ms / 1000));
-  for (const [name, size] of units) {
-    if (ms >= size && (ms % size === 0 || name === 'minute')) {
-      unit = name;
-      amount = Math.floor(ms / size);
-      break;
-    }
-  }
-  const key = `${lang}\u0000${unit}`;
-  let format = unitFormats.get(key);
-  if (!format) {
-    format = new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'long' });
-    unitFormats.set(key, format);
-  }
-  return format.format(amount);
 }
 
 function translate(tr: Translator, ns: string, key: string, values: Record<string, string>, mode: 'html' | 'text'): string {
