@@ -22,7 +22,7 @@ export async function run(opts: VerifyConfigOptions, ctx: CommandContext): Promi
 
   let probe: ProbeReport | undefined;
   if (opts.connect && errors.length === 0) {
-    const { probeProvider } = await import('../providers/probe.js');
+    const { probeProvider } = await import('../providers/probe/index.js');
     probe = await probeProvider(config, {
       clock: ctx.clock,
       signal: ctx.signal,

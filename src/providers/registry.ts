@@ -1,7 +1,7 @@
 /**
  * What differs between providers, as data (nodemailer's lib/well-known/services.json habit): one
  * entry per MAIL_TYPE with its label, what the DNS checks and the CLI need to know about it, and
- * how to load it and probe it. The factory (index.ts), verify-config --connect (probe.ts), the DNS
+ * how to load it and probe it. The factory (index.ts), verify-config --connect (probe/index.ts), the DNS
  * checks and `send` read this table instead of switching on the name. Loading is lazy: an entry
  * names its module, which (with its libraries) is imported only when that provider is used.
  */
@@ -51,7 +51,7 @@ export const PROVIDERS: Record<string, ProviderEntry> = {
         cwd: deps.cwd,
         dkim: await (await import('./dkim.js')).dkimOptionsFrom(config, deps.cwd),
       }),
-    probe: async (config, deps) => (await import('./probe-file.js')).probeFile(config, deps),
+    probe: async (config, deps) => (await import('./probe/file.js')).probeFile(config, deps),
   },
   smtp: {
     label: 'SMTP',
@@ -63,7 +63,7 @@ export const PROVIDERS: Record<string, ProviderEntry> = {
         tokens: (await import('./oauth2.js')).tokenSourceFor(config, deps),
         transcript: deps.transcript,
       }),
-    probe: async (config, deps) => (await import('./probe-smtp.js')).probeSmtp(config, deps),
+    probe: async (config, deps) => (await import('./probe/smtp/index.js')).probeSmtp(config, deps),
   },
   sendgrid: {
     label: 'SendGrid',
@@ -71,7 +71,7 @@ export const PROVIDERS: Record<string, ProviderEntry> = {
     signsDkim: true,
     messageIdHeader: 'x-message-id',
     load: async (config, deps) => (await import('./sendgrid.js')).createSendgridProvider(config, { clock: deps.clock }),
-    probe: async (config, deps) => (await import('./probe-http.js')).probeSendgrid(config, deps),
+    probe: async (config, deps) => (await import('./probe/http.js')).probeSendgrid(config, deps),
   },
   resend: {
     label: 'Resend',
@@ -79,7 +79,7 @@ export const PROVIDERS: Record<string, ProviderEntry> = {
     signsDkim: true,
     messageIdHeader: 'id',
     load: async (config, deps) => (await import('./resend.js')).createResendProvider(config, { clock: deps.clock }),
-    probe: async (config, deps) => (await import('./probe-http.js')).probeResend(config, deps),
+    probe: async (config, deps) => (await import('./probe/http.js')).probeResend(config, deps),
   },
 };
 

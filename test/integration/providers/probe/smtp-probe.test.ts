@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../src/config/index.js';
 import { systemClock } from '../../../../src/context.js';
-import { probeProvider } from '../../../../src/providers/probe.js';
+import { probeProvider } from '../../../../src/providers/probe/index.js';
 import type { ProbeDeps, ProbeReport } from '../../../../src/providers/types.js';
 import { tempDir } from '../../../helpers/cli.js';
 import {

@@ -6,7 +6,7 @@ import { resolveConfig } from '../../../../src/config/resolve.js';
 import type { Config } from '../../../../src/config/index.js';
 import { systemClock } from '../../../../src/context.js';
 import { createProvider } from '../../../../src/providers/index.js';
-import { probeProvider } from '../../../../src/providers/probe.js';
+import { probeProvider } from '../../../../src/providers/probe/index.js';
 import { PROVIDERS, providerEntry } from '../../../../src/providers/registry.js';
 import type { OutgoingMessage } from '../../../../src/message/types.js';
 import { startHttpServer, type TestHttpServer } from '../../../helpers/http.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ehloExtensions, replyText } from '../../../../src/providers/probe-smtp.js';
+import { ehloExtensions, replyText } from '../../../../src/providers/probe/smtp/wire.js';
 
 describe('SMTP reply helpers', () => {
   it('joins a multi-line reply on one line', () => {

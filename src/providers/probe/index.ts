@@ -5,9 +5,9 @@
  * DNS or TLS failure, or a permanent refusal; 75 temporary (4xx, 429, 5xx HTTP, timeout);
  * 76 unexpected reply; 77 authentication refused.
  */
-import type { Config } from '../config/index.js';
-import { providerEntry } from './registry.js';
-import type { ProbeDeps, ProbeReport } from './types.js';
+import type { Config } from '../../config/index.js';
+import { providerEntry } from '../registry.js';
+import type { ProbeDeps, ProbeReport } from '../types.js';
 
 /** The configured provider's probe, from the registry. */
 export async function probeProvider(config: Config, deps: ProbeDeps): Promise<ProbeReport> {

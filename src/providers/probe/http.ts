@@ -3,13 +3,12 @@
  * key is accepted (SendGrid: its scopes include `mail.send`; Resend: the sender's domain is
  * verified in the account). Nothing is sent. The key is never shown: `Bearer ********`.
  */
-import type { Config } from '../config/index.js';
-import { ExitCode, ProbeFailure } from '../errors.js';
-import { domainOf, parseMailbox } from '../message/address.js';
+import type { Config } from '../../config/index.js';
+import { MASK } from '../../config/redact.js';
+import { ExitCode, ProbeFailure } from '../../errors.js';
+import { domainOf, parseMailbox } from '../../message/address.js';
 import { StageRecorder } from './stage-recorder.js';
-import type { ProbeDeps, ProbeReport } from './types.js';
-
-const MASK = '********';
+import type { ProbeDeps, ProbeReport } from '../types.js';
 
 interface HttpAnswer {
   status: number;

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Config } from '../config/index.js';
-import { ExitCode, ProbeFailure } from '../errors.js';
+import type { Config } from '../../config/index.js';
+import { ExitCode, ProbeFailure } from '../../errors.js';
 import { StageRecorder } from './stage-recorder.js';
-import type { ProbeDeps, ProbeReport } from './types.js';
+import type { ProbeDeps, ProbeReport } from '../types.js';
 
 /** The `file` provider: the outbox directory exists (or can be created) and takes a file. */
 export async function probeFile(config: Config, deps: ProbeDeps): Promise<ProbeReport> {

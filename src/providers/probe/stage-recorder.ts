@@ -2,8 +2,8 @@
  * The stage recorder every `verify-config --connect` probe shares (smtp, the HTTP providers, the
  * outbox): each stage with its timing, a thrown ProbeFailure recorded as the failed stage.
  */
-import { ExitCode, ProbeFailure } from '../errors.js';
-import type { ProbeReport, ProbeStage } from './types.js';
+import { ExitCode, ProbeFailure } from '../../errors.js';
+import type { ProbeReport, ProbeStage } from '../types.js';
 
 /** Records stages with their timing; a stage that throws is recorded as failed. */
 export class StageRecorder {
