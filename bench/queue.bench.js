@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { nameOf, newJobId, serializeJob } from '../dist/spool/job.js';
-import { FileSpool } from '../dist/spool/store.js';
+import { FileSpool } from '../dist/spool/file/store.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const bin = fileURLToPath(new URL('../bin/mailctl.js', import.meta.url));

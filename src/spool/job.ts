@@ -184,14 +184,68 @@ export function parseName(name: string): NameInfo | undefined {
   return { priority: Number(m[1]), dueMs: Number(m[2]), id: m[3]!, type: m[4]! };
 }
 
-/**
- * The id and type of a canonical name, without building a NameInfo: the fields before them have
- * fixed widths (`PP-` 3, due 13 + `-`, ULID 26 + `-`), so they are slices. For counting millions.
- */
-export function idAndTypeOfName(name: string): { id: string; type: string } | undefined {
-  if (!NAME.test(name)) return undefined;
-  return { id: name.slice(17, 43), type: name.slice(44, -5) };
+/** A canonical name's fixed-width head: `PP-DUE-ULID-` and the type's first character. */
+const NAME_HEAD = /^\d{2}-\d{13}-[0-9A-HJKMNP-TV-Z]{26}-[a-z0-9]/;
+/** Where the ULID and the type start in a canonical name. */
+const ULID_AT = 17;
+const TYPE_AT = 44;
+
+interface TypeCount {
+  type: string;
+  /** `-TYPE.json` */
+  ending: string;
+  n: number;
 }
+
+/**
+ * Counts canonical names per type, for millions of names (`queue status`): a name whose length
+ * and ending are those of a type already met needs only its fixed-width head checked, with no
+ * slice and no hashing per name; any other name is matched against the whole pattern once.
+ * Exactly the names {@link parseName} accepts are counted.
+ */
+export class NameTally {
+  /** Types met, by the length of their names (a handful per length). */
+  private readonly byLength: TypeCount[][] = [];
+  private readonly all: TypeCount[] = [];
+
+  /** Counts `name` and returns its type; undefined (not counted) when it is not canonical. */
+  add(name: string): string | undefined {
+    const known = this.byLength[name.length];
+    if (known !== undefined)
+      for (const t of known)
+        if (name.endsWith(t.ending)) {
+          if (!NAME_HEAD.test(name)) return undefined;
+          t.n += 1;
+          return t.type;
+        }
+    const info = parseName(name);
+    if (!info) return undefined;
+    const t: TypeCount = { type: info.type, ending: `-${info.type}.json`, n: 1 };
+    (this.byLength[name.length] ??= []).push(t);
+    this.all.push(t);
+    return t.type;
+  }
+
+  /** Per type, in the order first met. */
+  counts(): [type: string, n: number][] {
+    return this.all.map((t) => [t.type, t.n]);
+  }
+}
+
+/**
+ * Whether canonical name `a` carries a smaller ULID (an older job) than canonical name `b`,
+ * compared in place: no slice per name.
+ */
+export function olderName(a: string, b: string): boolean {
+  for (let i = ULID_AT; i < TYPE_AT - 1; i++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(i);
+    if (d !== 0) return d < 0;
+  }
+  return false;
+}
+
+/** The ULID of a canonical name. */
+export const ulidOfName = (name: string): string => name.slice(ULID_AT, TYPE_AT - 1);
 
 export function nameOf(job: Pick<Job, 'priority' | 'nextAttemptAt' | 'id' | 'type'>): string {
   const due = Math.max(0, Date.parse(job.nextAttemptAt));

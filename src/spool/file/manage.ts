@@ -6,58 +6,80 @@
  */
 import { lstatSync, rmSync, statSync } from 'node:fs';
 import { DataError, TemporaryError } from '../../errors.js';
-import { idAndTypeOfName, idOfName, parseJob, parseName, STATES, timeOfId, type JobState } from '../job.js';
+import {
+  idOfName,
+  NameTally,
+  olderName,
+  parseJob,
+  parseName,
+  STATES,
+  timeOfId,
+  ulidOfName,
+  type JobState,
+} from '../job.js';
 import type { Claimer, ListedJob, ReleaseResult, ShownJob, SpoolStatus } from '../contract.js';
 import { emptyStatus, listedOf } from '../contract.js';
-import type { Entry, EntryRead, FileSpool } from './store.js';
+import { nameOfClaimed, namesIn, type Entry, type EntryRead, type FileSpool } from './store.js';
 
 const PENDING: readonly JobState[] = ['incoming', 'active', 'deferred'];
 
 /** When a job without a canonical name was created: its ULID's time, else the file's mtime. */
-function createdAtOf(entry: Entry): number | undefined {
-  const id = idOfName(entry.name);
+function createdAtOf(name: string, path: string): number | undefined {
+  const id = idOfName(name);
   const t = id ? timeOfId(id) : undefined;
   if (t !== undefined) return t;
   try {
-    return statSync(entry.path).mtimeMs;
+    return statSync(path).mtimeMs;
   } catch {
     return undefined;
   }
 }
 
+/** A file name in a state directory that is not a job (`corrupt/.reasons`, editor droppings). */
+const isDotName = (file: string): boolean => file.charCodeAt(0) === 46;
+
 /**
  * Counts from file names only, reading each directory as a stream: at a million jobs it holds
- * one name at a time, not the listing. The oldest pending job is the smallest ULID (its first ten
- * characters are the creation time in an alphabet that sorts like the numbers), so only names
- * that are not canonical cost a clock conversion or a stat.
+ * one name at a time, not the listing, and builds nothing per name but the counts (no Entry,
+ * no path, no parsed name: a third of the time at a million jobs went to those). The oldest
+ * pending job is the smallest ULID (its first ten characters are the creation time in an
+ * alphabet that sorts like the numbers), so only names that are not canonical cost a clock
+ * conversion or a stat.
  */
 export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
   const status = emptyStatus(store.exists());
-  let oldestUlid: string | undefined;
+  let oldestName: string | undefined;
   let oldestOther = Number.POSITIVE_INFINITY;
   let oldestOtherId: string | undefined;
   for (const state of STATES) {
     const pending = PENDING.includes(state);
-    for (const entry of store.stream(state, false)) {
-      status[state] += 1;
-      if (state === 'corrupt') continue;
-      const info = idAndTypeOfName(entry.name);
-      const type = info?.type ?? 'unknown';
-      const counts = (status.byType[type] ??= {});
-      counts[state] = (counts[state] ?? 0) + 1;
-      if (!pending) continue;
-      if (info) {
-        if (oldestUlid === undefined || info.id < oldestUlid) oldestUlid = info.id;
-        continue;
-      }
-      const created = createdAtOf(entry);
-      if (created !== undefined && created < oldestOther) {
-        oldestOther = created;
-        oldestOtherId = idOfName(entry.name) ?? entry.name;
+    const tally = new NameTally();
+    let unknown = 0;
+    for (const dir of store.dirsOf(state)) {
+      for (const file of namesIn(dir)) {
+        if (isDotName(file)) continue;
+        status[state] += 1;
+        if (state === 'corrupt') continue;
+        const name = state === 'active' ? nameOfClaimed(file) : file;
+        if (tally.add(name) !== undefined) {
+          if (pending && (oldestName === undefined || olderName(name, oldestName))) oldestName = name;
+          continue;
+        }
+        unknown += 1;
+        if (!pending) continue;
+        const created = createdAtOf(name, `${dir}/${file}`);
+        if (created !== undefined && created < oldestOther) {
+          oldestOther = created;
+          oldestOtherId = idOfName(name) ?? name;
+        }
       }
     }
+    const counts = tally.counts();
+    if (unknown > 0) counts.push(['unknown', unknown]);
+    for (const [type, n] of counts) (status.byType[type] ??= {})[state] = n;
   }
   status.backlog = status.incoming + status.active + status.deferred;
+  const oldestUlid = oldestName !== undefined ? ulidOfName(oldestName) : undefined;
   const ulidTime = oldestUlid !== undefined ? timeOfId(oldestUlid) : undefined;
   const oldest = ulidTime !== undefined && ulidTime <= oldestOther ? ulidTime : oldestOther;
   if (Number.isFinite(oldest)) {
@@ -70,7 +92,8 @@ export function spoolStatus(store: FileSpool, now: number): SpoolStatus {
 /** The backlog only (incoming + active + deferred), for the monitor. */
 export function backlogOf(store: FileSpool): number {
   let n = 0;
-  for (const state of PENDING) for (const _ of store.stream(state, false)) n += 1;
+  for (const state of PENDING)
+    for (const dir of store.dirsOf(state)) for (const file of namesIn(dir)) if (!isDotName(file)) n += 1;
   return n;
 }
 
