@@ -3,6 +3,7 @@
  * configuration table all come from it (test/unit/config/readme-table.test.ts fails on drift).
  * Env names are Dify's where Dify has one, so an existing Dify `.env` works unchanged.
  */
+import { addProviderSpec, MAIL_TYPE_NAMES, providerKeys, type ProviderSpec } from './providers.js';
 
 export type KeyType = 'string' | 'boolean' | 'integer' | 'port' | 'duration' | 'enum' | 'list' | 'url';
 
@@ -23,8 +24,10 @@ export interface KeyDef {
   readonly description: string;
 }
 
-export const MAIL_TYPES = ['file', 'smtp', 'sendgrid', 'resend'] as const;
-export type MailType = (typeof MAIL_TYPES)[number];
+/** MAIL_TYPE's accepted values: one per provider spec (config/providers.ts), registered ones included. */
+export const MAIL_TYPES: readonly string[] = MAIL_TYPE_NAMES;
+/** A provider's name; the specs in config/providers.ts say which exist. */
+export type MailType = string;
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -412,8 +415,23 @@ export type ConfigValues = {
 export const KEY_BY_PATH: ReadonlyMap<string, KeyDef> = new Map(KEYS.map((k) => [k.path, k]));
 export const KEY_BY_ENV: ReadonlyMap<string, KeyDef> = new Map(KEYS.map((k) => [k.env, k]));
 
-export function keyDef(path: KeyPath): KeyDef {
-  const def = KEY_BY_PATH.get(path);
+/** The whole key table: the keys above, then those of providers registered at run time. */
+export function allKeys(): readonly KeyDef[] {
+  const registered = providerKeys();
+  return registered.length === 0 ? KEYS : [...KEYS, ...registered];
+}
+
+/** The definition of a file key, a registered provider's included. */
+export function keyDef(path: KeyPath | (string & {})): KeyDef {
+  const def = KEY_BY_PATH.get(path) ?? providerKeys().find((k) => k.path === path);
   if (!def) throw new Error(`unknown config key ${path}`);
   return def;
+}
+
+/**
+ * Adds a provider's spec at run time; its keys join the table (see config/providers.ts). Returns
+ * the undo. providers/registry.ts `registerProvider()` calls it: use that.
+ */
+export function registerProviderSpec(name: string, spec: ProviderSpec): () => void {
+  return addProviderSpec(name, spec, allKeys());
 }

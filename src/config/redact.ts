@@ -7,7 +7,7 @@
  * `user\0user\0pass`) and XOAUTH2 (`user=…\x01auth=Bearer TOKEN\x01\x01`) strings, and any other
  * base64 word that decodes to text holding a secret.
  */
-import { KEYS, type KeyDef } from './keys.js';
+import { allKeys, type KeyDef } from './keys.js';
 import type { Config } from './resolve.js';
 
 export const MASK = '********';
@@ -74,7 +74,7 @@ export class Redactor implements SecretRegistry {
    */
   addConfig(config: Config): this {
     const values = config.values as Record<string, unknown>;
-    const keys = KEYS as readonly KeyDef[];
+    const keys = allKeys();
     for (const def of keys.filter((k) => k.secret)) {
       const section = def.path.slice(0, def.path.lastIndexOf('.') + 1);
       const neighbours = keys
@@ -92,7 +92,7 @@ export class Redactor implements SecretRegistry {
 
   /** The secrets of the environment alone: known before a config file is read (or fails to be). */
   addEnv(env: Readonly<Record<string, string | undefined>>): this {
-    for (const def of KEYS as readonly KeyDef[]) {
+    for (const def of allKeys()) {
       const value = env[def.env];
       if (def.secret) this.add(value);
       else this.addUrlPassword(value);
@@ -194,7 +194,7 @@ export function redact(text: string, secrets: readonly string[]): string {
 
 /** The whole configuration as display rows, secrets masked. */
 export function configRows(config: Config): { key: string; env: string; value: unknown }[] {
-  return (KEYS as readonly KeyDef[]).map((k) => ({
+  return allKeys().map((k) => ({
     key: k.path,
     env: k.env,
     value: displayValue(k, (config.values as Record<string, unknown>)[k.path]),

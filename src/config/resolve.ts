@@ -2,7 +2,8 @@
  * Pure merge of configuration sources: defaults < file < env < flags. Every resolved value
  * remembers where it came from, so that every problem can name its source.
  */
-import { KEYS, KEY_BY_PATH, type ConfigValues, type KeyDef, type KeyPath } from './keys.js';
+import { allKeys, type ConfigValues, type KeyDef, type KeyPath } from './keys.js';
+import { providerSpec, MAIL_TYPE_NAMES } from './providers.js';
 import { isUnset, parseValue } from './parse.js';
 
 export type Source =
@@ -68,14 +69,26 @@ export function describeSource(source: Source): string {
 }
 
 // Prefixes of env names that belong to mailctl or Dify's mail settings: an unknown one is a typo.
-const OWN_ENV_PREFIXES = ['MAILCTL_', 'SMTP_', 'SENDGRID_', 'RESEND_', 'DKIM_', 'BRANDING_'];
+// Each provider's required keys add theirs (SENDGRID_, RESEND_, a registered provider's).
+const OWN_ENV_PREFIXES = ['MAILCTL_', 'SMTP_', 'DKIM_', 'BRANDING_'];
+
+function ownEnvPrefixes(keys: readonly KeyDef[]): string[] {
+  const prefixes = new Set(OWN_ENV_PREFIXES);
+  for (const name of MAIL_TYPE_NAMES) {
+    for (const { path } of providerSpec(name)?.required ?? []) {
+      const env = keys.find((k) => k.path === path)?.env;
+      if (env?.includes('_')) prefixes.add(env.slice(0, env.indexOf('_') + 1));
+    }
+  }
+  return [...prefixes];
+}
 
 /** Flattens `{smtp: {port: 25}}` to `[['smtp.port', 25]]`. */
-function flatten(data: unknown, prefix = ''): [string, unknown][] {
+function flatten(data: unknown, paths: ReadonlySet<string>, prefix = ''): [string, unknown][] {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return [[prefix, data]];
   return Object.entries(data as Record<string, unknown>).flatMap(([k, v]) => {
     const path = prefix ? `${prefix}.${k}` : k;
-    return KEY_BY_PATH.has(path) ? [[path, v] as [string, unknown]] : flatten(v, path);
+    return paths.has(path) ? [[path, v] as [string, unknown]] : flatten(v, paths, path);
   });
 }
 
@@ -106,6 +119,8 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
   const problems: Problem[] = [];
   const values: Record<string, unknown> = {};
   const sources: Record<string, Source> = {};
+  const keys = allKeys();
+  const paths = new Set(keys.map((k) => k.path));
 
   const fileValues = new Map<string, unknown>();
   if (input.file) {
@@ -118,10 +133,10 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
         source: path,
       });
     } else {
-      for (const [key, raw] of flatten(data ?? {})) {
-        if (KEY_BY_PATH.has(key)) fileValues.set(key, raw);
+      for (const [key, raw] of flatten(data ?? {}, paths)) {
+        if (paths.has(key)) fileValues.set(key, raw);
         else {
-          const guess = closest(key, [...KEY_BY_PATH.keys()]);
+          const guess = closest(key, [...paths]);
           problems.push({
             key,
             severity: 'warning',
@@ -133,11 +148,12 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
     }
   }
 
+  const prefixes = ownEnvPrefixes(keys);
   for (const name of Object.keys(input.env)) {
-    if (OWN_ENV_PREFIXES.some((p) => name.startsWith(p)) && !KEYS.some((k) => k.env === name)) {
+    if (prefixes.some((p) => name.startsWith(p)) && !keys.some((k) => k.env === name)) {
       const guess = closest(
         name,
-        KEYS.map((k) => k.env),
+        keys.map((k) => k.env),
       );
       problems.push({
         key: name,
@@ -148,7 +164,7 @@ export function resolveConfig(input: ResolveInput): { config: Config; problems: 
     }
   }
 
-  for (const def of KEYS as readonly KeyDef[]) {
+  for (const def of keys) {
     const candidates: [unknown, Source][] = [];
     const flag = input.flags?.[def.path as KeyPath];
     if (flag && !isUnset(flag.value)) candidates.push([flag.value, { kind: 'flag', name: flag.flag }]);

@@ -1,5 +1,5 @@
 /** The README's configuration table, generated from the key table (a test fails on drift). */
-import { KEYS, type KeyDef } from './keys.js';
+import { allKeys, type KeyDef } from './keys.js';
 
 function formatDefault(def: KeyDef): string {
   const d = def.default;
@@ -21,7 +21,7 @@ function humanDuration(ms: number): string {
 }
 
 export function configTableMarkdown(): string {
-  const rows = (KEYS as readonly KeyDef[]).map((k) => {
+  const rows = allKeys().map((k) => {
     const type = k.type === 'enum' ? (k.values ?? []).join(' \\| ') : k.type;
     return `| \`${k.env}\` | \`${k.path}\` | ${type} | ${formatDefault(k)} | ${k.secret ? 'yes' : ''} | ${k.description.replace(/\|/g, '\\|')} |`;
   });

@@ -7,8 +7,9 @@ import { isIP } from 'node:net';
 import { domainOf, parseMailbox } from '../message/address.js';
 import { parseSpoolUrl } from './spool-url.js';
 import { keyDef, MAIL_TYPES, type KeyPath } from './keys.js';
+import { providerSpec, type ProviderSpec } from './providers.js';
 import { MICROSOFT_APP_SCOPE, tokenEndpoint } from './oauth2.js';
-import { describeSource, type Config, type Problem, type Severity } from './resolve.js';
+import { describeSource, type Config, type Problem, type Severity, type Source } from './resolve.js';
 
 const RATE = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|sec|m|min|h|hour)\s*$/i;
 
@@ -28,10 +29,11 @@ export function parseRate(text: string): number | undefined {
 export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> = new Set()): Problem[] {
   const v = config.values;
   const problems: Problem[] = [];
-  const add = (path: KeyPath, severity: Severity, message: string, hint?: string): void => {
+  const add: Add = (path, severity, message, hint) => {
     const def = keyDef(path);
     if (alreadyBad.has(def.env)) return;
-    const problem: Problem = { key: def.env, severity, message, source: describeSource(config.sources[path]) };
+    const source = (config.sources as Readonly<Record<string, Source | undefined>>)[path] ?? { kind: 'unset' };
+    const problem: Problem = { key: def.env, severity, message, source: describeSource(source) };
     if (hint) problem.hint = hint;
     problems.push(problem);
   };
@@ -49,7 +51,8 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
     config.sources[path].kind !== 'default' && config.sources[path].kind !== 'unset';
 
   const mailType = v.mailType;
-  const sends = mailType !== undefined && mailType !== 'file';
+  const spec = providerSpec(mailType);
+  const sends = spec !== undefined && spec.needsSender !== false;
 
   // Sender
   const from = v.defaultFrom === undefined ? undefined : parseMailbox(v.defaultFrom);
@@ -76,31 +79,8 @@ export function validateConfig(config: Config, alreadyBad: ReadonlySet<string> =
     );
   }
 
+  if (spec) validateProviderKeys(config, mailType, spec, add);
   if (mailType === 'smtp') validateSmtp(config, add, isSet, from?.address);
-  if (mailType === 'sendgrid') {
-    if (!v['sendgrid.apiKey'])
-      add(
-        'sendgrid.apiKey',
-        'error',
-        'SENDGRID_API_KEY is required for MAIL_TYPE=sendgrid',
-        'create a key with the mail.send scope in SendGrid → Settings → API Keys',
-      );
-    else if (!v['sendgrid.apiKey'].startsWith('SG.'))
-      add(
-        'sendgrid.apiKey',
-        'warning',
-        'SENDGRID_API_KEY does not start with "SG."; SendGrid keys do',
-        'paste the whole key as SendGrid showed it',
-      );
-  }
-  if (mailType === 'resend' && !v['resend.apiKey']) {
-    add(
-      'resend.apiKey',
-      'error',
-      'RESEND_API_KEY is required for MAIL_TYPE=resend',
-      'create a key in Resend → API Keys',
-    );
-  }
 
   // Branding
   // One verdict for every sending path (send with any provider, enqueue, drain): a white-label
@@ -221,7 +201,24 @@ export function isEhloName(name: string): boolean {
   );
 }
 
-type Add = (path: KeyPath, severity: Severity, message: string, hint?: string) => void;
+type Add = (path: KeyPath | (string & {}), severity: Severity, message: string, hint?: string) => void;
+
+/** The provider's spec as rules: each required key set, each set value of the right shape. */
+function validateProviderKeys(config: Config, mailType: string, spec: ProviderSpec, add: Add): void {
+  const values = config.values as Readonly<Record<string, unknown>>;
+  const missing = new Set<string>();
+  for (const { path, hint } of spec.required ?? []) {
+    const value = values[path];
+    if (value !== undefined && value !== '') continue;
+    missing.add(path);
+    add(path, 'error', `${keyDef(path).env} is required for MAIL_TYPE=${mailType}`, hint);
+  }
+  for (const { path, pattern, message, hint } of spec.shapes ?? []) {
+    const value = values[path];
+    if (missing.has(path) || typeof value !== 'string' || pattern.test(value)) continue;
+    add(path, 'warning', `${keyDef(path).env} ${message}`, hint);
+  }
+}
 
 function validateSmtp(config: Config, add: Add, isSet: (p: KeyPath) => boolean, fromAddress: string | undefined): void {
   const v = config.values;
@@ -229,13 +226,7 @@ function validateSmtp(config: Config, add: Add, isSet: (p: KeyPath) => boolean, 
   const useTls = v['smtp.useTls'] === true;
   const startTls = v['smtp.opportunisticTls'] === true;
 
-  if (!v['smtp.server'])
-    add(
-      'smtp.server',
-      'error',
-      'SMTP_SERVER is required for MAIL_TYPE=smtp',
-      "set it to your provider's SMTP host, e.g. smtp.example.com",
-    );
+  // SMTP_SERVER's rule is the smtp spec's (config/providers.ts); SMTP_PORT has a default of its own.
   if (port === undefined)
     add(
       'smtp.port',

@@ -27,6 +27,8 @@
  * | OAuth2 token endpoint: timeout, HTTP 408, 429, 5xx | 75 | transient |
  * | OAuth2 token endpoint: a redirect, or a 2xx without an access token | 76 | transient |
  */
+import { keyDef } from '../config/keys.js';
+import { providerSpec } from '../config/providers.js';
 import { DeliveryError, ExitCode, type FailureKind, type ProviderReply } from '../errors.js';
 
 interface Verdict {
@@ -391,7 +393,10 @@ export function classifyHttpError(
 ): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const words = httpErrorWords(body);
-  const name = provider === 'sendgrid' ? 'SendGrid' : provider === 'resend' ? 'Resend' : provider;
+  // The provider's spec names it, says what to check on 401/403 and which key is its base URL.
+  const spec = providerSpec(provider);
+  const name = spec?.label ?? provider;
+  const urlKey = spec?.http ? keyDef(spec.http.baseUrl).env : undefined;
   let v: Verdict | undefined;
   if (status === undefined) {
     v = classifyNetwork(errnoChain(err), `${name} API`, err) ?? {
@@ -404,12 +409,7 @@ export function classifyHttpError(
       exitCode: ExitCode.NOPERM,
       kind: 'permanent',
       message: `the ${name} API refused the credentials (HTTP ${status})`,
-      hint:
-        provider === 'sendgrid'
-          ? 'check SENDGRID_API_KEY and that it has the mail.send scope, and that the sender is verified'
-          : provider === 'resend'
-            ? 'check RESEND_API_KEY and that the sender domain is verified'
-            : undefined,
+      hint: spec?.authHint,
     };
   } else if (status === 429) {
     v = {
@@ -439,10 +439,7 @@ export function classifyHttpError(
       exitCode: ExitCode.UNAVAILABLE,
       kind: 'permanent',
       message: `the ${name} API refused the message (HTTP ${status})`,
-      hint:
-        status === 404
-          ? `check the API base URL (${provider === 'sendgrid' ? 'SENDGRID_API_BASE_URL' : 'RESEND_API_URL'})`
-          : undefined,
+      hint: status === 404 ? `check the API base URL${urlKey ? ` (${urlKey})` : ''}` : undefined,
     };
   } else if (status >= 300 && status < 400) {
     // Following it would re-POST the whole message (login code included) to whoever the Location
@@ -452,7 +449,7 @@ export function classifyHttpError(
       exitCode: ExitCode.PROTOCOL,
       kind: 'transient',
       message: `the ${name} API answered with a redirect (HTTP ${status} to ${location ?? 'no Location'}); mailctl follows no redirects, so the message was not sent`,
-      hint: `check ${provider === 'sendgrid' ? 'SENDGRID_API_BASE_URL' : provider === 'resend' ? 'RESEND_API_URL' : 'the API base URL'}: it should name the API itself, and any proxy between`,
+      hint: `check ${urlKey ?? 'the API base URL'}: it should name the API itself, and any proxy between`,
     };
   } else {
     const type = header(headers, 'content-type')?.split(';')[0]?.trim();

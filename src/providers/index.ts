@@ -3,6 +3,7 @@
  * never loads nodemailer's SMTP code and nothing loads @sendgrid/mail unless it is the provider.
  */
 import type { Config } from '../config/index.js';
+import { providerSpec } from '../config/providers.js';
 import { ConfigError } from '../errors.js';
 import { PROVIDERS, providerEntry, type ProviderDeps } from './registry.js';
 import type { Provider } from './types.js';
@@ -11,14 +12,15 @@ import type { Provider } from './types.js';
 export const LOCAL_SENDER = 'mailctl <no-reply@localhost>';
 
 /**
- * The sender for one mail: `--from`, else MAIL_DEFAULT_SEND_FROM, else (file provider only) a
- * local sender. Other providers without a sender are a configuration error (78).
+ * The sender for one mail: `--from`, else MAIL_DEFAULT_SEND_FROM, else (a provider whose spec
+ * needs no sender: `file`) a local sender. Other providers without a sender are a configuration
+ * error (78).
  */
 export function senderFor(config: Config, override?: string | undefined): string {
   if (override !== undefined) return override;
   const from = config.values.defaultFrom;
   if (from !== undefined) return from;
-  if (config.values.mailType === 'file') return LOCAL_SENDER;
+  if (providerSpec(config.values.mailType)?.needsSender === false) return LOCAL_SENDER;
   throw new ConfigError(`MAIL_DEFAULT_SEND_FROM is required for MAIL_TYPE=${config.values.mailType}`, {
     hint: 'set it, or pass --from ADDR',
   });

@@ -1,11 +1,17 @@
 /**
- * What differs between providers, as data (nodemailer's lib/well-known/services.json habit): one
- * entry per MAIL_TYPE with its label, what the DNS checks and the CLI need to know about it, and
- * how to load it and probe it. The factory (index.ts), verify-config --connect (probe/index.ts), the DNS
- * checks and `send` read this table instead of switching on the name. Loading is lazy: an entry
- * names its module, which (with its libraries) is imported only when that provider is used.
+ * The provider registry: one entry per MAIL_TYPE. Each entry is the provider's spec (label, keys,
+ * required keys and their hints, SPF include, DKIM habit, message-id header, auth hint, how it is
+ * described: config/providers.ts, which config and classify read) plus how to load it and probe
+ * it. The factory (index.ts), verify-config --connect (probe/index.ts), the DNS checks and `send` read
+ * this table instead of switching on the name. Loading is lazy: an entry names its module, which
+ * (with its libraries) is imported only when that provider is used.
+ *
+ * `registerProvider()` adds a provider at run time (a test's, or an embedding application's):
+ * its spec's keys join the key table, so env, file, `verify-config`, masking and `send` know it.
  */
 import type { Config } from '../config/index.js';
+import { registerProviderSpec } from '../config/keys.js';
+import { providerSpec, type ProviderSpec } from '../config/providers.js';
 import type { Clock } from '../context.js';
 import type { SecretRegistry } from '../config/redact.js';
 import type { ProbeDeps, ProbeReport, Provider } from './types.js';
@@ -25,26 +31,24 @@ export interface ProviderDeps {
   transcript?: ((line: string) => void) | undefined;
 }
 
-export interface ProviderEntry {
-  /** How people write its name: `SendGrid`. */
-  readonly label: string;
-  /** The SPF mechanism its documentation gives, for the DNS checks' fixes; absent when it depends on the server. */
-  readonly spfInclude?: string;
-  /** Whether it signs DKIM with its own domain key when mailctl does not sign. */
-  readonly signsDkim: boolean;
-  /** The name of its message id in a reply, for `send`'s answer line (`x-message-id`). */
-  readonly messageIdHeader?: string;
+export interface ProviderEntry extends ProviderSpec {
   /** Builds the provider from a usable configuration. */
   load(config: Config, deps: ProviderDeps): Promise<Provider>;
   /** `verify-config --connect`: staged checks that deliver nothing. */
   probe(config: Config, deps: ProbeDeps): Promise<ProbeReport>;
 }
 
+/** A built-in provider's spec (config/providers.ts). */
+function spec(name: string): ProviderSpec {
+  const found = providerSpec(name);
+  if (!found) throw new Error(`no provider spec for ${name}`);
+  return found;
+}
+
 /** The registry, keyed by MAIL_TYPE. */
 export const PROVIDERS: Record<string, ProviderEntry> = {
   file: {
-    label: 'file',
-    signsDkim: false,
+    ...spec('file'),
     load: async (config, deps) =>
       (await import('./file.js')).createFileProvider({
         dir: config.values['outbox.dir'],
@@ -54,8 +58,7 @@ export const PROVIDERS: Record<string, ProviderEntry> = {
     probe: async (config, deps) => (await import('./probe/file.js')).probeFile(config, deps),
   },
   smtp: {
-    label: 'SMTP',
-    signsDkim: false,
+    ...spec('smtp'),
     load: async (config, deps) =>
       (await import('./smtp.js')).createSmtpProvider(config, {
         pool: deps.pool === true,
@@ -66,18 +69,12 @@ export const PROVIDERS: Record<string, ProviderEntry> = {
     probe: async (config, deps) => (await import('./probe/smtp/index.js')).probeSmtp(config, deps),
   },
   sendgrid: {
-    label: 'SendGrid',
-    spfInclude: 'include:sendgrid.net',
-    signsDkim: true,
-    messageIdHeader: 'x-message-id',
+    ...spec('sendgrid'),
     load: async (config, deps) => (await import('./sendgrid.js')).createSendgridProvider(config, { clock: deps.clock }),
     probe: async (config, deps) => (await import('./probe/http.js')).probeSendgrid(config, deps),
   },
   resend: {
-    label: 'Resend',
-    spfInclude: 'include:amazonses.com',
-    signsDkim: true,
-    messageIdHeader: 'id',
+    ...spec('resend'),
     load: async (config, deps) => (await import('./resend.js')).createResendProvider(config, { clock: deps.clock }),
     probe: async (config, deps) => (await import('./probe/http.js')).probeResend(config, deps),
   },
@@ -86,4 +83,19 @@ export const PROVIDERS: Record<string, ProviderEntry> = {
 /** The entry of a MAIL_TYPE, or undefined for a name no entry has. */
 export function providerEntry(mailType: string): ProviderEntry | undefined {
   return Object.hasOwn(PROVIDERS, mailType) ? PROVIDERS[mailType] : undefined;
+}
+
+/**
+ * Adds a provider at run time: its spec (and its keys) to the configuration, its entry here.
+ * A name or key already taken is refused (an Error: a programming mistake, not an operator's).
+ * Returns the undo, for a test's afterAll.
+ */
+export function registerProvider(name: string, entry: ProviderEntry): () => void {
+  if (Object.hasOwn(PROVIDERS, name)) throw new Error(`provider ${name} is already registered`);
+  const forget = registerProviderSpec(name, entry);
+  PROVIDERS[name] = entry;
+  return () => {
+    forget();
+    delete PROVIDERS[name];
+  };
 }

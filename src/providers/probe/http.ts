@@ -4,6 +4,8 @@
  * verified in the account). Nothing is sent. The key is never shown: `Bearer ********`.
  */
 import type { Config } from '../../config/index.js';
+import { keyDef } from '../../config/keys.js';
+import { providerSpec } from '../../config/providers.js';
 import { MASK } from '../../config/redact.js';
 import { ExitCode, ProbeFailure } from '../../errors.js';
 import { domainOf, parseMailbox } from '../../message/address.js';
@@ -19,7 +21,6 @@ interface HttpAnswer {
   text: string;
 }
 
-/** A GET bounded by `timeoutMs` and the abort signal; network failures become ProbeFailures. */
 interface Service {
   /** `SendGrid`, `Resend` */
   name: string;
@@ -28,19 +29,19 @@ interface Service {
   timeoutKey: string;
 }
 
-const SENDGRID: Service = {
-  name: 'SendGrid',
-  keyName: 'SENDGRID_API_KEY',
-  urlKey: 'SENDGRID_API_BASE_URL',
-  timeoutKey: 'SENDGRID_TIMEOUT',
-};
-const RESEND: Service = {
-  name: 'Resend',
-  keyName: 'RESEND_API_KEY',
-  urlKey: 'RESEND_API_URL',
-  timeoutKey: 'RESEND_TIMEOUT',
-};
+/** What the probe names, from the provider's spec: its label and the env names of its HTTP keys. */
+function serviceOf(mailType: string): Service {
+  const spec = providerSpec(mailType);
+  if (!spec?.http) throw new Error(`provider ${mailType} has no HTTP keys in its spec`);
+  return {
+    name: spec.label,
+    keyName: keyDef(spec.http.apiKey).env,
+    urlKey: keyDef(spec.http.baseUrl).env,
+    timeoutKey: keyDef(spec.http.timeout).env,
+  };
+}
 
+/** A GET bounded by `timeoutMs` and the abort signal; network failures become ProbeFailures. */
 async function get(url: string, key: string, timeoutMs: number, deps: ProbeDeps, svc: Service): Promise<HttpAnswer> {
   const { name: service, urlKey } = svc;
   const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(timeoutMs)]);
@@ -163,12 +164,12 @@ export async function probeSendgrid(config: Config, deps: ProbeDeps): Promise<Pr
   const rec = new StageRecorder(() => deps.clock.now());
   try {
     const answer = await rec.stage('api', `GET ${url} (Authorization: Bearer ${MASK})`, async (stage) => {
-      const a = await get(url, key, timeout, deps, SENDGRID);
+      const a = await get(url, key, timeout, deps, serviceOf('sendgrid'));
       stage.reply = statusLine(a);
       if (a.status < 200 || a.status > 299) {
         throw httpFailure(
           a,
-          SENDGRID,
+          serviceOf('sendgrid'),
           'the key is wrong, revoked or from another account: create one in SendGrid → Settings → API Keys and set SENDGRID_API_KEY',
         );
       }
@@ -215,7 +216,7 @@ export async function probeResend(config: Config, deps: ProbeDeps): Promise<Prob
   const rec = new StageRecorder(() => deps.clock.now());
   try {
     const answer = await rec.stage('api', `GET ${url} (Authorization: Bearer ${MASK})`, async (stage) => {
-      const a = await get(url, key, timeout, deps, RESEND);
+      const a = await get(url, key, timeout, deps, serviceOf('resend'));
       stage.reply = statusLine(a);
       // A "sending access" key may send but not list domains: the key is good, the domain unknown.
       const name = (a.body as { name?: unknown } | undefined)?.name;
@@ -226,7 +227,7 @@ export async function probeResend(config: Config, deps: ProbeDeps): Promise<Prob
       if (a.status < 200 || a.status > 299) {
         throw httpFailure(
           a,
-          RESEND,
+          serviceOf('resend'),
           'the key is wrong or revoked: create one in Resend → API Keys and set RESEND_API_KEY',
         );
       }
