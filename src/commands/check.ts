@@ -56,7 +56,7 @@ async function checkOne(
   }
   // Only MAILCTL_DNS_SERVERS and the DKIM key matter here; other config problems do not stop a lint.
   const { config } = await loadCommandConfig(ctx);
-  const { checkMessage, messageCheckDeps } = await import('../dns/check-message.js');
+  const { checkMessage, messageCheckDeps } = await import('../deliverability/check-message.js');
   const kind = def
     ? { category: def.category, unsubscribable: def.category === 'notification' && def.security !== true }
     : {};

@@ -119,7 +119,7 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
     }
     if (!opts.check) return ExitCode.OK;
     // The lint of `mailctl check`, on the message as it would leave; the report goes to stderr.
-    const { checkMessage, messageCheckDeps } = await import('../dns/check-message.js');
+    const { checkMessage, messageCheckDeps } = await import('../deliverability/check-message.js');
     const deps = await messageCheckDeps(config, ctx.cwd, ctx.clock);
     const report = await checkMessage(raw, {
       ...deps,

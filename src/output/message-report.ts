@@ -1,5 +1,5 @@
 /** The text report of `mailctl check`; `send --dry-run --check` prints it too (to stderr, as the MIME goes to stdout). */
-import type { MessageReport } from '../dns/check-message.js';
+import type { MessageReport } from '../deliverability/types.js';
 import type { ChalkInstance } from './style.js';
 
 export function formatMessageReport(file: string, report: MessageReport, chalk: ChalkInstance): string {

@@ -59,7 +59,7 @@ function packageOf(spec: string): string {
   return spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
 }
 
-const DOMAIN = /^(config|templates|message|providers|spool|preview|dns)\//;
+const DOMAIN = /^(config|templates|message|providers|spool|preview|dns|deliverability)\//;
 
 /**
  * The allow-list of third-party packages src/ may import, each with its one home. A package not
@@ -79,8 +79,8 @@ const HOMES: Record<string, RegExp> = {
   ioredis: /^spool\/redis\/backend\.ts$/,
   tldts: /^dns\/records\.ts$/,
   // .eml parsing and DKIM verification for `mailctl check`; the plain-text part of compiled templates.
-  mailparser: /^dns\/check-message\.ts$/,
-  mailauth: /^dns\/check-message\.ts$/,
+  mailparser: /^deliverability\/check-message\.ts$/,
+  mailauth: /^deliverability\/dkim\.ts$/,
   'html-to-text': /^templates\/compile\.ts$/,
   dotenv: /^config\/env-file\.ts$/,
   // Config files as data: YAML with an alias cap, JSON syntax errors located without quoting the file.
@@ -105,9 +105,14 @@ const DIRECTIONS: Direction[] = [
     why: 'config is the bottom layer: every module reads it, it reads no module above it',
   },
   {
-    from: /^dns\//,
+    from: /^(dns|deliverability)\//,
     to: /^providers\/index\.ts$/,
-    why: 'the DNS checks need provider facts (DKIM key, SPF include), not the factory that loads providers',
+    why: 'the DNS checks and the message lint need provider facts (DKIM key, SPF include), not the factory that loads providers',
+  },
+  {
+    from: /^dns\//,
+    to: /^deliverability\//,
+    why: 'the message lint builds on the DNS lookups, not the other way round',
   },
   {
     from: /^spool\/redis\//,

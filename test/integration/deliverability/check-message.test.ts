@@ -9,7 +9,7 @@ import {
   type MessageCheckDeps,
   type MessageFinding,
   type MessageReport,
-} from '../../../src/dns/check-message.js';
+} from '../../../src/deliverability/check-message.js';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import { buildMime } from '../../../src/providers/mime.js';
 import { startDns, type DnsHandle } from '../../helpers/dns-server.js';
