@@ -10,7 +10,7 @@ import { MASK } from '../../config/redact.js';
 import { ExitCode, ProbeFailure } from '../../errors.js';
 import { domainOf, parseMailbox } from '../../message/address.js';
 import { StageRecorder } from './stage-recorder.js';
-import type { ProbeDeps, ProbeReport } from '../types.js';
+import type { ProbeDeps, ProbeReport, ProbeStage } from '../types.js';
 
 interface HttpAnswer {
   status: number;
@@ -155,26 +155,68 @@ function httpFailure(answer: HttpAnswer, svc: Service, authHint: string): ProbeF
   );
 }
 
-export async function probeSendgrid(config: Config, deps: ProbeDeps): Promise<ProbeReport> {
-  const v = config.values;
-  const base = v['sendgrid.baseUrl'];
-  const key = v['sendgrid.apiKey'] ?? '';
-  const timeout = v['sendgrid.timeout'];
-  const url = `${base}/v3/scopes`;
+/**
+ * The `api` stage every HTTP provider's probe starts with: one GET of `path` under the base URL
+ * its spec names, with its key; anything but 2xx fails the stage with the contract's code.
+ * `tolerate` may accept a refusal that still proves the key (it sets a warning and the answer
+ * is undefined).
+ */
+async function apiStage(
+  rec: StageRecorder,
+  config: Config,
+  deps: ProbeDeps,
+  mailType: string,
+  path: string,
+  keyHint: string,
+  tolerate?: (answer: HttpAnswer, stage: ProbeStage) => boolean,
+): Promise<HttpAnswer | undefined> {
+  const svc = serviceOf(mailType);
+  const http = providerSpec(mailType)!.http!;
+  const v = config.values as Readonly<Record<string, unknown>>;
+  const url = `${String(v[http.baseUrl])}${path}`;
+  const apiKey = v[http.apiKey];
+  const key = typeof apiKey === 'string' ? apiKey : '';
+  return rec.stage('api', `GET ${url} (Authorization: Bearer ${MASK})`, async (stage) => {
+    const a = await get(url, key, Number(v[http.timeout]), deps, svc);
+    stage.reply = statusLine(a);
+    if (tolerate?.(a, stage)) return undefined;
+    if (a.status < 200 || a.status > 299) throw httpFailure(a, svc, keyHint);
+    return a;
+  });
+}
+
+/**
+ * The probe of an HTTP API provider that needs no more than its key accepted: GET `path` (an
+ * account or key endpoint that sends nothing) must answer 2xx. A registry entry's `probe` can
+ * be this one line: `probeHttpApi(config, deps, 'NAME', '/v1/account')`.
+ */
+export async function probeHttpApi(
+  config: Config,
+  deps: ProbeDeps,
+  mailType: string,
+  path: string,
+): Promise<ProbeReport> {
+  const svc = serviceOf(mailType);
   const rec = new StageRecorder(() => deps.clock.now());
   try {
-    const answer = await rec.stage('api', `GET ${url} (Authorization: Bearer ${MASK})`, async (stage) => {
-      const a = await get(url, key, timeout, deps, serviceOf('sendgrid'));
-      stage.reply = statusLine(a);
-      if (a.status < 200 || a.status > 299) {
-        throw httpFailure(
-          a,
-          serviceOf('sendgrid'),
-          'the key is wrong, revoked or from another account: create one in SendGrid → Settings → API Keys and set SENDGRID_API_KEY',
-        );
-      }
-      return a;
-    });
+    await apiStage(rec, config, deps, mailType, path, `the key is wrong or revoked: check ${svc.keyName}`);
+    return rec.passed();
+  } catch (err) {
+    return rec.failed(err);
+  }
+}
+
+export async function probeSendgrid(config: Config, deps: ProbeDeps): Promise<ProbeReport> {
+  const rec = new StageRecorder(() => deps.clock.now());
+  try {
+    const answer = (await apiStage(
+      rec,
+      config,
+      deps,
+      'sendgrid',
+      '/v3/scopes',
+      'the key is wrong, revoked or from another account: create one in SendGrid → Settings → API Keys and set SENDGRID_API_KEY',
+    ))!;
     await rec.stage('scopes', undefined, async (stage) => {
       const scopes = (answer.body as { scopes?: unknown } | undefined)?.scopes;
       if (!Array.isArray(scopes)) {
@@ -208,31 +250,24 @@ interface ResendDomain {
 
 export async function probeResend(config: Config, deps: ProbeDeps): Promise<ProbeReport> {
   const v = config.values;
-  const base = v['resend.apiUrl'];
-  const key = v['resend.apiKey'] ?? '';
-  const timeout = v['resend.timeout'];
-  const url = `${base}/domains`;
   const from = v.defaultFrom === undefined ? undefined : parseMailbox(v.defaultFrom)?.address;
   const rec = new StageRecorder(() => deps.clock.now());
   try {
-    const answer = await rec.stage('api', `GET ${url} (Authorization: Bearer ${MASK})`, async (stage) => {
-      const a = await get(url, key, timeout, deps, serviceOf('resend'));
-      stage.reply = statusLine(a);
-      // A "sending access" key may send but not list domains: the key is good, the domain unknown.
-      const name = (a.body as { name?: unknown } | undefined)?.name;
-      if ((a.status === 401 || a.status === 403) && name === 'restricted_api_key') {
+    const answer = await apiStage(
+      rec,
+      config,
+      deps,
+      'resend',
+      '/domains',
+      'the key is wrong or revoked: create one in Resend → API Keys and set RESEND_API_KEY',
+      (a, stage) => {
+        // A "sending access" key may send but not list domains: the key is good, the domain unknown.
+        const name = (a.body as { name?: unknown } | undefined)?.name;
+        if ((a.status !== 401 && a.status !== 403) || name !== 'restricted_api_key') return false;
         stage.warning = "this key may only send, so the sender's domain could not be checked";
-        return undefined;
-      }
-      if (a.status < 200 || a.status > 299) {
-        throw httpFailure(
-          a,
-          serviceOf('resend'),
-          'the key is wrong or revoked: create one in Resend → API Keys and set RESEND_API_KEY',
-        );
-      }
-      return a;
-    });
+        return true;
+      },
+    );
     if (answer && from) {
       await rec.stage('domain', domainOf(from), async (stage) => {
         const data = (answer.body as { data?: unknown } | undefined)?.data;

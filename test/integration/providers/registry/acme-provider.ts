@@ -1,6 +1,6 @@
 /**
  * A test-only HTTP provider, "Acme Mail", added the way the README's "Add a provider" checklist
- * says: this module (send and probe against its HTTP API) and its registry entry (ACME below),
+ * says: this module (send against its HTTP API) and its registry entry (ACME below),
  * registered by the test with `registerProvider()`. No source file under src/ names it: the key
  * table, validation, describe, classify, the DNS checks and `send` learn it from the entry.
  */
@@ -9,7 +9,7 @@ import type { Clock } from '../../../../src/context.js';
 import type { OutgoingMessage } from '../../../../src/message/types.js';
 import { classifyHttpError } from '../../../../src/providers/classify.js';
 import type { ProviderEntry } from '../../../../src/providers/registry.js';
-import type { Delivery, ProbeReport, Provider } from '../../../../src/providers/types.js';
+import type { Delivery, Provider } from '../../../../src/providers/types.js';
 
 export const ACME_KEY = 'acme_live_0123456789abcdef-never-printed';
 
@@ -66,26 +66,6 @@ export function createAcmeProvider(config: Config, deps: { clock: Clock }): Prov
   };
 }
 
-export async function probeAcme(config: Config): Promise<ProbeReport> {
-  const { apiKey, apiUrl } = settings(config);
-  const res = await fetch(`${apiUrl}/v1/account`, { headers: { authorization: `Bearer ${apiKey}` } });
-  const ok = res.status === 200;
-  return {
-    ok,
-    exitCode: ok ? 0 : res.status === 401 ? 77 : 69,
-    stages: [
-      {
-        name: 'api',
-        ok,
-        ms: 0,
-        sent: `GET ${apiUrl}/v1/account (Authorization: Bearer ********)`,
-        reply: String(res.status),
-      },
-    ],
-    ...(ok ? {} : { error: `Acme Mail refused the API key (${res.status})`, hint: 'check ACME_API_KEY' }),
-  };
-}
-
 /** Its registry entry: everything mailctl knows about Acme Mail. */
 export const ACME: ProviderEntry = {
   label: 'Acme Mail',
@@ -127,5 +107,7 @@ export const ACME: ProviderEntry = {
   messageIdHeader: 'x-acme-id',
   authHint: 'check ACME_API_KEY and that the sender domain is verified in Acme Mail',
   load: async (config, deps) => createAcmeProvider(config, { clock: deps.clock }),
-  probe: async (config) => probeAcme(config),
+  // Its probe is the shared HTTP one: GET an endpoint that sends nothing, with its key.
+  probe: async (config, deps) =>
+    (await import('../../../../src/providers/probe/http.js')).probeHttpApi(config, deps, 'acme', '/v1/account'),
 };

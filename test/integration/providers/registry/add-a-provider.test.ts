@@ -155,9 +155,12 @@ describe('a provider added as a module and a registry entry', () => {
     const good = await mailctl(['verify-config', '--connect'], env());
     expect(good.exitCode).toBe(0);
     expect(good.stdout).toMatch(/connection ok/);
+    expect(good.stdout).toContain(`GET ${api.url}/v1/account (Authorization: Bearer ********)`);
     const bad = await mailctl(['verify-config', '--connect'], env({ ACME_API_KEY: 'acme_revoked_0123456789' }));
     expect(bad.exitCode).toBe(77);
-    expect(bad.stderr).toMatch(/Acme Mail refused the API key \(401\)\nhint: check ACME_API_KEY/);
+    expect(bad.stderr).toMatch(
+      /Acme Mail refused the API key \(401\)\nhint: the key is wrong or revoked: check ACME_API_KEY/,
+    );
   });
 
   it('send delivers through it and prints its answer with its message-id header', async () => {
