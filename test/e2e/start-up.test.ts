@@ -1,0 +1,135 @@
+// The start-up build (scripts/bundle.js, bin/load-cli.js): one CommonJS bundle with V8's code
+// cache. What it must not change: heavy packages load only on the path that uses them, --debug
+// stack traces name src/ files, and the code cache written by the build is the one V8 accepts.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, tempDir } from '../helpers/cli.js';
+
+const dir = tempDir('mailctl-start-up-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Both loaders: the bundle require()s the packages its modules import statically, and import()s
+// the ones its modules import lazily (mjml, cosmiconfig, …); each hook logs the package names.
+writeFileSync(
+  join(dir, 'require-log.cjs'),
+  `process.on('exit', () => require('node:fs').appendFileSync(process.env.LOAD_LOG,
+  Object.keys(require.cache).map((f) => f + '\\n').join('')));\n`,
+);
+writeFileSync(
+  join(dir, 'import-hooks.mjs'),
+  `import { appendFileSync } from 'node:fs';
+export async function resolve(spec, ctx, next) {
+  const r = await next(spec, ctx);
+  appendFileSync(process.env.LOAD_LOG, r.url + '\\n');
+  return r;
+}
+`,
+);
+writeFileSync(
+  join(dir, 'import-log.mjs'),
+  `import { register } from 'node:module';\nregister('./import-hooks.mjs', import.meta.url);\n`,
+);
+
+/** The npm packages (by name) a command loaded from node_modules. */
+function packagesLoaded(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; packages: string[] } {
+  const log = join(dir, `load-${args.join('-').replace(/[^a-z-]/gi, '')}.log`);
+  rmSync(log, { force: true });
+  const r = spawnSync(
+    process.execPath,
+    ['-r', join(dir, 'require-log.cjs'), '--import', join(dir, 'import-log.mjs'), '--', BIN, ...args],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1', LOAD_LOG: log, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
+  const names = lines
+    .map((l) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(l)?.[1])
+    .filter((n): n is string => n !== undefined);
+  return { status: r.status, packages: [...new Set(names)].sort() };
+}
+
+/** Packages only some commands need: never loaded by the commands below that do not. */
+const OPTIONAL = ['playwright-core', 'bullmq', 'ioredis', 'mailauth', 'mailparser', '@sendgrid/mail', 'tldts'];
+
+describe('start-up: the bundle loads only what a command uses', () => {
+  it.each([[['--help']], [['verify-config']], [['preview', 'reset-password', '--lang', 'zh-CN']]])(
+    '%j loads nothing from node_modules',
+    (args) => {
+      const r = packagesLoaded(args);
+      expect(r.status).toBe(0);
+      expect(r.packages).toEqual([]);
+    },
+  );
+
+  it.each([[['templates', 'list']], [['queue', 'status']]])(
+    '%j loads at most yaml (an operator types file)',
+    (args) => {
+      const r = packagesLoaded(args);
+      expect(r.status).toBe(0);
+      expect(r.packages.filter((p) => p !== 'yaml')).toEqual([]);
+    },
+  );
+
+  it('send through the file provider loads nodemailer (its MIME helpers) and no other package', () => {
+    const r = packagesLoaded(['send', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456'], {
+      MAILCTL_OUTBOX_DIR: join(dir, 'outbox'),
+      MAIL_DEFAULT_SEND_FROM: 'a@example.com',
+    });
+    expect(r.status).toBe(0);
+    // the bundle require()s nodemailer: the require hook is listening
+    expect(r.packages).toEqual(['nodemailer']);
+  });
+
+  it('templates check loads mjml (through import(): that hook is listening too), and nothing optional', () => {
+    const r = packagesLoaded(['templates', 'check']);
+    expect(r.status).toBe(0);
+    expect(r.packages).toContain('mjml');
+    expect(r.packages.filter((p) => OPTIONAL.includes(p))).toEqual([]);
+  });
+});
+
+describe('start-up: the build output', () => {
+  it('the code cache written by the build is accepted by this Node', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { loadCli } = await import(${JSON.stringify(join(ROOT, 'bin', 'load-cli.js'))});
+const { script } = await loadCli();
+console.log(JSON.stringify({ script: script !== undefined, rejected: script?.cachedDataRejected }));`,
+      ],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ script: true, rejected: false });
+  });
+
+  it('--debug stack traces name the src/ files (source maps), not the bundle', () => {
+    const r = spawnSync(process.execPath, ['--', BIN, 'send', 'no-such-type', '--to', 'a@example.com', '--debug'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/at requireMailType \(.*src\/templates\/catalog\.ts:\d+:\d+\)/);
+    expect(r.stderr).not.toContain('mailctl.cjs');
+  });
+
+  it('the published files hold the bundle, its loader and its cache', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
+    for (const f of ['bin/mailctl.js', 'bin/load-cli.js', 'dist/cli/mailctl.cjs', 'dist/cli/mailctl.cjs.v8-cache']) {
+      expect(existsSync(join(ROOT, f))).toBe(true);
+      expect(pkg.files.some((p) => f === p || f.startsWith(`${p}/`))).toBe(true);
+    }
+  });
+});
