@@ -8,12 +8,16 @@
  * them, instead of going through MailComposer: its stream pipeline cost ~0.8 ms per message here,
  * most of a pooled SMTP send's CPU, and the drain's throughput target is set against that send.
  * test/unit/providers/mime.test.ts checks the result against MailComposer, decoded, for every
- * template in both languages.
+ * template in both languages. Body parts are encoded from a memo of lines already seen
+ * (mime-body.ts): a template's static lines are surveyed and encoded once per process.
  */
 import { randomBytes } from 'node:crypto';
 import { encodeWord, encodeWords, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import type { Mailbox } from '../message/address.js';
 import type { OutgoingMessage } from '../message/types.js';
+import { encodingOf, LINE, survey, textPart } from './mime-body.js';
+
+export { quotedPrintable } from './quoted-printable.js';
 
 /** DKIM signing key (RFC 6376): d=, s= and the PEM private key. */
 export interface DkimOptions {
@@ -48,14 +52,9 @@ export const DKIM_SIGNED_HEADERS = [
   'Auto-Submitted',
 ].join(':');
 
-/** RFC 5322 §2.1.1: at most 78 characters per line before CRLF; encoders wrap at 76. */
-const LINE = 76;
-
-const crlf = (text: string): string => text.replace(/\r?\n/g, '\r\n');
-
 /** An unstructured header value (RFC 2047): encoded words only where the text needs them. */
 function headerText(value: string): string {
-  const { encoding } = survey(value);
+  const encoding = encodingOf(survey(value));
   return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value)
     ? encodeWord(value, encoding, 52)
     : encodeWords(value, encoding, 52, true);
@@ -64,7 +63,7 @@ function headerText(value: string): string {
 /** A display name: an atom phrase as it is, printable ASCII quoted, anything else an encoded word. */
 function displayName(name: string): string {
   if (/^[\w ]*$/.test(name)) return name;
-  return /^[\x20-\x7e]*$/.test(name) ? quoteString(name) : encodeWord(name, survey(name).encoding, 52);
+  return /^[\x20-\x7e]*$/.test(name) ? quoteString(name) : encodeWord(name, encodingOf(survey(name)), 52);
 }
 
 const PLAIN_ADDRESS = /^[^\s"(),:;<>@[\\\]]+@[^\s"(),:;<>@[\\\]]+$/;
@@ -72,99 +71,6 @@ const PLAIN_ADDRESS = /^[^\s"(),:;<>@[\\\]]+@[^\s"(),:;<>@[\\\]]+$/;
 function mailbox(m: Mailbox): string {
   if (m.name) return `${displayName(m.name)} <${m.address}>`;
   return PLAIN_ADDRESS.test(m.address) ? m.address : `<${m.address}>`;
-}
-
-/** Bytes that quoted-printable carries as they are (33..126 except `=`; space and tab mostly). */
-const SAFE = new Uint8Array(256).map((_, b) => (b >= 0x21 && b <= 0x7e && b !== 0x3d ? 1 : 0));
-const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
-
-/**
- * Quoted-printable (RFC 2045 §6.7) in one pass over the UTF-8 bytes: CRLF or LF is a hard line
- * break, `=`, controls, 8-bit bytes and whitespace before a break are =XX, and soft breaks keep
- * every line at most 76 characters without splitting an =XX or a UTF-8 character across lines.
- * Several times cheaper than nodemailer's encode + wrap, whose output it decodes to exactly.
- */
-export function quotedPrintable(text: string): string {
-  const bytes = Buffer.from(text, 'utf8');
-  const n = bytes.length;
-  // Worst case: every byte =XX, plus a soft break per 25 of them.
-  const out = Buffer.allocUnsafe(n * 3 + Math.ceil(n / 25) * 3 + 3);
-  let o = 0;
-  let line = 0;
-  let i = 0;
-  while (i < n) {
-    const b = bytes[i]!;
-    if (b === 0x0a || (b === 0x0d && i + 1 < n && bytes[i + 1] === 0x0a)) {
-      out[o++] = 0x0d;
-      out[o++] = 0x0a;
-      line = 0;
-      i += b === 0x0d ? 2 : 1;
-      continue;
-    }
-    // The bytes that travel together (one UTF-8 character), and whether a line break follows.
-    let take = b < 0xc0 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-    if (i + take > n) take = n - i;
-    const j = i + take;
-    const beforeBreak = j >= n || bytes[j] === 0x0a || (bytes[j] === 0x0d && j + 1 < n && bytes[j + 1] === 0x0a);
-    const literal = take === 1 && (SAFE[b] === 1 || ((b === 0x20 || b === 0x09) && !beforeBreak));
-    const width = literal ? 1 : 3 * take;
-    // Keep room for a soft break's `=`, unless this is the line's last token.
-    if (line + width > (beforeBreak ? 76 : 75)) {
-      out[o++] = 0x3d;
-      out[o++] = 0x0d;
-      out[o++] = 0x0a;
-      line = 0;
-    }
-    if (literal) {
-      out[o++] = b;
-    } else {
-      for (let k = i; k < j; k++) {
-        const c = bytes[k]!;
-        out[o++] = 0x3d;
-        out[o++] = HEX[c >> 4]!;
-        out[o++] = HEX[c & 15]!;
-      }
-    }
-    line += width;
-    i = j;
-  }
-  return out.toString('latin1', 0, o);
-}
-
-/**
- * What a text needs: whether it is short-lined printable ASCII (7bit), and Q or B when it is not —
- * Q while Latin letters outnumber the rest (nodemailer's rule, for bodies and encoded words).
- */
-function survey(text: string): { plain: boolean; encoding: 'Q' | 'B' } {
-  let plain = true;
-  let line = 0;
-  let other = 0;
-  let latin = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x0a) {
-      line = 0;
-      continue;
-    }
-    if (++line > LINE) plain = false;
-    if (c <= 0x08 || c === 0x0b || c === 0x0c || (c >= 0x0e && c <= 0x1f) || c >= 0x80) {
-      other++;
-      plain = false;
-    } else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) latin++;
-    else if (c === 0x7f || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) plain = false;
-  }
-  return { plain, encoding: other < latin ? 'Q' : 'B' };
-}
-
-/** One body part: 7bit when it is short-lined ASCII, else quoted-printable or base64. */
-function textPart(content: string): { encoding: string; body: string } {
-  const { plain, encoding } = survey(content);
-  if (plain) return { encoding: '7bit', body: crlf(content) };
-  if (encoding === 'Q') return { encoding: 'quoted-printable', body: quotedPrintable(content) };
-  const b64 = Buffer.from(crlf(content), 'utf8').toString('base64');
-  let body = '';
-  for (let i = 0; i < b64.length; i += LINE) body += (i ? '\r\n' : '') + b64.slice(i, i + LINE);
-  return { encoding: 'base64', body };
 }
 
 /** `=_` cannot occur in quoted-printable or base64 output; the random part rules out plain text. */
