@@ -41,7 +41,7 @@ export const KEYS = [
     type: 'enum',
     values: MAIL_TYPES,
     default: 'file',
-    description: 'Provider: `file` writes .eml files, `smtp`, `sendgrid` or `resend` send them.',
+    description: 'Provider: `file` writes .eml files; the others send them (see "Providers").',
   },
   {
     env: 'MAIL_DEFAULT_SEND_FROM',
