@@ -102,75 +102,47 @@ export class MailctlError extends Error {
   }
 }
 
-/** 64: unknown command, option, type or language; a missing required option. */
-export class UsageError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'usage') {
-    super(code, ExitCode.USAGE, message, options);
-  }
+/**
+ * The base of the errors below: one exit code, and a default code from {@link ERROR_CODES} that a
+ * thrower may narrow (`new UsageError(msg, { hint }, 'usage.type')`).
+ */
+export function mailctlErrorKind(exitCode: ExitCode, defaultCode: ErrorCode) {
+  return class extends MailctlError {
+    constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = defaultCode) {
+      super(code, exitCode, message, options);
+    }
+  };
 }
+
+/** 64: unknown command, option, type or language; a missing required option. */
+export class UsageError extends mailctlErrorKind(ExitCode.USAGE, 'usage') {}
 
 /** 65: bad input data: invalid address, missing template variable, header injection. */
-export class DataError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'data') {
-    super(code, ExitCode.DATAERR, message, options);
-  }
-}
+export class DataError extends mailctlErrorKind(ExitCode.DATAERR, 'data') {}
 
 /** 78: the configuration is invalid or a command cannot start with it. */
-export class ConfigError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'config') {
-    super(code, ExitCode.CONFIG, message, options);
-  }
-}
+export class ConfigError extends mailctlErrorKind(ExitCode.CONFIG, 'config') {}
 
 /** 69: a service cannot be reached (connect, DNS, TLS) or refused permanently. */
-export class UnavailableError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'unavailable') {
-    super(code, ExitCode.UNAVAILABLE, message, options);
-  }
-}
+export class UnavailableError extends mailctlErrorKind(ExitCode.UNAVAILABLE, 'unavailable') {}
 
 /** 75: a temporary failure; trying again later may succeed. */
-export class TemporaryError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'temporary') {
-    super(code, ExitCode.TEMPFAIL, message, options);
-  }
-}
+export class TemporaryError extends mailctlErrorKind(ExitCode.TEMPFAIL, 'temporary') {}
 
 /** 76: the peer answered something the protocol does not allow. */
-export class ProtocolError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'protocol') {
-    super(code, ExitCode.PROTOCOL, message, options);
-  }
-}
+export class ProtocolError extends mailctlErrorKind(ExitCode.PROTOCOL, 'protocol') {}
 
 /** 77: authentication was refused (SMTP 535, HTTP 401/403). */
-export class AuthError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'auth') {
-    super(code, ExitCode.NOPERM, message, options);
-  }
-}
+export class AuthError extends mailctlErrorKind(ExitCode.NOPERM, 'auth') {}
 
 /** 73: the spool, outbox or another output cannot be created or written (not a directory, read-only). */
-export class CannotCreateError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'fs.create') {
-    super(code, ExitCode.CANTCREAT, message, options);
-  }
-}
+export class CannotCreateError extends mailctlErrorKind(ExitCode.CANTCREAT, 'fs.create') {}
 
 /** 74: the disk failed a read or write (EIO). */
-export class IoError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'fs.io') {
-    super(code, ExitCode.IOERR, message, options);
-  }
-}
+export class IoError extends mailctlErrorKind(ExitCode.IOERR, 'fs.io') {}
 
 /** 77: the operating system refused access to a file or directory (EACCES, EPERM). */
-export class AccessError extends MailctlError {
-  constructor(message: string, options?: MailctlErrorOptions, code: ErrorCode = 'fs.access') {
-    super(code, ExitCode.NOPERM, message, options);
-  }
-}
+export class AccessError extends mailctlErrorKind(ExitCode.NOPERM, 'fs.access') {}
 
 /** errno codes of a file-system fault: the machine's, never a bug in mailctl. */
 const FS_ERRNO = new Set([

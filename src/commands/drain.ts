@@ -1,5 +1,5 @@
 /** `mailctl drain`: deliver every due job of the spool; with --watch, keep going until a signal. */
-import { assertUsable, parseRate, redact, secretsOf } from '../config/index.js';
+import { parseRate, redact, secretsOf } from '../config/index.js';
 import { ExitCode, MailctlError, UnavailableError } from '../errors.js';
 import { createDrainReporter, summaryLine } from '../output/progress.js';
 import { createProvider, senderFor } from '../providers/index.js';
@@ -14,7 +14,7 @@ import type { Config } from '../config/index.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { TemplateSource } from '../templates/operator.js';
 import type { TemplateStore } from '../templates/store.js';
-import { flagsOf, loadCommandConfig, openCommandTemplates, printWarnings, type CommandContext } from './shared.js';
+import { flagsOf, loadUsableConfig, openCommandTemplates, type CommandContext } from './shared.js';
 
 export interface DrainCommandOptions {
   spool?: string | undefined;
@@ -35,7 +35,7 @@ export interface DrainCommandOptions {
 export const WORKERS_FROM = 500;
 
 export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promise<number> {
-  const loaded = await loadCommandConfig(
+  const config = await loadUsableConfig(
     ctx,
     flagsOf([
       ['spool.dir', opts.spool, '--spool'],
@@ -44,8 +44,6 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
       ['drain.rate', opts.rate, '--rate'],
     ]),
   );
-  const config = assertUsable(loaded);
-  printWarnings(loaded, ctx);
   const v = config.values;
   const limits: DrainLimits = {
     concurrency: v['drain.concurrency'],

@@ -1,6 +1,6 @@
 /** `mailctl queue status|list|retry|hold|release|purge|monitor`: the spool, as postqueue and postsuper show it. */
 import { randomBytes } from 'node:crypto';
-import { assertUsable, type Config } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { parseDuration } from '../config/parse.js';
 import { MailctlError, UnavailableError, UsageError } from '../errors.js';
 import { createProvider, senderFor } from '../providers/index.js';
@@ -14,7 +14,7 @@ import { printable } from '../output/printable.js';
 import { requireMailType } from '../templates/catalog.js';
 import { alertTime, decideMonitor, MONITOR_STATE_FILE, nextMonitorState, parseMonitorState } from '../spool/monitor.js';
 import { createPrepare } from '../spool/prepare.js';
-import { flagsOf, loadCommandConfig, openCommandTemplates, printWarnings, type CommandContext } from './shared.js';
+import { flagsOf, loadCommandConfig, loadUsableConfig, openCommandTemplates, type CommandContext } from './shared.js';
 
 interface SpoolOption {
   spool?: string | undefined;
@@ -456,7 +456,7 @@ export async function monitor(opts: MonitorOptions, ctx: CommandContext): Promis
   if (opts.threshold !== undefined && !/^\d+$/.test(opts.threshold))
     throw new UsageError(`--threshold ${JSON.stringify(opts.threshold)} is not a whole number`);
   durationOption('--cooldown', opts.cooldown);
-  const loaded = await loadCommandConfig(
+  const config = await loadUsableConfig(
     ctx,
     flagsOf([
       ['spool.dir', opts.spool, '--spool'],
@@ -465,8 +465,6 @@ export async function monitor(opts: MonitorOptions, ctx: CommandContext): Promis
       ['monitor.cooldown', opts.cooldown, '--cooldown'],
     ]),
   );
-  const config = assertUsable(loaded);
-  printWarnings(loaded, ctx);
   const v = config.values;
   const recipients = [...(v['monitor.alertEmails'] ?? [])];
   if (recipients.length === 0)

@@ -1,5 +1,6 @@
 /** What every command handler gets, and the helpers they share. */
 import {
+  assertUsable,
   type Config,
   loadConfig,
   redact,
@@ -66,6 +67,20 @@ export function printWarnings(
   for (const p of problems.filter((x) => x.severity === 'warning')) {
     ctx.io.err(`${redact(`mailctl: warning: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`, secrets)}\n`);
   }
+}
+
+/**
+ * The configuration of a command that cannot run with errors in it: loaded with its flags, a
+ * ConfigError (78) listing every error, else its warnings printed on stderr.
+ */
+export async function loadUsableConfig(
+  ctx: CommandContext,
+  flags?: Partial<Record<KeyPath, FlagValue>>,
+): Promise<Config> {
+  const loaded = await loadCommandConfig(ctx, flags);
+  const config = assertUsable(loaded);
+  printWarnings(loaded, ctx);
+  return config;
 }
 
 /** Options shared by preview, send and enqueue: which mail, in which language, with what. */

@@ -61,6 +61,34 @@ const list = (name: string, description: string, required = true): VariableDef =
 
 const code = text('code', 'the one-time verification code (6 digits)');
 
+/**
+ * A mail that carries a one-time code: a person is waiting for it (priority 1), and it lapses
+ * with the code (CODE_TTL). `more` adds variables and sample values after the code.
+ */
+const codeMail = (
+  id: string,
+  description: string,
+  sampleCode: string,
+  more: { variables?: VariableDef[]; sample?: Record<string, unknown> } = {},
+): MailTypeDef => ({
+  id,
+  description,
+  category: 'code',
+  priority: 1,
+  ttlMs: CODE_TTL,
+  variables: [code, ...(more.variables ?? [])],
+  sample: { code: sampleCode, ...more.sample },
+});
+
+/** A security or account notice: never List-Unsubscribe (see `security`); priority 5 unless a person waits for it. */
+const securityNotice = (
+  id: string,
+  description: string,
+  variables: VariableDef[],
+  sample: Record<string, unknown>,
+  priority = 5,
+): MailTypeDef => ({ id, description, category: 'notification', priority, security: true, variables, sample });
+
 /** Optional, as the reference's templates treat them: a value the caller leaves out comes from `fallback`. */
 const optional = (v: VariableDef, fallback?: readonly string[], value?: string): VariableDef => ({
   ...v,
@@ -108,27 +136,19 @@ const triggerLimitSample = (plan: string): Record<string, unknown> => ({
 export const PRODUCT_UPGRADE_URL = 'https://cloud.dify.ai/apps?pricing=open';
 
 export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
-  {
-    id: 'reset-password',
-    description: 'Password reset code for an existing account.',
-    category: 'code', priority: 1, ttlMs: CODE_TTL,
-    variables: [code],
-    sample: { code: '492817' },
-  },
-  {
-    id: 'reset-password-account-not-exist',
-    description: 'Someone asked to reset a password for an address with no account; invites them to sign up.',
-    category: 'notification', priority: 1, security: true,
-    variables: [url('sign_up_url', 'the sign-up page, e.g. {CONSOLE_WEB_URL}/signup')],
-    sample: { sign_up_url: 'https://console.example.com/signup' },
-  },
-  {
-    id: 'reset-password-account-not-exist-no-register',
-    description: 'Someone asked to reset a password for an address with no account; sign-up is closed.',
-    category: 'notification', priority: 1, security: true,
-    variables: [],
-    sample: {},
-  },
+  codeMail('reset-password', 'Password reset code for an existing account.', '492817'),
+  securityNotice(
+    'reset-password-account-not-exist',
+    'Someone asked to reset a password for an address with no account; invites them to sign up.',
+    [url('sign_up_url', 'the sign-up page, e.g. {CONSOLE_WEB_URL}/signup')],
+    { sign_up_url: 'https://console.example.com/signup' },
+    1,
+  ),
+  securityNotice(
+    'reset-password-account-not-exist-no-register',
+    'Someone asked to reset a password for an address with no account; sign-up is closed.',
+    [], {}, 1,
+  ),
   {
     id: 'invite-member',
     description: 'Invitation to join a workspace, with an activation link.',
@@ -140,69 +160,23 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
     ],
     sample: { inviter_name: 'Ana Lima', workspace_name: 'Acme Research', url: 'https://console.example.com/activate?token=7f1c2d9e-0b5a-4c3e-9d21-5e8f6a7b3c40' },
   },
-  {
-    id: 'email-code-login',
-    description: 'Sign-in code sent by e-mail.',
-    category: 'code', priority: 1, ttlMs: CODE_TTL,
-    variables: [code],
-    sample: { code: '730415' },
-  },
-  {
-    id: 'change-email-old',
-    description: 'Code sent to the current address to confirm an e-mail change.',
-    category: 'code', priority: 1, ttlMs: CODE_TTL,
-    variables: [code],
-    sample: { code: '118204' },
-  },
-  {
-    id: 'change-email-new',
-    description: 'Code sent to the new address to confirm an e-mail change.',
-    category: 'code', priority: 1, ttlMs: CODE_TTL,
-    variables: [code],
-    sample: { code: '560932' },
-  },
-  {
-    id: 'change-email-completed',
-    description: 'Notice that the login e-mail address has been changed.',
-    category: 'notification', priority: 5, security: true,
-    variables: [text('email', 'the new login e-mail address')],
-    sample: { email: 'ana.lima@example.com' },
-  },
-  {
-    id: 'owner-transfer-confirm',
-    description: 'Code to confirm the transfer of a workspace to a new owner.',
-    category: 'code', priority: 1, ttlMs: CODE_TTL,
-    variables: [code, text('WorkspaceName', 'the workspace being transferred')],
-    sample: { code: '904571', WorkspaceName: 'Acme Research' },
-  },
-  {
-    id: 'owner-transfer-old-notify',
-    description: 'Notice to the former owner that the workspace has been transferred.',
-    category: 'notification', priority: 5, security: true,
-    variables: [text('WorkspaceName', 'the workspace that was transferred'), text('NewOwnerEmail', 'the new owner\'s e-mail address')],
-    sample: { WorkspaceName: 'Acme Research', NewOwnerEmail: 'jun.chen@example.com' },
-  },
-  {
-    id: 'owner-transfer-new-notify',
-    description: 'Notice to the new owner that they now own the workspace.',
-    category: 'notification', priority: 5, security: true,
-    variables: [text('WorkspaceName', 'the workspace now owned by the recipient')],
+  codeMail('email-code-login', 'Sign-in code sent by e-mail.', '730415'),
+  codeMail('change-email-old', 'Code sent to the current address to confirm an e-mail change.', '118204'),
+  codeMail('change-email-new', 'Code sent to the new address to confirm an e-mail change.', '560932'),
+  securityNotice('change-email-completed', 'Notice that the login e-mail address has been changed.',
+    [text('email', 'the new login e-mail address')], { email: 'ana.lima@example.com' }),
+  codeMail('owner-transfer-confirm', 'Code to confirm the transfer of a workspace to a new owner.', '904571', {
+    variables: [text('WorkspaceName', 'the workspace being transferred')],
     sample: { WorkspaceName: 'Acme Research' },
-  },
-  {
-    id: 'account-deletion-success',
-    description: 'Confirmation that an account has been deleted.',
-    category: 'notification', priority: 5, security: true,
-    variables: [text('email', 'the address of the deleted account')],
-    sample: { email: 'ana.lima@example.com' },
-  },
-  {
-    id: 'account-deletion-verification',
-    description: 'Code to confirm the deletion of an account.',
-    category: 'code', priority: 1, ttlMs: CODE_TTL,
-    variables: [code],
-    sample: { code: '381926' },
-  },
+  }),
+  securityNotice('owner-transfer-old-notify', 'Notice to the former owner that the workspace has been transferred.',
+    [text('WorkspaceName', 'the workspace that was transferred'), text('NewOwnerEmail', 'the new owner\'s e-mail address')],
+    { WorkspaceName: 'Acme Research', NewOwnerEmail: 'jun.chen@example.com' }),
+  securityNotice('owner-transfer-new-notify', 'Notice to the new owner that they now own the workspace.',
+    [text('WorkspaceName', 'the workspace now owned by the recipient')], { WorkspaceName: 'Acme Research' }),
+  securityNotice('account-deletion-success', 'Confirmation that an account has been deleted.',
+    [text('email', 'the address of the deleted account')], { email: 'ana.lima@example.com' }),
+  codeMail('account-deletion-verification', 'Code to confirm the deletion of an account.', '381926'),
   {
     id: 'queue-monitor-alert',
     description: 'Operator alert (queue monitor): the mailctl spool holds more mails than its threshold.',
@@ -230,24 +204,18 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
       url: 'https://console.example.com/datasets',
     },
   },
-  {
-    id: 'email-register',
-    description: 'Code to confirm a new account registration.',
-    category: 'code', priority: 1, ttlMs: CODE_TTL,
-    variables: [code],
-    sample: { code: '257309' },
-  },
-  {
-    id: 'email-register-account-exist',
-    description: 'Someone tried to register an address that already has an account.',
-    category: 'notification', priority: 1, security: true,
-    variables: [
+  codeMail('email-register', 'Code to confirm a new account registration.', '257309'),
+  securityNotice(
+    'email-register-account-exist',
+    'Someone tried to register an address that already has an account.',
+    [
       text('account_name', 'the existing account\'s name'),
       url('login_url', 'the sign-in page, {CONSOLE_WEB_URL}/signin'),
       url('reset_password_url', 'the password reset page, {CONSOLE_WEB_URL}/reset-password'),
     ],
-    sample: { account_name: 'Ana Lima', login_url: 'https://console.example.com/signin', reset_password_url: 'https://console.example.com/reset-password' },
-  },
+    { account_name: 'Ana Lima', login_url: 'https://console.example.com/signin', reset_password_url: 'https://console.example.com/reset-password' },
+    1,
+  ),
   {
     id: 'trigger-events-limit-sandbox',
     description: 'The Sandbox plan\'s trigger-event allowance is used up; triggers are paused.',
