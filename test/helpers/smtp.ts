@@ -52,6 +52,10 @@ export interface TestSmtpOptions {
   dropDuringData?: boolean;
   /** Greeting banner text. */
   banner?: string;
+  /** The SASL mechanisms offered with `auth`. @defaultValue ['PLAIN', 'LOGIN'] */
+  authMethods?: ('PLAIN' | 'LOGIN' | 'CRAM-MD5')[];
+  /** Leave PIPELINING out of the EHLO reply (smtp-server's hidePIPELINING). */
+  hidePipelining?: boolean;
 }
 
 export interface ReceivedMessage {
@@ -80,6 +84,12 @@ export interface TestSmtpServer {
   bearerTokens: string[];
   /** Resolves once `n` messages have been accepted. */
   waitForMessages(n: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
+  /**
+   * Ends every open session as a server does when it drops idle clients: with `421` it says so
+   * first (Postfix's "421 4.4.2 … Error: timeout exceeded"), without it the socket just closes.
+   * Resolves once the server side of each is closed.
+   */
+  dropSessions(reply?: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -116,7 +126,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     authOptional: !requiresAuth,
     // The plain mode with AUTH is for the "AUTH without TLS" cases.
     allowInsecureAuth: mode === 'plain',
-    authMethods: options.xoauth2 ? ['XOAUTH2'] : ['PLAIN', 'LOGIN'],
+    authMethods: options.xoauth2 ? ['XOAUTH2'] : (options.authMethods ?? ['PLAIN', 'LOGIN']),
+    hidePIPELINING: options.hidePipelining === true,
     ...(options.idleTimeoutMs !== undefined ? { socketTimeout: options.idleTimeoutMs } : {}),
     onConnect(_session, cb) {
       calls.connect += 1;
@@ -134,8 +145,11 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
           return cb(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
         return cb(smtpError({ code: 535, message: '5.7.3 Authentication unsuccessful' }));
       }
-      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass)
-        return cb(null, { user: auth.username });
+      const passwordOk =
+        auth.method === 'CRAM-MD5'
+          ? options.auth !== undefined && auth.validatePassword(options.auth.pass)
+          : auth.password === options.auth?.pass;
+      if (options.auth && auth.username === options.auth.user && passwordOk) return cb(null, { user: auth.username });
       const err = smtpError({ code: 535, message: '5.7.8 Authentication credentials invalid' });
       return cb(err);
     },
@@ -214,6 +228,21 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
           },
         });
       });
+    },
+    async dropSessions(reply) {
+      const sockets = [...server.connections].map((conn) => conn._socket);
+      await Promise.all(
+        sockets.map(
+          (socket) =>
+            new Promise<void>((resolve) => {
+              if (socket.destroyed) return resolve();
+              socket.once('close', () => resolve());
+              if (reply !== undefined) socket.end(`${reply}\r\n`);
+              else socket.destroy();
+            }),
+        ),
+      );
+      return sockets.length;
     },
     close: () =>
       new Promise<void>((resolve) => {
