@@ -78,14 +78,26 @@ describe('start-up: the bundle loads only what a command uses', () => {
     },
   );
 
-  it('send through the file provider loads nodemailer (its MIME helpers) and no other package', () => {
+  it('send through the file provider loads nothing from node_modules (the MIME helpers are bundled)', () => {
     const r = packagesLoaded(['send', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456'], {
       MAILCTL_OUTBOX_DIR: join(dir, 'outbox'),
       MAIL_DEFAULT_SEND_FROM: 'a@example.com',
     });
     expect(r.status).toBe(0);
-    // the bundle require()s nodemailer: the require hook is listening
-    expect(r.packages).toEqual(['nodemailer']);
+    expect(r.packages).toEqual([]);
+  });
+
+  it('send through smtp loads nodemailer (the bundle require()s it: that hook is listening)', () => {
+    // port 1 on loopback: refused at once, exit 69
+    const r = packagesLoaded(['send', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456'], {
+      MAIL_TYPE: 'smtp',
+      SMTP_SERVER: '127.0.0.1',
+      SMTP_PORT: '1',
+      MAIL_DEFAULT_SEND_FROM: 'a@example.com',
+    });
+    expect(r.status).toBe(69);
+    expect(r.packages).toContain('nodemailer');
+    expect(r.packages.filter((p) => OPTIONAL.includes(p))).toEqual([]);
   });
 
   it('templates check loads mjml (through import(): that hook is listening too), and nothing optional', () => {
