@@ -80,13 +80,52 @@ export function prometheusText(s: SpoolStatus): string {
     '# HELP mailctl_spool_type_jobs Jobs in the mailctl spool, by mail type and state.',
     '# TYPE mailctl_spool_type_jobs gauge',
   ];
+  const estimates: string[] = [];
   for (const [type, counts] of Object.entries(s.byType).sort()) {
-    for (const state of STATES)
-      if (counts[state] !== undefined)
-        lines.push(`mailctl_spool_type_jobs{type="${promLabel(type)}",state="${state}"} ${counts[state]}`);
+    for (const state of STATES) {
+      if (counts[state] === undefined) continue;
+      const line = `{type="${promLabel(type)}",state="${state}"} ${counts[state]}`;
+      if (isEstimated(s, `byType.${state}`)) estimates.push(`mailctl_spool_type_jobs_estimated${line}`);
+      else lines.push(`mailctl_spool_type_jobs${line}`);
+    }
+  }
+  // Estimates under their own name: an alert on exact counts never fires on a sampled guess.
+  if (s.sampled) {
+    lines.push(
+      '# HELP mailctl_spool_type_jobs_estimated Jobs by mail type and state, estimated from a sample (a Redis set too large to read job by job).',
+      '# TYPE mailctl_spool_type_jobs_estimated gauge',
+      ...estimates,
+      '# HELP mailctl_spool_sampled_jobs Jobs read for the estimates, out of mailctl_spool_sampled_from_jobs.',
+      '# TYPE mailctl_spool_sampled_jobs gauge',
+      `mailctl_spool_sampled_jobs ${s.sampled.jobs}`,
+      '# HELP mailctl_spool_sampled_from_jobs Jobs in the sets the sample was drawn from.',
+      '# TYPE mailctl_spool_sampled_from_jobs gauge',
+      `mailctl_spool_sampled_from_jobs ${s.sampled.of}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** `queue status` for a person; `~` marks a count estimated from a sample (a Redis set too large to read job by job). */
+export function statusText(s: SpoolStatus, where: string): string {
+  const approx = (key: string): string => (isEstimated(s, key) ? '~' : '');
+  const lines = [`spool     ${where}`, ...STATES.map((state) => `${state.padEnd(9)} ${approx(state)}${s[state]}`)];
+  lines.push(`oldest    ${s.oldestAgeSeconds === null ? '-' : `${age(s.oldestAgeSeconds)} (${s.oldestId})`}`);
+  const types = Object.entries(s.byType)
+    .sort()
+    .map(
+      ([type, counts]) =>
+        `${type}: ${STATES.filter((st) => counts[st])
+          .map((st) => `${approx(`byType.${st}`)}${counts[st]} ${st}`)
+          .join(', ')}`,
+    );
+  if (types.length) lines.push(`types     ${types.join('; ')}`);
+  if (s.sampled) lines.push(`sampled   ~ estimated from ${s.sampled.jobs} of ${s.sampled.of} jobs`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Whether `key` (a state, or `byType.STATE`) holds an estimate. */
+const isEstimated = (s: SpoolStatus, key: string): boolean => s.sampled?.estimated.includes(key) ?? false;
 
 export async function status(
   opts: SpoolOption & { json?: boolean; format?: 'text' | 'json' | 'prometheus' },
@@ -113,18 +152,7 @@ export async function status(
   } else if (format === 'prometheus') {
     ctx.io.out(prometheusText(s));
   } else {
-    const lines = [`spool     ${where}`, ...STATES.map((state) => `${state.padEnd(9)} ${s[state]}`)];
-    lines.push(`oldest    ${s.oldestAgeSeconds === null ? '-' : `${age(s.oldestAgeSeconds)} (${s.oldestId})`}`);
-    const types = Object.entries(s.byType)
-      .sort()
-      .map(
-        ([type, counts]) =>
-          `${type}: ${STATES.filter((st) => counts[st])
-            .map((st) => `${counts[st]} ${st}`)
-            .join(', ')}`,
-      );
-    if (types.length) lines.push(`types     ${types.join('; ')}`);
-    ctx.io.out(`${lines.join('\n')}\n`);
+    ctx.io.out(statusText(s, where));
   }
   return 0;
 }

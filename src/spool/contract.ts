@@ -129,6 +129,18 @@ export interface SpoolStatus {
   oldestId: string | null;
   /** Jobs per mail type and state (corrupt files have no type). */
   byType: Record<string, Partial<Record<JobState, number>>>;
+  /** Only when some counts are estimates (a Redis set too large to read job by job): see {@link SampledCounts}. */
+  sampled?: SampledCounts | undefined;
+}
+
+/** Which counts of a status are estimated from a sample, and from how many jobs. */
+export interface SampledCounts {
+  /** Jobs read. */
+  jobs: number;
+  /** Jobs in the sets they were drawn from. */
+  of: number;
+  /** The keys that hold estimates: `byType.STATE` for the per-type counts of a state, or a state. */
+  estimated: string[];
 }
 
 /** A status with nothing counted yet, for a backend to fill in. */

@@ -36,6 +36,7 @@ import type {
   SpoolBackend,
   ReleaseResult,
   ShownJob,
+  SampledCounts,
   SpoolStatus,
 } from '../contract.js';
 import { claimTag, emptyStatus, listedOf } from '../contract.js';
@@ -43,6 +44,15 @@ import { deliverOne, type DeliveryResult } from '../deliver.js';
 import { createDrainPause } from '../pause.js';
 import { parseJob, timeOfId, type Job, type JobState } from '../job.js';
 import type { RedisTarget } from '../../config/spool-url.js';
+import {
+  OLDEST_IN_RANGE,
+  OLDEST_SLICE,
+  sampleRanks,
+  scaleCounts,
+  STATUS_READ_LIMIT,
+  STATUS_SAMPLE,
+  type StatusLimits,
+} from './status.js';
 
 /** "Forever" for a held job: the latest time BullMQ's delayed-set score keeps exactly. */
 export const HOLD_UNTIL = 2 ** 41 - 1;
@@ -75,6 +85,40 @@ export function classify(bullState: string, data: unknown): JobState | undefined
       return undefined; // completed (delivered) or gone
   }
 }
+
+/** Delayed jobs due this late or later are parked (held, dead, corrupt: see HOLD_UNTIL), not deferred. */
+const PARKED_FROM = HOLD_UNTIL - 86_400_000;
+
+/** A BullMQ set as status reads it. */
+interface StatusSet {
+  type: JobType;
+  /** Its key after the queue's prefix. */
+  key: string;
+  list: boolean;
+}
+
+/** The sets status counts, in the order it always read them. */
+const STATUS_SETS: StatusSet[] = [
+  { type: 'waiting', key: 'wait', list: true },
+  { type: 'prioritized', key: 'prioritized', list: false },
+  { type: 'active', key: 'active', list: true },
+  { type: 'delayed', key: 'delayed', list: false },
+  { type: 'failed', key: 'failed', list: false },
+];
+
+/** Ranks `from` to `to` (exclusive) of a set; `state`: every job of it is in that state. */
+interface StatusSlice extends StatusSet {
+  from: number;
+  to: number;
+  sample: boolean;
+  state?: JobState | undefined;
+}
+
+const STATE_OF_SET: Partial<Record<JobType, JobState>> = {
+  waiting: 'incoming',
+  prioritized: 'incoming',
+  active: 'active',
+};
 
 const BULL_STATES: Record<JobState, JobType[]> = {
   incoming: ['waiting', 'prioritized'],
@@ -249,11 +293,13 @@ export class RedisBackend implements SpoolBackend {
     });
   }
 
-  private async *pages(types: JobType[]): AsyncGenerator<BullJob> {
-    for (let start = 0; ; start += PAGE) {
-      const jobs = await this.guard(this.queue.getJobs(types, start, start + PAGE - 1, true), 'list');
+  /** The jobs of ranks `from` up to (not including) `to`, a page at a time; to the end by default. */
+  private async *pages(types: JobType[], from = 0, to = Number.POSITIVE_INFINITY): AsyncGenerator<BullJob> {
+    for (let start = from; start < to; start += PAGE) {
+      const stop = Math.min(start + PAGE, to) - 1;
+      const jobs = await this.guard(this.queue.getJobs(types, start, stop, true), 'list');
       for (const j of jobs) if (j) yield j;
-      if (jobs.length < PAGE) return;
+      if (jobs.length < stop - start + 1) return;
     }
   }
 
@@ -285,34 +331,175 @@ export class RedisBackend implements SpoolBackend {
     return hit;
   };
 
-  async status(now: number): Promise<SpoolStatus> {
+  /**
+   * Counts by state and type, and the oldest pending job. A BullMQ set of up to
+   * STATUS_READ_LIMIT jobs is read job by job (exact); a larger one is counted by Redis and
+   * sampled (see status.ts), and the status says which counts are estimates.
+   */
+  async status(
+    now: number,
+    limits: StatusLimits = { read: STATUS_READ_LIMIT, sample: STATUS_SAMPLE },
+  ): Promise<SpoolStatus> {
     const status = emptyStatus(true); // present: it answered
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const type of ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as JobType[]) {
-      for await (const bull of this.pages([type])) {
-        const state = classify(type, bull.data);
-        if (!state) continue;
-        status[state] += 1;
-        if (state === 'corrupt') continue;
-        const counts = (status.byType[bull.name] ??= {});
-        counts[state] = (counts[state] ?? 0) + 1;
-        if (state === 'incoming' || state === 'active' || state === 'deferred') {
-          const created = timeOfId(String(bull.id)) ?? bull.timestamp;
-          if (created < oldest) {
-            oldest = created;
-            status.oldestId = String(bull.id);
-          }
-        }
+    const oldest = { ms: Number.POSITIVE_INFINITY, id: undefined as string | undefined };
+    const consider = (id: string, ms: number): void => {
+      if (ms < oldest.ms) {
+        oldest.ms = ms;
+        oldest.id = id;
       }
+    };
+    const sampled: SampledCounts = { jobs: 0, of: 0, estimated: [] };
+    for (const slice of await this.statusSlices(limits.read)) {
+      if (slice.sample) await this.sampleSlice(slice, limits.sample, status, consider, sampled);
+      else await this.readSlice(slice, status, consider);
     }
     status.backlog = status.incoming + status.active + status.deferred;
-    if (Number.isFinite(oldest)) status.oldestAgeSeconds = Math.max(0, Math.round((now - oldest) / 1000));
+    if (oldest.id !== undefined) {
+      status.oldestId = oldest.id;
+      status.oldestAgeSeconds = Math.max(0, Math.round((now - oldest.ms) / 1000));
+    }
+    if (sampled.of > 0) status.sampled = { ...sampled, estimated: [...new Set(sampled.estimated)].sort() };
     return status;
   }
 
-  async backlog(): Promise<number> {
-    const c = await this.guard(this.queue.getJobCounts('waiting', 'prioritized', 'active'), 'count');
+  /** The BullMQ sets status reads, split where a large delayed set mixes deferred and parked jobs. */
+  private async statusSlices(readLimit: number): Promise<StatusSlice[]> {
+    const c = await this.guard(this.queue.getJobCounts(...STATUS_SETS.map((set) => set.type)), 'count');
+    const slices: StatusSlice[] = [];
+    for (const set of STATUS_SETS) {
+      const n = c[set.type] ?? 0;
+      if (n <= readLimit) {
+        slices.push({ ...set, from: 0, to: Number.POSITIVE_INFINITY, sample: false });
+        continue;
+      }
+      if (set.type !== 'delayed') {
+        slices.push({ ...set, from: 0, to: n, sample: true, state: STATE_OF_SET[set.type] });
+        continue;
+      }
+      // Held, dead and corrupt jobs are parked at HOLD_UNTIL, after every job that is only deferred.
+      const due = await this.guard(
+        this.redis.zcount(this.queue.toKey('delayed'), '-inf', String(PARKED_FROM * 0x1000 - 1)),
+        'count',
+      );
+      slices.push({ ...set, from: 0, to: due, sample: due > readLimit, state: 'deferred' });
+      slices.push({ ...set, from: due, to: n, sample: n - due > readLimit, state: undefined });
+    }
+    return slices;
+  }
+
+  /** Every job of a slice read and classified, as status always did for a small set. */
+  private async readSlice(
+    slice: StatusSlice,
+    status: SpoolStatus,
+    consider: (id: string, ms: number) => void,
+  ): Promise<void> {
+    for await (const bull of this.pages([slice.type], slice.from, slice.to)) {
+      const state = classify(slice.type, bull.data);
+      if (!state) continue;
+      status[state] += 1;
+      if (state === 'corrupt') continue;
+      const counts = (status.byType[bull.name] ??= {});
+      counts[state] = (counts[state] ?? 0) + 1;
+      if (state === 'incoming' || state === 'active' || state === 'deferred')
+        consider(String(bull.id), timeOfId(String(bull.id)) ?? bull.timestamp);
+    }
+  }
+
+  /**
+   * A slice too large to read: its size is Redis's count, its jobs' types (and, parked or failed,
+   * their states) are estimated from an even sample, and its oldest job is found inside Redis.
+   * A job of a waiting set counts as incoming (one held while it waited, until a drainer parks
+   * it, or a foreign producer's unparsable one, until a drainer sets it aside).
+   */
+  private async sampleSlice(
+    slice: StatusSlice,
+    sampleSize: number,
+    status: SpoolStatus,
+    consider: (id: string, ms: number) => void,
+    sampled: SampledCounts,
+  ): Promise<void> {
+    const key = this.queue.toKey(slice.key);
+    const ids = await this.pipelined(
+      sampleRanks(slice.from, slice.to, sampleSize).map((r) =>
+        slice.list ? ['lrange', key, r, r] : ['zrange', key, r, r],
+      ),
+    );
+    const rows = await this.pipelined(
+      ids.flatMap((found) =>
+        Array.isArray(found) && found[0] ? [['hmget', this.queue.toKey(String(found[0])), 'name', 'data']] : [],
+      ),
+    );
+    const seen = new Map<string, number>(); // `STATE TYPE` (corrupt: no type)
+    for (const row of rows) {
+      const [name, data] = row as [string | null, string | null];
+      if (name === null) continue; // delivered or removed since it was counted
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(data ?? 'null');
+      } catch {
+        // unparsable: corrupt
+      }
+      const state = slice.state ?? classify(slice.type, parsed);
+      if (!state) continue;
+      const k = state === 'corrupt' ? state : `${state} ${name}`;
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+    }
+    const size = slice.to - slice.from;
+    if (slice.state) status[slice.state] += size;
+    for (const [k, n] of scaleCounts(seen, size)) {
+      const [state, type] = k.split(' ') as [JobState, string | undefined];
+      if (!slice.state) status[state] += n;
+      if (type === undefined) continue;
+      const counts = (status.byType[type] ??= {});
+      counts[state] = (counts[state] ?? 0) + n;
+      sampled.estimated.push(`byType.${state}`);
+    }
+    if (!slice.state) for (const [k] of seen) sampled.estimated.push(k.split(' ')[0]!);
+    sampled.jobs += rows.length;
+    sampled.of += size;
+    if (slice.state === 'incoming' || slice.state === 'active' || slice.state === 'deferred')
+      await this.oldestIn(slice, consider);
+  }
+
+  /** The oldest job of a slice, compared inside Redis a few thousand ids at a time. */
+  private async oldestIn(slice: StatusSlice, consider: (id: string, ms: number) => void): Promise<void> {
+    for (let start = slice.from; start < slice.to; start += OLDEST_SLICE) {
+      const stop = Math.min(slice.to, start + OLDEST_SLICE) - 1;
+      const [ulid, other, ts] = (await this.guard(
+        this.redis.eval(
+          OLDEST_IN_RANGE,
+          2,
+          this.queue.toKey(slice.key),
+          this.queue.toKey(''),
+          slice.list ? 'l' : 'z',
+          start,
+          stop,
+        ),
+        'status',
+      )) as [string, string, string];
+      if (ulid) consider(ulid, timeOfId(ulid)!);
+      if (other) consider(other, Number(ts));
+    }
+  }
+
+  /** Sends commands in one round trip; the replies in order (a failed command: its error). */
+  private async pipelined(commands: (string | number)[][]): Promise<unknown[]> {
+    if (commands.length === 0) return [];
+    const replies = await this.guard(this.redis.pipeline(commands).exec(), 'status');
+    return (replies ?? []).map(([err, reply]) => err ?? reply);
+  }
+
+  async backlog(readLimit = STATUS_READ_LIMIT): Promise<number> {
+    const c = await this.guard(this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed'), 'count');
     let n = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0);
+    if ((c.delayed ?? 0) > readLimit)
+      return (
+        n +
+        (await this.guard(
+          this.redis.zcount(this.queue.toKey('delayed'), '-inf', String(PARKED_FROM * 0x1000 - 1)),
+          'count',
+        ))
+      );
     for await (const _ of this.jobsIn('deferred')) n += 1;
     return n;
   }
