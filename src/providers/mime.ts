@@ -89,7 +89,8 @@ export async function buildMime(
     { type: 'text/html; charset=utf-8', ...textPart(message.html) },
   ];
   let boundary = newBoundary();
-  while (parts.some((p) => p.body.includes(boundary))) boundary = newBoundary();
+  // Only a 7bit part can hold it: `=_` never occurs in quoted-printable or base64 (newBoundary).
+  while (parts.some((p) => p.encoding === '7bit' && p.body.includes(boundary))) boundary = newBoundary();
 
   // Addresses, Message-ID and header values were checked by message/compose.ts (no CR/LF).
   const headers: [string, string][] = [

@@ -14,6 +14,7 @@ import { PRODUCT_UPGRADE_URL, carriesCode, requireMailType, type MailTypeDef } f
 import { escapeHtml } from './escape.js';
 import { createTranslator, type Translator } from './i18n.js';
 import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
+import { fillTemplate } from './pieces.js';
 import { defaultStore, type TemplateStore, type VariantKey } from './store.js';
 import { validityText } from './validity.js';
 
@@ -84,9 +85,6 @@ export function renderEmail(req: RenderRequest): RenderedEmail {
 }
 
 export { escapeHtml, validityText };
-
-const MARKER = /%%([a-z]+):([A-Za-z0-9_.:-]+)%%/g;
-const CONDITIONAL = /%%if:([A-Za-z0-9_]+)%%([\s\S]*?)%%endif%%/g;
 
 /** The raw string `key` of a type's locale file, in the first of `langs` that has it. */
 function rawString(store: TemplateStore, langs: string[], ns: string, key: string): string | undefined {
@@ -167,7 +165,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   const variant = store.template(def.id).variants[variantOf(brand)];
   const fill = (source: string, mode: 'html' | 'text'): string =>
     // `%%if:name%%…%%endif%%` (from an mj-raw): the block is kept only when the variable has a value.
-    source.replace(CONDITIONAL, (_m, name: string, block: string) => (values[name] ? block : '')).replace(MARKER, (_m, kind: string, name: string) => {
+    fillTemplate(variant, source, values, (kind, name) => {
       switch (kind) {
         case 't': {
           const colon = name.indexOf(':');
