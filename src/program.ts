@@ -1,6 +1,6 @@
 /**
- * The command tree. Every command and option is declared here; handlers are imported lazily in
- * their action, so `mailctl --help` and light commands never load mjml, nodemailer or SendGrid.
+ * The command tree. Every command and option is declared here; handlers (HANDLERS) are imported
+ * lazily when their command runs, so `mailctl --help` and light commands never load mjml, nodemailer or SendGrid.
  * Config-backed options have no commander defaults: a flag the operator did not type overrides
  * nothing (flags > env > file > defaults).
  */
@@ -69,12 +69,150 @@ function addMessageOptions(cmd: Command): Command {
     .option('--vars <file>', 'read template variables from a JSON object file');
 }
 
+/** A command's handler: the parsed command (`cmd.args`, `cmd.opts()`) and the run's context. */
+type Handler = (cmd: Command, ctx: CommandContext) => Promise<number>;
+
+/**
+ * Every command's handler, imported only when that command runs (changesets' cli.ts habit), so
+ * `mailctl --help` and light commands never load mjml, nodemailer or SendGrid.
+ */
+const HANDLERS = {
+  'verify-config': async (cmd, ctx) => (await import('./commands/verify-config.js')).run(cmd.opts(), ctx),
+  preview: async (cmd, ctx) => (await import('./commands/preview.js')).run(cmd.args[0], cmd.opts(), ctx),
+  send: async (cmd, ctx) => (await import('./commands/send.js')).run(cmd.args[0]!, cmd.opts(), ctx),
+  enqueue: async (cmd, ctx) => (await import('./commands/enqueue.js')).run(cmd.args[0]!, cmd.opts(), ctx),
+  drain: async (cmd, ctx) => (await import('./commands/drain.js')).run(cmd.opts(), ctx),
+  'queue status': async (cmd, ctx) => (await import('./commands/queue.js')).status(cmd.opts(), ctx),
+  'queue list': async (cmd, ctx) => (await import('./commands/queue.js')).list(cmd.opts(), ctx),
+  'queue show': async (cmd, ctx) => (await import('./commands/queue.js')).show(cmd.args[0]!, cmd.opts(), ctx),
+  'queue delete': async (cmd, ctx) => (await import('./commands/queue.js')).remove(cmd.args, cmd.opts(), ctx),
+  'queue retry': async (cmd, ctx) => (await import('./commands/queue.js')).retry(cmd.args[0], cmd.opts(), ctx),
+  'queue hold': async (cmd, ctx) => (await import('./commands/queue.js')).hold(cmd.args, cmd.opts(), ctx),
+  'queue release': async (cmd, ctx) => (await import('./commands/queue.js')).release(cmd.args, cmd.opts(), ctx),
+  'queue purge': async (cmd, ctx) => (await import('./commands/queue.js')).purge(cmd.opts(), ctx),
+  'queue monitor': async (cmd, ctx) => (await import('./commands/queue.js')).monitor(cmd.opts(), ctx),
+  'spool migrate': async (cmd, ctx) => (await import('./commands/spool.js')).migrate(cmd.opts(), ctx),
+  'templates list': async (cmd, ctx) => (await import('./commands/templates.js')).list(cmd.opts(), ctx),
+  'templates check': async (cmd, ctx) => (await import('./commands/templates.js')).check(cmd.opts(), ctx),
+  'templates build': async (cmd, ctx) => (await import('./commands/templates.js')).build(cmd.opts(), ctx),
+  'templates init': async (cmd, ctx) => (await import('./commands/templates.js')).init(cmd.args[0], cmd.opts(), ctx),
+  check: async (cmd, ctx) => (await import('./commands/check.js')).run(cmd.args, cmd.opts(), ctx),
+} satisfies Record<string, Handler>;
+
+/** A command as the operator types it, e.g. `queue status`. */
+export type CommandName = keyof typeof HANDLERS;
+
+/** Every command, in the order of `mailctl --help`. */
+export const COMMANDS = Object.keys(HANDLERS) as readonly CommandName[];
+
+/** Each command's `--help` Examples: test/e2e/ergonomics/help-examples.test.ts runs every one as written. */
+const EXAMPLES: Record<CommandName, string[]> = {
+  'verify-config': [
+    'mailctl verify-config',
+    'mailctl verify-config --connect',
+    'MAIL_TYPE=smtp SMTP_SERVER=smtp.example.com SMTP_PORT=587 mailctl verify-config --json',
+  ],
+  preview: [
+    'mailctl preview reset-password',
+    'mailctl preview invite-member --lang zh-CN --var inviter_name=Ana --open',
+    'mailctl preview email-code-login --format text',
+    'mailctl preview --serve --port 8025',
+  ],
+  send: [
+    'mailctl send reset-password --lang zh-CN --to ops@example.com',
+    'mailctl send invite-member --to new@example.com --var inviter_name=Ana --dry-run',
+    'MAIL_TYPE=smtp mailctl send email-code-login --to me@example.com --json',
+  ],
+  enqueue: [
+    'mailctl enqueue reset-password --to user@example.com --var code=123456',
+    'mailctl enqueue invite-member --to new@example.com --lang zh-CN --vars invite.json',
+  ],
+  drain: [
+    'mailctl drain',
+    'mailctl drain --concurrency 10 --rate 20/s',
+    'mailctl drain --watch',
+    'mailctl drain --workers 4 --rate 100/s',
+    'mailctl drain --flush --json',
+  ],
+  'queue status': ['mailctl queue status', 'mailctl queue status --json', 'mailctl queue status --format prometheus'],
+  'queue list': ['mailctl queue list', 'mailctl queue list --state dead --json'],
+  'queue show': [
+    'mailctl queue show 01JFQ5K3M8ZR4T6V9X2B7C1D0E',
+    'mailctl queue show 01jfq5k3m8zr4t6v9x2b7c1d0e --json',
+  ],
+  'queue delete': ['mailctl queue delete 01JFQ5K3M8ZR4T6V9X2B7C1D0E 01JFQ5K3M8ZR4T6V9X2B7C1D0F'],
+  'queue retry': ['mailctl queue retry --all', 'mailctl queue retry 01JFQ5K3M8ZR4T6V9X2B7C1D0E'],
+  'queue hold': [
+    'mailctl queue hold 01JFQ5K3M8ZR4T6V9X2B7C1D0E',
+    'mailctl queue hold --all --type invite-member --state deferred',
+  ],
+  'queue release': [
+    'mailctl queue release 01JFQ5K3M8ZR4T6V9X2B7C1D0E',
+    'mailctl queue release --all --type invite-member',
+  ],
+  'queue purge': [
+    'mailctl queue purge --state dead --older-than 7d --dry-run',
+    'mailctl queue purge --state corrupt --json',
+  ],
+  'queue monitor': [
+    'mailctl queue monitor --threshold 200 --alert-to ops@example.com,oncall@example.com',
+    'mailctl queue monitor --alert-to ops@example.com --cooldown 30m --json',
+  ],
+  'spool migrate': [
+    'mailctl spool migrate --to redis://127.0.0.1:6379/0',
+    'MAILCTL_SPOOL_URL=redis://127.0.0.1:6379/0 mailctl spool migrate --to file:.mailctl/spool --json',
+  ],
+  'templates list': ['mailctl templates list', 'mailctl templates list --json'],
+  'templates check': ['mailctl templates check', 'MAILCTL_TEMPLATES_DIR=mail-templates mailctl templates check --json'],
+  'templates build': ['MAILCTL_TEMPLATES_DIR=mail-templates mailctl templates build'],
+  'templates init': [
+    'mailctl templates init mail-templates --from reset-password',
+    'mailctl templates init mail-templates --type weekly-digest',
+  ],
+  check: [
+    'mailctl check .mailctl/outbox/*.eml',
+    'mailctl check message.eml --type change-email-completed --json',
+    'mailctl send reset-password --to me@example.com --dry-run --check',
+  ],
+};
+
+/** What commander made of one command line: the command, its operands and options. */
+export interface ParsedCommand {
+  command: CommandName;
+  args: string[];
+  opts: Record<string, unknown>;
+  /** `--config`, `--env-file`, `--debug`. */
+  globals: GlobalOptions;
+}
+
+export interface ProgramOptions {
+  /** Runs in place of the command's handler (the argv → options table test); returns the exit code. */
+  dispatch?: (parsed: ParsedCommand, cmd: Command, ctx: CommandContext) => Promise<number>;
+}
+
+const runHandler: NonNullable<ProgramOptions['dispatch']> = (parsed, cmd, ctx) => HANDLERS[parsed.command](cmd, ctx);
+
+/** `queue status` for the `status` command under `queue`. */
+function nameOf(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(HANDLERS, name);
+}
+
 export interface ProgramResult {
   exitCode: number;
 }
 
 /** Runs one command line. Returns the exit code; throws MailctlError (or a bug) for cli.ts to report. */
-export async function runProgram(argv: readonly string[], app: AppContext): Promise<number> {
+export async function runProgram(
+  argv: readonly string[],
+  app: AppContext,
+  options: ProgramOptions = {},
+): Promise<number> {
   const result: ProgramResult = { exitCode: ExitCode.OK };
   const program = new Command('mailctl');
   // --env-file is read once, before the action, and layered beneath the real environment.
@@ -84,12 +222,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     const base = { ...app, debug: g.debug === true, configPath: g.config };
     return envFile ? { ...base, env: envFile.env, envFile: envFile.source } : base;
   };
-  const run =
-    (load: (cmd: Command) => Promise<number>) =>
-    async (...args: unknown[]) => {
-      const cmd = args[args.length - 1] as Command;
-      result.exitCode = await load(cmd);
-    };
+  const dispatch = options.dispatch ?? runHandler;
 
   program
     .description("The operator's tool for transactional mail: verify, preview, send, spool and drain.")
@@ -129,16 +262,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .description('check the provider configuration; with --connect, really connect and log in')
     .option('--connect', 'connect to the provider: SMTP greeting, EHLO, TLS, AUTH, MAIL FROM; SendGrid key scopes')
     .option('--dns', "check SPF, DKIM, DMARC and MX of the sender's domain")
-    .option('--json', 'print one JSON object')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl verify-config',
-        'mailctl verify-config --connect',
-        'MAIL_TYPE=smtp SMTP_SERVER=smtp.example.com SMTP_PORT=587 mailctl verify-config --json',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/verify-config.js')).run(cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'print one JSON object');
 
   addMessageOptions(program.command('preview').argument('[type]', 'mail type (see `mailctl templates list`)'))
     .description('render a mail without sending it: to stdout, a browser, or a live gallery')
@@ -146,17 +270,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--no-brand', 'render the white-label variant (no default product brand)')
     .option('--open', 'write the page to a temporary file and open it in the browser ($BROWSER honoured)')
     .option('--serve', 'serve a gallery of every type and language on 127.0.0.1, with live reload')
-    .option('--port <n>', 'port for --serve (default: a free one)', parseListenPort)
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl preview reset-password',
-        'mailctl preview invite-member --lang zh-CN --var inviter_name=Ana --open',
-        'mailctl preview email-code-login --format text',
-        'mailctl preview --serve --port 8025',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/preview.js')).run(cmd.args[0], cmd.opts(), ctxOf(cmd))));
+    .option('--port <n>', 'port for --serve (default: a free one)', parseListenPort);
 
   addMessageOptions(program.command('send').argument('<type>', 'mail type (see `mailctl templates list`)'))
     .description('send one mail of any type now through the configured provider')
@@ -169,16 +283,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .option('--ttl <duration>', 'with --queue: give up if not delivered within this time, e.g. 10m')
     .option('--spool <dir>', 'with --queue: spool directory (MAILCTL_SPOOL_DIR)')
     .option('--json', "print the provider's answer as JSON")
-    .option('--transcript', 'print the SMTP dialogue on stderr, as swaks does (AUTH masked); --debug does too')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl send reset-password --lang zh-CN --to ops@example.com',
-        'mailctl send invite-member --to new@example.com --var inviter_name=Ana --dry-run',
-        'MAIL_TYPE=smtp mailctl send email-code-login --to me@example.com --json',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/send.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+    .option('--transcript', 'print the SMTP dialogue on stderr, as swaks does (AUTH masked); --debug does too');
 
   addMessageOptions(program.command('enqueue').argument('<type>', 'mail type (see `mailctl templates list`)'))
     .description('write one job into the spool for `drain` to deliver')
@@ -194,15 +299,7 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
       "give up if not delivered within this time, e.g. 10m (default: the type's own for codes)",
     )
     .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
-    .option('--json', 'print the job id and path as JSON')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl enqueue reset-password --to user@example.com --var code=123456',
-        'mailctl enqueue invite-member --to new@example.com --lang zh-CN --vars invite.json',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/enqueue.js')).run(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'print the job id and path as JSON');
 
   program
     .command('drain')
@@ -229,109 +326,50 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
       new Option('--as-worker', 'run as one worker of `drain --workers` (stops when its parent dies)').hideHelp(),
     )
     .option('--watch', 'keep delivering new jobs until SIGINT or SIGTERM')
-    .option('--json', 'print the summary as JSON')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl drain',
-        'mailctl drain --concurrency 10 --rate 20/s',
-        'mailctl drain --watch',
-        'mailctl drain --workers 4 --rate 100/s',
-        'mailctl drain --flush --json',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/drain.js')).run(cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'print the summary as JSON');
 
   const queue = program.command('queue').description('show and manage the spool (as postqueue and postsuper do)');
   const spoolOption = (c: Command): Command => c.option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)');
   spoolOption(queue.command('status'))
     .description('counts per state, the age of the oldest job, counts per type')
     .option('--json', 'print JSON (the same as --format json)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'prometheus']))
-    .addHelpText(
-      'after',
-      examples(['mailctl queue status', 'mailctl queue status --json', 'mailctl queue status --format prometheus']),
-    )
-    .action(run(async (cmd) => (await import('./commands/queue.js')).status(cmd.opts(), ctxOf(cmd))));
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'prometheus']));
   spoolOption(queue.command('list'))
     .description('list jobs (JSON lines with --json, as postqueue -j)')
     .option('--state <state>', 'only this state: incoming, active, deferred, hold, dead, corrupt')
-    .option('--json', 'one JSON object per line')
-    .addHelpText('after', examples(['mailctl queue list', 'mailctl queue list --state dead --json']))
-    .action(run(async (cmd) => (await import('./commands/queue.js')).list(cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'one JSON object per line');
   spoolOption(queue.command('show').argument('<id>', 'job id (any case)'))
     .description('one job: envelope, headers, attempts with each provider reply, next attempt, expiry (as postcat -q)')
-    .option('--json', 'print one JSON object')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl queue show 01JFQ5K3M8ZR4T6V9X2B7C1D0E',
-        'mailctl queue show 01jfq5k3m8zr4t6v9x2b7c1d0e --json',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/queue.js')).show(cmd.args[0]!, cmd.opts(), ctxOf(cmd))));
-  spoolOption(queue.command('delete').argument('<id...>', 'job ids (any case)'))
-    .description('delete jobs by id, in any state but active (as postsuper -d)')
-    .addHelpText('after', examples(['mailctl queue delete 01JFQ5K3M8ZR4T6V9X2B7C1D0E 01JFQ5K3M8ZR4T6V9X2B7C1D0F']))
-    .action(run(async (cmd) => (await import('./commands/queue.js')).remove(cmd.args, cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'print one JSON object');
+  spoolOption(queue.command('delete').argument('<id...>', 'job ids (any case)')).description(
+    'delete jobs by id, in any state but active (as postsuper -d)',
+  );
   spoolOption(queue.command('retry').argument('[id]', 'job id (any case)'))
     .description('make a deferred or dead job due now (as postqueue -i / postsuper -r)')
-    .option('--all', 'every deferred and dead job')
-    .addHelpText('after', examples(['mailctl queue retry --all', 'mailctl queue retry 01JFQ5K3M8ZR4T6V9X2B7C1D0E']))
-    .action(run(async (cmd) => (await import('./commands/queue.js')).retry(cmd.args[0], cmd.opts(), ctxOf(cmd))));
+    .option('--all', 'every deferred and dead job');
   const selectOptions = (c: Command, states: string): Command =>
     spoolOption(c)
       .option('--all', 'every job that fits (narrowed by --type and --state)')
       .option('--type <type>', 'with --all: only this mail type')
       .option('--state <state>', `with --all: only this state (${states})`);
-  selectOptions(queue.command('hold').argument('[id...]', 'job ids (any case)'), 'incoming or deferred')
-    .description('put jobs on hold: drain leaves them alone (as postsuper -h)')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl queue hold 01JFQ5K3M8ZR4T6V9X2B7C1D0E',
-        'mailctl queue hold --all --type invite-member --state deferred',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/queue.js')).hold(cmd.args, cmd.opts(), ctxOf(cmd))));
-  selectOptions(queue.command('release').argument('[id...]', 'job ids (any case)'), 'hold')
-    .description('release held jobs; a job that is not held is left as it is (as postsuper -H)')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl queue release 01JFQ5K3M8ZR4T6V9X2B7C1D0E',
-        'mailctl queue release --all --type invite-member',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/queue.js')).release(cmd.args, cmd.opts(), ctxOf(cmd))));
+  selectOptions(queue.command('hold').argument('[id...]', 'job ids (any case)'), 'incoming or deferred').description(
+    'put jobs on hold: drain leaves them alone (as postsuper -h)',
+  );
+  selectOptions(queue.command('release').argument('[id...]', 'job ids (any case)'), 'hold').description(
+    'release held jobs; a job that is not held is left as it is (as postsuper -H)',
+  );
   spoolOption(queue.command('purge'))
     .description('delete every job of a state (as postsuper -d ALL STATE)')
     .requiredOption('--state <state>', 'state to purge, e.g. dead or corrupt')
     .option('--older-than <duration>', 'only jobs older than this, e.g. 7d')
     .option('--dry-run', 'count what would be deleted; delete nothing')
-    .option('--json', 'print the count as JSON')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl queue purge --state dead --older-than 7d --dry-run',
-        'mailctl queue purge --state corrupt --json',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/queue.js')).purge(cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'print the count as JSON');
   spoolOption(queue.command('monitor'))
     .description('alert by mail when the backlog reaches a threshold; exits 75 while it is over')
     .option('--threshold <n>', 'backlog that triggers the alert (QUEUE_MONITOR_THRESHOLD)')
     .option('--alert-to <addrs>', 'comma-separated recipients (QUEUE_MONITOR_ALERT_EMAILS)', collectAddresses)
     .option('--cooldown <duration>', 'least time between alerts (MAILCTL_MONITOR_COOLDOWN)')
-    .option('--json', 'print the result as JSON')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl queue monitor --threshold 200 --alert-to ops@example.com,oncall@example.com',
-        'mailctl queue monitor --alert-to ops@example.com --cooldown 30m --json',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/queue.js')).monitor(cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'print the result as JSON');
 
   const spool = program.command('spool').description('move the spool between backends (file, Redis)');
   spool
@@ -339,51 +377,23 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
     .description('move every job, with its state, attempts and history, to another spool; safe to run again')
     .requiredOption('--to <url>', 'target spool: redis://host:6379/0, rediss://…, or file:DIR')
     .option('--spool <dir>', 'source file spool directory (MAILCTL_SPOOL_DIR), when MAILCTL_SPOOL_URL is not set')
-    .option('--json', 'print the summary as JSON')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl spool migrate --to redis://127.0.0.1:6379/0',
-        'MAILCTL_SPOOL_URL=redis://127.0.0.1:6379/0 mailctl spool migrate --to file:.mailctl/spool --json',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/spool.js')).migrate(cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'print the summary as JSON');
 
   const templates = program.command('templates').description('list, check, build and start mail templates');
-  templates
-    .command('list')
-    .description('types, languages, variables and category')
-    .option('--json', 'print JSON')
-    .addHelpText('after', examples(['mailctl templates list', 'mailctl templates list --json']))
-    .action(run(async (cmd) => (await import('./commands/templates.js')).list(cmd.opts(), ctxOf(cmd))));
+  templates.command('list').description('types, languages, variables and category').option('--json', 'print JSON');
   templates
     .command('check')
     .description('CI: every type x language x brand renders; exit 78 on problems')
-    .option('--json', 'print JSON')
-    .addHelpText(
-      'after',
-      examples(['mailctl templates check', 'MAILCTL_TEMPLATES_DIR=mail-templates mailctl templates check --json']),
-    )
-    .action(run(async (cmd) => (await import('./commands/templates.js')).check(cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'print JSON');
   templates
     .command('build')
-    .description('compile MAILCTL_TEMPLATES_DIR into .mailctl/compiled now (else done on first use)')
-    .addHelpText('after', examples(['MAILCTL_TEMPLATES_DIR=mail-templates mailctl templates build']))
-    .action(run(async (cmd) => (await import('./commands/templates.js')).build(cmd.opts(), ctxOf(cmd))));
+    .description('compile MAILCTL_TEMPLATES_DIR into .mailctl/compiled now (else done on first use)');
   templates
     .command('init')
     .argument('[dir]', 'the directory to create (default: mail-templates)')
     .description('start your own template directory (MAILCTL_TEMPLATES_DIR)')
     .option('--from <type>', 'copy this built-in type (its body and strings) to change its wording')
-    .option('--type <id>', 'the id of the new type written without --from (default: welcome-note)')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl templates init mail-templates --from reset-password',
-        'mailctl templates init mail-templates --type weekly-digest',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/templates.js')).init(cmd.args[0], cmd.opts(), ctxOf(cmd))));
+    .option('--type <id>', 'the id of the new type written without --from (default: welcome-note)');
 
   program
     .command('check')
@@ -393,16 +403,25 @@ export async function runProgram(argv: readonly string[], app: AppContext): Prom
       '--type <type>',
       'the mail type it is (e.g. reset-password): List-Unsubscribe is then checked against its category',
     )
-    .option('--json', 'print JSON')
-    .addHelpText(
-      'after',
-      examples([
-        'mailctl check .mailctl/outbox/*.eml',
-        'mailctl check message.eml --type change-email-completed --json',
-        'mailctl send reset-password --to me@example.com --dry-run --check',
-      ]),
-    )
-    .action(run(async (cmd) => (await import('./commands/check.js')).run(cmd.args, cmd.opts(), ctxOf(cmd))));
+    .option('--json', 'print JSON');
+
+  // Every leaf command gets its examples and one action: dispatch by name to its handler.
+  const leaves = (c: Command): Command[] => (c.commands.length === 0 ? [c] : c.commands.flatMap(leaves));
+  for (const leaf of program.commands.flatMap(leaves)) {
+    const name = nameOf(leaf);
+    if (!isCommandName(name)) throw new Error(`no handler for the command ${name}`);
+    leaf.addHelpText('after', examples(EXAMPLES[name]));
+    leaf.action(async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const parsed: ParsedCommand = {
+        command: name,
+        args: cmd.args,
+        opts: cmd.opts(),
+        globals: program.opts<GlobalOptions>(),
+      };
+      result.exitCode = await dispatch(parsed, cmd, ctxOf(cmd));
+    });
+  }
 
   try {
     // `mailctl -v` prints the version as -V does (what most tools answer to; commander takes one flag).
