@@ -1,4 +1,5 @@
-// Start-up cost of the CLI beside bare node, measured in the same run (medians of interleaved runs).
+// Start-up cost of the CLI beside bare node, measured in the same run (medians of interleaved runs):
+// wall time, and CPU time (user + system) from a second run of each with bench/cpu-at-exit.cjs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,19 +37,30 @@ const runs = Number(process.env.BENCH_RUNS ?? 15);
 const target = (name) =>
   name.includes('baseline') ? '' : name.includes('--version') ? '(target <= 1.5x)' : '(target <= 2x)';
 const times = cases.map(() => []);
+const cpu = cases.map(() => []);
+const cpuProbe = fileURLToPath(new URL('./cpu-at-exit.cjs', import.meta.url));
 for (let i = 0; i < runs; i++) {
   cases.forEach(([, args, extra], j) => {
     const t0 = process.hrtime.bigint();
     spawnSync(process.execPath, args, { cwd, env: { ...env, ...extra }, stdio: 'ignore' });
     times[j].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const probed = spawnSync(process.execPath, ['-r', cpuProbe, ...args], {
+      cwd,
+      env: { ...env, ...extra },
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    cpu[j].push(Number(probed.output[3]));
   });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(times[0]);
-console.log(`start-up, median of ${runs} interleaved runs`);
+const baseCpu = median(cpu[0]);
+console.log(`start-up, median of ${runs} interleaved runs: wall, and CPU (user + system)`);
 cases.forEach(([name], j) => {
   const m = median(times[j]);
+  const c = median(cpu[j]);
   console.log(
-    `  ${name.padEnd(44)} ${m.toFixed(1).padStart(7)} ms   ${(m / base).toFixed(2)}x baseline ${target(name)}`,
+    `  ${name.padEnd(44)} ${m.toFixed(1).padStart(7)} ms ${(m / base).toFixed(2)}x   cpu ${c.toFixed(1).padStart(6)} ms ${(c / baseCpu).toFixed(2)}x ${target(name)}`,
   );
 });

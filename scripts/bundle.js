@@ -102,6 +102,7 @@ const built = await esbuild.build({
   plugins: [lazyChildProcess, nodemailerOutsideButMime],
   sourcemap: 'linked',
   sourcesContent: false,
+  minifyWhitespace: true,
   // templates/store.ts finds the package root from its module URL (dist/cli/ is two levels down).
   define: { 'import.meta.url': '__mailctlModuleUrl' },
   banner: {
