@@ -221,7 +221,7 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
-  it("every top-level folder under src/ has a line in the README's layout map", () => {
+  it("every top-level folder under src/ has a line in the README's layout map, and only those", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const map = readme.slice(readme.indexOf('### Layout'));
     const folders = readdirSync(SRC, { withFileTypes: true })
@@ -229,6 +229,10 @@ describe('architecture', () => {
       .map((e) => e.name);
     expect(folders.length).toBeGreaterThan(5);
     expect(folders.filter((d) => !map.includes(`| \`src/${d}/\` |`))).toEqual([]);
+    // And no row for a folder that is gone.
+    const rows = [...map.matchAll(/^\| `src\/([^/`]+)\/` \|/gm)].map((m) => m[1]!);
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.filter((d) => !folders.includes(d))).toEqual([]);
   });
 
   it('has no import cycles', () => {
