@@ -44,7 +44,17 @@ export const FAULTS: Fault[] = [
   {
     row: 'An SMTP server that trickles',
     made: 'real',
-    tests: ['e2e/deadlines.test.ts', 'unit/providers/deadline.test.ts'],
+    tests: ['e2e/deadlines.test.ts', 'unit/providers/deadline.test.ts', 'integration/providers/smtp-pipelined.test.ts'],
+  },
+  {
+    row: 'the SMTP server closes an idle `drain` connection',
+    made: 'real',
+    tests: ['integration/providers/smtp-pipelined.test.ts'],
+  },
+  {
+    row: 'the SMTP connection is lost (a close, or a `421`) after',
+    made: 'real',
+    tests: ['integration/providers/smtp-pipelined.test.ts', 'integration/providers/smtp.test.ts'],
   },
   { row: 'A SendGrid/Resend answer trickled', made: 'real', tests: ['e2e/deadlines.test.ts'] },
   {

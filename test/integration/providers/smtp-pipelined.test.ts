@@ -138,12 +138,15 @@ describe('pipelined client: every TLS and AUTH mode, against smtp-server', () =>
     expect(parsed.text).toContain('\n.hidden line\n..two dots\n');
   });
 
-  it('XOAUTH2 over STARTTLS: the token source logs in; a refused token is renewed once on the same connection', async () => {
+  it.each([
+    ['334 challenge (Google): renewed on the same connection', true, 1],
+    ['535 at once (Microsoft 365): renewed, then a fresh connection', false, 2],
+  ] as const)('XOAUTH2 over STARTTLS, a lapsed token refused with a %s', async (_name, challenge, connections) => {
     const endpoint = await startTokenEndpoint({ clientId: 'app', clientSecret: 'client-s3cret' });
     closers.push(endpoint);
     const s = await server({
       tls: 'starttls',
-      xoauth2: { user: 'mailer@contoso.example', accept: endpoint.isValid, challenge: true },
+      xoauth2: { user: 'mailer@contoso.example', accept: endpoint.isValid, challenge },
     });
     const env = {
       ...TLS.starttls!,
@@ -155,15 +158,16 @@ describe('pipelined client: every TLS and AUTH mode, against smtp-server', () =>
     };
     const config = configFor(s.port, env);
     const tokens = tokenSourceFor(config, { clock: systemClock() })!;
-    // The token held is revoked before the first connection: the 334 challenge, one renewal, then in.
+    // The token held is revoked before the first connection: refused, one renewal, then in.
     const first = await tokens.get();
     endpoint.revoke(first.value);
     const provider = createSmtpProvider(config, { pool: true, tokens });
     closers.push(provider);
     await provider.send(message());
     expect(s.bearerTokens).toEqual([first.value, endpoint.issued[1]]);
-    expect(s.calls.connect).toBe(1);
+    expect(s.calls.connect).toBe(connections);
     expect(s.messages).toHaveLength(1);
+    expect(endpoint.issued).toHaveLength(2);
   });
 });
 
