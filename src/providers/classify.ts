@@ -382,16 +382,29 @@ function httpDeliveryError(
   );
 }
 
-/** Any failure of an HTTP API provider (SendGrid, Resend) → DeliveryError. */
-export function classifyHttpError(
-  provider: string,
+/** A failed HTTP request → DeliveryError: who was asked, and what came back (or the error instead). */
+export type HttpErrorClassifier = (
+  peer: string,
   status: number | undefined,
   body: unknown,
   headers: Record<string, string | undefined>,
   err?: unknown,
-  now: number = Date.now(),
-): DeliveryError {
-  if (err instanceof DeliveryError) return err;
+  now?: number,
+) => DeliveryError;
+
+/**
+ * An HTTP classifier from its verdicts: an error already classified (a DeliveryError) passes
+ * through unchanged, and `now` defaults to the system clock.
+ */
+function httpClassifier(
+  classify: (...args: Required<Parameters<HttpErrorClassifier>>) => DeliveryError,
+): HttpErrorClassifier {
+  return (peer, status, body, headers, err, now = Date.now()) =>
+    err instanceof DeliveryError ? err : classify(peer, status, body, headers, err, now);
+}
+
+/** Any failure of an HTTP API provider (SendGrid, Resend) → DeliveryError. */
+export const classifyHttpError = httpClassifier((provider, status, body, headers, err, now) => {
   const words = httpErrorWords(body);
   // The provider's spec names it, says what to check on 401/403 and which key is its base URL.
   const spec = providerSpec(provider);
@@ -461,7 +474,7 @@ export function classifyHttpError(
     };
   }
   return httpDeliveryError(v, provider, status, words, err);
-}
+});
 
 /** What an OAuth2 token endpoint said when it refused: RFC 6749 §5.2 `error` and `error_description`. */
 export function oauthErrorWords(body: unknown): { error: string; description: string | undefined } | undefined {
@@ -496,15 +509,7 @@ const OAUTH_HINTS: Record<string, string> = {
  * A failed request to an OAuth2 token endpoint → DeliveryError. An OAuth error is the endpoint
  * refusing our credentials (77), with its own description; the rest is transport, as for HTTP APIs.
  */
-export function classifyTokenError(
-  endpoint: string,
-  status: number | undefined,
-  body: unknown,
-  headers: Record<string, string | undefined>,
-  err?: unknown,
-  now: number = Date.now(),
-): DeliveryError {
-  if (err instanceof DeliveryError) return err;
+export const classifyTokenError = httpClassifier((endpoint, status, body, headers, err, now) => {
   const oauth = oauthErrorWords(body);
   const said = oauth ? `${oauth.error}${oauth.description ? `: ${oauth.description}` : ''}` : httpErrorWords(body);
   const what = `the OAuth2 token endpoint ${endpoint}`;
@@ -560,4 +565,4 @@ export function classifyTokenError(
     };
   }
   return httpDeliveryError(v, 'oauth2', status, said, err);
-}
+});
