@@ -20,11 +20,11 @@ import { systemClock } from '../dist/context.js';
 import { createProvider } from '../dist/providers/index.js';
 import { smtpTransportOptions } from '../dist/providers/smtp.js';
 import { buildMime } from '../dist/providers/mime.js';
-import { drain } from '../dist/spool/drain.js';
+import { drain } from '../dist/spool/file/drain.js';
 import { enqueueJob } from '../dist/spool/enqueue.js';
 import { nameOf, newJobId, serializeJob } from '../dist/spool/job.js';
 import { createPrepare } from '../dist/spool/prepare.js';
-import { FileSpool } from '../dist/spool/store.js';
+import { FileSpool } from '../dist/spool/file/store.js';
 import { randomBytes } from 'node:crypto';
 
 const N = Number(process.argv[2] ?? 2000);
