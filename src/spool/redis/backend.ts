@@ -461,22 +461,20 @@ export class RedisBackend implements SpoolBackend {
       await this.oldestIn(slice, consider);
   }
 
-  /** The oldest job of a slice, compared inside Redis a few thousand ids at a time. */
+  /**
+   * The oldest job of a slice, compared inside Redis a slice of ids per script call; the calls
+   * go in one pipeline (Redis serves other clients between them), not one round trip each.
+   */
   private async oldestIn(slice: StatusSlice, consider: (id: string, ms: number) => void): Promise<void> {
+    const calls: (string | number)[][] = [];
     for (let start = slice.from; start < slice.to; start += OLDEST_SLICE) {
       const stop = Math.min(slice.to, start + OLDEST_SLICE) - 1;
-      const [ulid, other, ts] = (await this.guard(
-        this.redis.eval(
-          OLDEST_IN_RANGE,
-          2,
-          this.queue.toKey(slice.key),
-          this.queue.toKey(''),
-          slice.list ? 'l' : 'z',
-          start,
-          stop,
-        ),
-        'status',
-      )) as [string, string, string];
+      const set = this.queue.toKey(slice.key);
+      calls.push(['eval', OLDEST_IN_RANGE, 2, set, this.queue.toKey(''), slice.list ? 'l' : 'z', start, stop]);
+    }
+    for (const reply of await this.pipelined(calls)) {
+      if (reply instanceof Error) throw unreachable(this.target, reply);
+      const [ulid, other, ts] = reply as [string, string, string];
       if (ulid) consider(ulid, timeOfId(ulid)!);
       if (other) consider(other, Number(ts));
     }
