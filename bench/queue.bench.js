@@ -109,6 +109,17 @@ console.log(
   `queue status on ${fmt(N)} jobs in incoming/, median of ${RUNS} interleaved runs (target <= 2 s, <= 150 MB RSS)`,
 );
 cases.forEach(([name], j) => line(name, median(results[j])));
+// queue list reads, parses and prints every job: its floor reads and parses every file, in order.
+line(
+  'floor: read + JSON.parse every job (node -e, 1 run)',
+  measure(
+    [
+      '-e',
+      `const fs=require('fs');const d=fs.opendirSync(${JSON.stringify(store.dirs.incoming)});let n=0;for(let e;(e=d.readSync());)n+=JSON.parse(fs.readFileSync(${JSON.stringify(store.dirs.incoming)}+'/'+e.name,'utf8')).attempts+1;d.closeSync()`,
+    ],
+    { node: true },
+  ),
+);
 line(
   'mailctl queue list --json > /dev/null (1 run)',
   measure(['queue', 'list', '--json', '--spool', root]),
