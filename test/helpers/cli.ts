@@ -52,6 +52,9 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
       clearTimeout(timer);
       resolvePromise({ exitCode, signal, stdout, stderr });
     });
+    // A command that exits before reading stdin (a usage error, in a few ms) closes the pipe: the
+    // write then fails with EPIPE, which is no fault of the test (an unhandled one failed CI).
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
