@@ -14,7 +14,11 @@ export async function buildTemplates(dirs = defaultDirs()): Promise<{ types: num
   await mkdir(dirs.compiledDir, { recursive: true });
   const problems: CompileProblem[] = [];
   for (const def of MAIL_TYPE_DEFS) {
-    const result = await compileType(def.id, { layout: join(dirs.templatesDir, 'layout.mjml'), body: join(dirs.templatesDir, `${def.id}.mjml`) }, { strict: true });
+    const result = await compileType(
+      def.id,
+      { layout: join(dirs.templatesDir, 'layout.mjml'), body: join(dirs.templatesDir, `${def.id}.mjml`) },
+      { strict: true },
+    );
     problems.push(...result.problems);
     const path = join(dirs.compiledDir, `${def.id}.json`);
     const tmp = `${path}.${process.pid}.tmp`;
@@ -34,6 +38,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.stderr.write(`templates: ${problems.length} MJML problem(s); the build fails\n`);
     process.exitCode = 1;
   } else {
-    process.stdout.write(`templates: compiled ${types} types into ${defaultDirs().compiledDir} in ${Math.round(performance.now() - started)} ms\n`);
+    process.stdout.write(
+      `templates: compiled ${types} types into ${defaultDirs().compiledDir} in ${Math.round(performance.now() - started)} ms\n`,
+    );
   }
 }

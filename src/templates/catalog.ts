@@ -54,10 +54,30 @@ const CODE_TTL = 5 * MINUTE;
 /** Dify's INVITE_EXPIRY_HOURS default: 72 hours. */
 const INVITE_TTL = 72 * HOUR;
 
-const text = (name: string, description: string, required = true): VariableDef => ({ name, description, required, kind: 'text' });
-const url = (name: string, description: string, required = true): VariableDef => ({ name, description, required, kind: 'url' });
-const num = (name: string, description: string, required = true): VariableDef => ({ name, description, required, kind: 'number' });
-const list = (name: string, description: string, required = true): VariableDef => ({ name, description, required, kind: 'list' });
+const text = (name: string, description: string, required = true): VariableDef => ({
+  name,
+  description,
+  required,
+  kind: 'text',
+});
+const url = (name: string, description: string, required = true): VariableDef => ({
+  name,
+  description,
+  required,
+  kind: 'url',
+});
+const num = (name: string, description: string, required = true): VariableDef => ({
+  name,
+  description,
+  required,
+  kind: 'number',
+});
+const list = (name: string, description: string, required = true): VariableDef => ({
+  name,
+  description,
+  required,
+  kind: 'list',
+});
 
 const code = text('code', 'the one-time verification code (6 digits)');
 
@@ -105,12 +125,15 @@ const usageVars = (): VariableDef[] => [
   optional(text('usageScope', 'what is limited, e.g. "Trigger Events"'), ['usage_scope']),
   optional(text('ctaLabel', 'the button label, e.g. "Upgrade now"'), ['button']),
   optional(text('resetDate', 'when the allowance resets, e.g. "December 1, 2026"')),
-  optional(text('resetDescription', 'when it resets, as a phrase, e.g. "on December 1"'), ['reset_on_date', 'reset_next_cycle']),
+  optional(text('resetDescription', 'when it resets, as a phrase, e.g. "on December 1"'), [
+    'reset_on_date',
+    'reset_next_cycle',
+  ]),
   optional(text('resetLine', 'the whole reset sentence, instead of the built-in one'), ['reset']),
 ];
 
 const recipientVar = (): VariableDef =>
-  optional(text('recipientName', 'who is addressed; default: the workspace\'s team'), ['recipient_default']);
+  optional(text('recipientName', "who is addressed; default: the workspace's team"), ['recipient_default']);
 const upgradeHintVar = (): VariableDef =>
   optional(text('upgradeHint', 'a sentence on why to upgrade'), ['upgrade_hint']);
 
@@ -147,54 +170,87 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
   securityNotice(
     'reset-password-account-not-exist-no-register',
     'Someone asked to reset a password for an address with no account; sign-up is closed.',
-    [], {}, 1,
+    [],
+    {},
+    1,
   ),
   {
     id: 'invite-member',
     description: 'Invitation to join a workspace, with an activation link.',
-    category: 'code', priority: 1, ttlMs: INVITE_TTL,
+    category: 'code',
+    priority: 1,
+    ttlMs: INVITE_TTL,
     variables: [
       text('inviter_name', 'who sent the invitation'),
       text('workspace_name', 'the workspace the recipient is invited to'),
       url('url', 'the activation link, {CONSOLE_WEB_URL}/activate?token=…'),
     ],
-    sample: { inviter_name: 'Ana Lima', workspace_name: 'Acme Research', url: 'https://console.example.com/activate?token=7f1c2d9e-0b5a-4c3e-9d21-5e8f6a7b3c40' },
+    sample: {
+      inviter_name: 'Ana Lima',
+      workspace_name: 'Acme Research',
+      url: 'https://console.example.com/activate?token=7f1c2d9e-0b5a-4c3e-9d21-5e8f6a7b3c40',
+    },
   },
   codeMail('email-code-login', 'Sign-in code sent by e-mail.', '730415'),
   codeMail('change-email-old', 'Code sent to the current address to confirm an e-mail change.', '118204'),
   codeMail('change-email-new', 'Code sent to the new address to confirm an e-mail change.', '560932'),
-  securityNotice('change-email-completed', 'Notice that the login e-mail address has been changed.',
-    [text('email', 'the new login e-mail address')], { email: 'ana.lima@example.com' }),
+  securityNotice(
+    'change-email-completed',
+    'Notice that the login e-mail address has been changed.',
+    [text('email', 'the new login e-mail address')],
+    { email: 'ana.lima@example.com' },
+  ),
   codeMail('owner-transfer-confirm', 'Code to confirm the transfer of a workspace to a new owner.', '904571', {
     variables: [text('WorkspaceName', 'the workspace being transferred')],
     sample: { WorkspaceName: 'Acme Research' },
   }),
-  securityNotice('owner-transfer-old-notify', 'Notice to the former owner that the workspace has been transferred.',
-    [text('WorkspaceName', 'the workspace that was transferred'), text('NewOwnerEmail', 'the new owner\'s e-mail address')],
-    { WorkspaceName: 'Acme Research', NewOwnerEmail: 'jun.chen@example.com' }),
-  securityNotice('owner-transfer-new-notify', 'Notice to the new owner that they now own the workspace.',
-    [text('WorkspaceName', 'the workspace now owned by the recipient')], { WorkspaceName: 'Acme Research' }),
-  securityNotice('account-deletion-success', 'Confirmation that an account has been deleted.',
-    [text('email', 'the address of the deleted account')], { email: 'ana.lima@example.com' }),
+  securityNotice(
+    'owner-transfer-old-notify',
+    'Notice to the former owner that the workspace has been transferred.',
+    [
+      text('WorkspaceName', 'the workspace that was transferred'),
+      text('NewOwnerEmail', "the new owner's e-mail address"),
+    ],
+    { WorkspaceName: 'Acme Research', NewOwnerEmail: 'jun.chen@example.com' },
+  ),
+  securityNotice(
+    'owner-transfer-new-notify',
+    'Notice to the new owner that they now own the workspace.',
+    [text('WorkspaceName', 'the workspace now owned by the recipient')],
+    { WorkspaceName: 'Acme Research' },
+  ),
+  securityNotice(
+    'account-deletion-success',
+    'Confirmation that an account has been deleted.',
+    [text('email', 'the address of the deleted account')],
+    { email: 'ana.lima@example.com' },
+  ),
   codeMail('account-deletion-verification', 'Code to confirm the deletion of an account.', '381926'),
   {
     id: 'queue-monitor-alert',
     description: 'Operator alert (queue monitor): the mailctl spool holds more mails than its threshold.',
-    category: 'alert', priority: 9,
+    category: 'alert',
+    priority: 9,
     variables: [
       text('queue_name', 'the spool, e.g. /srv/mail/.mailctl/spool or redis://mq:6379/0'),
       num('queue_length', 'mails waiting now'),
       num('threshold', 'the alert threshold (QUEUE_MONITOR_THRESHOLD)'),
       text('alert_time', 'when the check ran, YYYY-MM-DD HH:MM:SS UTC'),
     ],
-    sample: { queue_name: '/srv/mail/.mailctl/spool', queue_length: 312, threshold: 200, alert_time: '2026-12-01 21:00:00 UTC' },
+    sample: {
+      queue_name: '/srv/mail/.mailctl/spool',
+      queue_length: 312,
+      threshold: 200,
+      alert_time: '2026-12-01 21:00:00 UTC',
+    },
   },
   {
     id: 'document-clean-notify',
     description: 'Notice that unused knowledge-base documents were disabled automatically.',
-    category: 'notification', priority: 5,
+    category: 'notification',
+    priority: 5,
     variables: [
-      text('userName', 'who is addressed (the owner\'s e-mail address in the reference)'),
+      text('userName', "who is addressed (the owner's e-mail address in the reference)"),
       list('knowledge_details', 'one line per knowledge base, e.g. "Knowledge base Manuals: 12 documents"'),
       url('url', 'the knowledge-base list, {CONSOLE_WEB_URL}/datasets'),
     ],
@@ -209,45 +265,65 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
     'email-register-account-exist',
     'Someone tried to register an address that already has an account.',
     [
-      text('account_name', 'the existing account\'s name'),
+      text('account_name', "the existing account's name"),
       url('login_url', 'the sign-in page, {CONSOLE_WEB_URL}/signin'),
       url('reset_password_url', 'the password reset page, {CONSOLE_WEB_URL}/reset-password'),
     ],
-    { account_name: 'Ana Lima', login_url: 'https://console.example.com/signin', reset_password_url: 'https://console.example.com/reset-password' },
+    {
+      account_name: 'Ana Lima',
+      login_url: 'https://console.example.com/signin',
+      reset_password_url: 'https://console.example.com/reset-password',
+    },
     1,
   ),
   {
     id: 'trigger-events-limit-sandbox',
-    description: 'The Sandbox plan\'s trigger-event allowance is used up; triggers are paused.',
-    category: 'notification', priority: 5,
+    description: "The Sandbox plan's trigger-event allowance is used up; triggers are paused.",
+    category: 'notification',
+    priority: 5,
     variables: triggerLimitVars(),
     sample: triggerLimitSample('Sandbox'),
   },
   {
     id: 'trigger-events-limit-professional',
     description: 'The monthly trigger-event allowance is used up; triggers are paused.',
-    category: 'notification', priority: 5,
+    category: 'notification',
+    priority: 5,
     variables: triggerLimitVars(),
     sample: triggerLimitSample('Professional'),
   },
   {
     id: 'trigger-events-usage-warning-sandbox',
-    description: 'The Sandbox plan\'s trigger-event allowance is nearly used up.',
-    category: 'notification', priority: 5,
-    variables: [recipientVar(), ...triggerLimitVars(), num('usagePercent', 'share of the allowance used, e.g. 80'), upgradeHintVar()],
+    description: "The Sandbox plan's trigger-event allowance is nearly used up.",
+    category: 'notification',
+    priority: 5,
+    variables: [
+      recipientVar(),
+      ...triggerLimitVars(),
+      num('usagePercent', 'share of the allowance used, e.g. 80'),
+      upgradeHintVar(),
+    ],
     sample: { ...triggerLimitSample('Sandbox'), usagePercent: 80 },
   },
   {
     id: 'trigger-events-usage-warning-professional',
     description: 'The monthly trigger-event allowance is nearly used up.',
-    category: 'notification', priority: 5,
-    variables: [recipientVar(), ...triggerLimitVars(), num('usagePercent', 'share of the allowance used, e.g. 80'), upgradeHintVar()],
+    category: 'notification',
+    priority: 5,
+    variables: [
+      recipientVar(),
+      ...triggerLimitVars(),
+      num('usagePercent', 'share of the allowance used, e.g. 80'),
+      upgradeHintVar(),
+    ],
     sample: { ...triggerLimitSample('Professional'), usagePercent: 90 },
   },
   {
     id: 'api-rate-limit-limit-sandbox',
-    description: 'The Sandbox plan\'s monthly API rate limit is reached (its upgrade link is the reference\'s fixed one).',
-    category: 'notification', priority: 5,
+    description:
+      "The Sandbox plan's monthly API rate limit is reached (its upgrade link is the reference's fixed one).",
+    category: 'notification',
+    priority: 5,
     variables: [
       recipientVar(),
       text('workspaceName', 'the workspace that reached its limit'),
@@ -256,12 +332,20 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
       ...usageVars(),
       upgradeHintVar(),
     ],
-    sample: { recipientName: 'Acme Research team', workspaceName: 'Acme Research', planName: 'Sandbox', planLimit: 5000, resetDate: 'January 1, 2027' },
+    sample: {
+      recipientName: 'Acme Research team',
+      workspaceName: 'Acme Research',
+      planName: 'Sandbox',
+      planLimit: 5000,
+      resetDate: 'January 1, 2027',
+    },
   },
   {
     id: 'api-rate-limit-warning-sandbox',
-    description: 'The Sandbox plan\'s monthly API rate limit is nearly reached (80% unless usagePercent says otherwise).',
-    category: 'notification', priority: 5,
+    description:
+      "The Sandbox plan's monthly API rate limit is nearly reached (80% unless usagePercent says otherwise).",
+    category: 'notification',
+    priority: 5,
     variables: [
       recipientVar(),
       text('workspaceName', 'the workspace near its limit'),
@@ -272,14 +356,21 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
       ...usageVars(),
       upgradeHintVar(),
     ],
-    sample: { workspaceName: 'Acme Research', planName: 'Sandbox', planLimit: 5000, resetDate: 'January 1, 2027', upgradeUrl: 'https://console.example.com/apps?pricing=open' },
+    sample: {
+      workspaceName: 'Acme Research',
+      planName: 'Sandbox',
+      planLimit: 5000,
+      resetDate: 'January 1, 2027',
+      upgradeUrl: 'https://console.example.com/apps?pricing=open',
+    },
   },
   {
     id: 'workflow-comment-mention',
     description: 'Someone mentioned the recipient in a workflow comment.',
-    category: 'notification', priority: 5,
+    category: 'notification',
+    priority: 5,
     variables: [
-      text('mentioned_name', 'the recipient\'s name'),
+      text('mentioned_name', "the recipient's name"),
       text('commenter_name', 'who wrote the comment'),
       text('app_name', 'the app whose workflow has the comment'),
       text('comment_content', 'the comment text'),
@@ -290,14 +381,16 @@ export const MAIL_TYPE_DEFS: readonly MailTypeDef[] = [
       mentioned_name: 'Jun Chen',
       commenter_name: 'Ana Lima',
       app_name: 'Support Triage',
-      comment_content: 'Can you check the retry branch before Friday\'s release?',
+      comment_content: "Can you check the retry branch before Friday's release?",
       app_url: 'https://console.example.com/app/3f0a/workflow',
     },
   },
   {
     id: 'custom',
-    description: 'Caller-supplied subject and plain-text body with {{name}} substitutions (the reference\'s enterprise/inner mail), rendered inside the layout; values are escaped, nothing is executed.',
-    category: 'notification', priority: 5,
+    description:
+      "Caller-supplied subject and plain-text body with {{name}} substitutions (the reference's enterprise/inner mail), rendered inside the layout; values are escaped, nothing is executed.",
+    category: 'notification',
+    priority: 5,
     variables: [
       text('subject', 'the subject line; may contain {{name}} substitutions'),
       text('body', 'plain text; blank lines separate paragraphs; may contain {{name}} substitutions'),
@@ -342,4 +435,9 @@ export function carriesCode(def: MailTypeDef): boolean {
 }
 
 /** Variables the renderer adds to every mail; callers never have to pass them. */
-export const INJECTED_VARIABLES = ['application_title', 'support_email', 'code_validity', 'product_upgrade_url'] as const;
+export const INJECTED_VARIABLES = [
+  'application_title',
+  'support_email',
+  'code_validity',
+  'product_upgrade_url',
+] as const;

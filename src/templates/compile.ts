@@ -29,7 +29,7 @@ export function expandLayout(layout: string, body: string, flags: VariantFlags):
 function expandDirectives(layout: string, flags: VariantFlags): string {
   const expanded = layout.replace(DIRECTIVE_IF, (_m, flag: string, yes: string, no: string | undefined) => {
     if (flag !== 'logo' && flag !== 'support') throw new Error(`layout: unknown directive flag ${flag}`);
-    return flags[flag] ? yes : no ?? '';
+    return flags[flag] ? yes : (no ?? '');
   });
   if (!expanded.includes('<!--#body-->')) throw new Error('layout: no <!--#body--> marker');
   return expanded;
@@ -79,7 +79,11 @@ export interface TypeSources {
 }
 
 /** Compiles one type in every variant. Problems (strict MJML validation) are returned, not thrown. */
-export async function compileType(type: string, sources: TypeSources, options: { strict: boolean }): Promise<{ template: CompiledTemplate; problems: CompileProblem[] }> {
+export async function compileType(
+  type: string,
+  sources: TypeSources,
+  options: { strict: boolean },
+): Promise<{ template: CompiledTemplate; problems: CompileProblem[] }> {
   const layout = await readFile(sources.layout, 'utf8');
   const file = sources.body;
   const body = await readFile(file, 'utf8');

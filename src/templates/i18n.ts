@@ -41,7 +41,14 @@ interface Entry {
 
 const cache = new Map<string, Entry>();
 
-function makeInstance(lang: string, store: Record<string, Resources>, namespaces: string[], fallbackLang: string | false, escape: boolean, collector: Entry['collector']): i18n {
+function makeInstance(
+  lang: string,
+  store: Record<string, Resources>,
+  namespaces: string[],
+  fallbackLang: string | false,
+  escape: boolean,
+  collector: Entry['collector'],
+): i18n {
   const instance = i18next.createInstance();
   void instance.init({
     lng: lang,
@@ -70,7 +77,11 @@ function makeInstance(lang: string, store: Record<string, Resources>, namespaces
   return instance;
 }
 
-export function createTranslator(lang: string, resources: Resources, fallback: { lang: string; resources: Resources } | undefined): Translator {
+export function createTranslator(
+  lang: string,
+  resources: Resources,
+  fallback: { lang: string; resources: Resources } | undefined,
+): Translator {
   const namespaces = Object.keys(resources).sort();
   const key = `${lang}\u0000${fallback?.lang ?? ''}\u0000${namespaces.join('\u0000')}`;
   const deps = [...namespaces.map((ns) => resources[ns]), ...namespaces.map((ns) => fallback?.resources[ns])];
@@ -91,7 +102,13 @@ export function createTranslator(lang: string, resources: Resources, fallback: {
     cache.set(key, entry);
   }
   const { html, text, collector, known, fixed } = entry;
-  const translate = (instance: i18n, ns: string, k: string, values: Record<string, string>, into: Set<string>): string => {
+  const translate = (
+    instance: i18n,
+    ns: string,
+    k: string,
+    values: Record<string, string>,
+    into: Set<string>,
+  ): string => {
     collector.missing = into;
     try {
       // nest: false: locale strings never use $t(…) nesting; no value or string can pull in another key.

@@ -28,7 +28,9 @@ export interface InitResult {
   files: string[];
 }
 
-const NEW_TYPE_YAML = (id: string): string => `# The mail types this directory adds. Each needs a body (${id}.mjml) and strings (locales/<lang>/${id}.json).
+const NEW_TYPE_YAML = (
+  id: string,
+): string => `# The mail types this directory adds. Each needs a body (${id}.mjml) and strings (locales/<lang>/${id}.json).
 types:
   - id: ${id}
     description: A welcome note for a new member of a workspace.
@@ -81,15 +83,22 @@ export function initTemplateDir(req: InitRequest, builtin: Dirs = defaultDirs())
   // A mistyped --from gets "did you mean", as every other place that takes a type.
   const from = req.from === undefined ? undefined : requireMailType(req.from, 'built-in type');
   const id = from?.id ?? req.type ?? 'welcome-note';
-  if (!TYPE_ID.test(id)) throw new UsageError(`--type ${JSON.stringify(id)} must be kebab-case letters and digits, e.g. welcome-note`);
+  if (!TYPE_ID.test(id))
+    throw new UsageError(`--type ${JSON.stringify(id)} must be kebab-case letters and digits, e.g. welcome-note`);
   if (!from && getMailType(id))
-    throw new UsageError(`--type ${id} is a built-in type`, { hint: `copy it with --from ${id}, or choose another name` });
+    throw new UsageError(`--type ${id} is a built-in type`, {
+      hint: `copy it with --from ${id}, or choose another name`,
+    });
 
   try {
     if (existsSync(req.dir) && readdirSync(req.dir).length > 0)
-      throw new CannotCreateError(`${req.dir} exists and is not empty`, {
-        hint: 'choose a new DIR; add files to an existing directory by hand',
-      }, 'fs.create');
+      throw new CannotCreateError(
+        `${req.dir} exists and is not empty`,
+        {
+          hint: 'choose a new DIR; add files to an existing directory by hand',
+        },
+        'fs.create',
+      );
     const files: string[] = [];
     const write = (rel: string, text: string): void => {
       mkdirSync(join(req.dir, rel, '..'), { recursive: true });
@@ -116,7 +125,8 @@ export function initTemplateDir(req: InitRequest, builtin: Dirs = defaultDirs())
     return { dir: req.dir, type: id, files };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (typeof e.code === 'string' && typeof e.syscall === 'string') throw fileSystemError(e, 'the template directory', req.dir);
+    if (typeof e.code === 'string' && typeof e.syscall === 'string')
+      throw fileSystemError(e, 'the template directory', req.dir);
     throw err;
   }
 }

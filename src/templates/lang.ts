@@ -10,12 +10,12 @@ export const DEFAULT_LANGUAGE = 'en-US';
 
 /** Explicit aliases, checked before the likely-subtags rule below. */
 const ALIASES: Readonly<Record<string, string>> = {
-  'zh': 'zh-CN',
+  zh: 'zh-CN',
   'zh-hans': 'zh-CN',
   'zh-hans-cn': 'zh-CN',
   'zh-sg': 'zh-CN',
   'zh-hans-sg': 'zh-CN',
-  'en': 'en-US',
+  en: 'en-US',
 };
 
 /** Letters, digits and hyphens only, 2–8 letter primary subtag: refuses `../x`, `123`, `en_US`. */
@@ -47,9 +47,13 @@ export function assertLanguageTag(tag: string): string {
 }
 
 function notATag(tag: string): UsageError {
-  return new UsageError(`--lang ${JSON.stringify(tag)} is not a language tag`, {
-    hint: 'use a BCP 47 tag such as en-US or zh-CN (see `mailctl templates list`)',
-  }, 'usage.language');
+  return new UsageError(
+    `--lang ${JSON.stringify(tag)} is not a language tag`,
+    {
+      hint: 'use a BCP 47 tag such as en-US or zh-CN (see `mailctl templates list`)',
+    },
+    'usage.language',
+  );
 }
 
 /** Language + script after adding likely subtags (zh-SG → zh-Hans, zh-TW → zh-Hant, en-GB → en-Latn). */
@@ -68,7 +72,7 @@ function languageScript(tag: string): string | undefined {
  * folder also serves `ja`; zh-TW, Traditional script, does not get zh-CN), then en-US + warning.
  */
 export function resolveLanguage(requested: string | undefined, available: readonly string[]): ResolvedLanguage {
-  const fallback = available.includes(DEFAULT_LANGUAGE) ? DEFAULT_LANGUAGE : available[0] ?? DEFAULT_LANGUAGE;
+  const fallback = available.includes(DEFAULT_LANGUAGE) ? DEFAULT_LANGUAGE : (available[0] ?? DEFAULT_LANGUAGE);
   if (requested === undefined || requested === '') return { lang: fallback, warning: undefined };
   const canonical = assertLanguageTag(requested);
   const lower = canonical.toLowerCase();

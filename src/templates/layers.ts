@@ -126,7 +126,9 @@ export class TemplateLayers {
   }
 
   layoutFile(): string {
-    return this.operator?.layout ? join(this.operator.dir, 'layout.mjml') : join(this.builtin.templatesDir, 'layout.mjml');
+    return this.operator?.layout
+      ? join(this.operator.dir, 'layout.mjml')
+      : join(this.builtin.templatesDir, 'layout.mjml');
   }
 
   /** The body of a type of the table (its id becomes a file name only after this lookup). */
@@ -222,7 +224,12 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     out[k] =
-      v !== null && typeof v === 'object' && !Array.isArray(v) && b !== null && typeof b === 'object' && !Array.isArray(b)
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      b !== null &&
+      typeof b === 'object' &&
+      !Array.isArray(b)
         ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
         : v;
   }
@@ -233,4 +240,3 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
 export function operatorDirOf(setting: string | undefined, cwd: string): string | undefined {
   return setting === undefined || setting.trim() === '' ? undefined : resolve(cwd, setting);
 }
-

@@ -16,7 +16,10 @@ export interface MjmlResult {
   problems: MjmlProblem[];
 }
 
-export async function compileMjml(source: string, options: { strict: boolean; filePath?: string | undefined }): Promise<MjmlResult> {
+export async function compileMjml(
+  source: string,
+  options: { strict: boolean; filePath?: string | undefined },
+): Promise<MjmlResult> {
   const { default: mjml2html } = await import('mjml');
   try {
     const result = await mjml2html(source, {
@@ -26,7 +29,10 @@ export async function compileMjml(source: string, options: { strict: boolean; fi
       minify: false,
       beautify: false,
     });
-    return { html: result.html, problems: result.errors.map((e) => ({ line: e.line, tag: e.tagName, message: e.message })) };
+    return {
+      html: result.html,
+      problems: result.errors.map((e) => ({ line: e.line, tag: e.tagName, message: e.message })),
+    };
   } catch (err) {
     // Strict validation throws with `.errors`; anything else is a parse failure of the source.
     const errors = (err as { errors?: { line: number; tagName: string; message: string }[] }).errors;
@@ -37,6 +43,10 @@ export async function compileMjml(source: string, options: { strict: boolean; fi
       const soft = await compileMjml(source, { ...options, strict: false });
       return { html: soft.html, problems };
     }
-    throw new DataError(`MJML could not be compiled${options.filePath ? ` (${options.filePath})` : ''}: ${(err as Error).message}`, { cause: err }, 'data.mjml');
+    throw new DataError(
+      `MJML could not be compiled${options.filePath ? ` (${options.filePath})` : ''}: ${(err as Error).message}`,
+      { cause: err },
+      'data.mjml',
+    );
   }
 }

@@ -17,14 +17,15 @@ import { join, relative } from 'node:path';
 import { ConfigError, fileSystemError } from '../errors.js';
 import type { MailTypeDef } from './catalog.js';
 import type { Resources } from './i18n.js';
+import { TemplateLayers, compileInputs, scanOperatorDir, typeTable, type OperatorDir } from './layers.js';
 import {
-  TemplateLayers,
-  compileInputs,
-  scanOperatorDir,
-  typeTable,
-  type OperatorDir,
-} from './layers.js';
-import { compiledStore, defaultDirs, defaultStore, type CompiledTemplate, type Dirs, type TemplateStore } from './store.js';
+  compiledStore,
+  defaultDirs,
+  defaultStore,
+  type CompiledTemplate,
+  type Dirs,
+  type TemplateStore,
+} from './store.js';
 
 /** Bumped when the compiled format or the compiler changes, so old caches are not reused. */
 const CACHE_FORMAT = 1;
@@ -68,7 +69,11 @@ export function cacheKey(op: OperatorDir, builtin: Pick<Dirs, 'templatesDir'>): 
   const builtinFiles = readdirSync(builtin.templatesDir)
     .filter((f) => f.endsWith('.mjml'))
     .sort();
-  for (const f of builtinFiles) hash.update(`builtin/${f}\0`).update(readFileSync(join(builtin.templatesDir, f))).update('\0');
+  for (const f of builtinFiles)
+    hash
+      .update(`builtin/${f}\0`)
+      .update(readFileSync(join(builtin.templatesDir, f)))
+      .update('\0');
   for (const file of compileInputs(op)) {
     hash.update(`dir/${relative(op.dir, file)}\0`);
     try {
@@ -176,14 +181,20 @@ export async function buildOperatorCache(
     return { manifest, ms: Math.round(performance.now() - started) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (typeof e.code === 'string' && typeof e.syscall === 'string') throw fileSystemError(e, 'the compiled templates', tmp);
+    if (typeof e.code === 'string' && typeof e.syscall === 'string')
+      throw fileSystemError(e, 'the compiled templates', tmp);
     throw err;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-function storeOver(layers: TemplateLayers, manifest: Manifest, cacheDir: string, builtinStore: TemplateStore): OperatorStore {
+function storeOver(
+  layers: TemplateLayers,
+  manifest: Manifest,
+  cacheDir: string,
+  builtinStore: TemplateStore,
+): OperatorStore {
   const own = new Set(manifest.compiled);
   const templates = new Map<string, CompiledTemplate>();
   return {
@@ -231,7 +242,12 @@ export async function openOperatorTemplates(opts: OperatorTemplatesOptions): Pro
       );
     }
     signature = sig;
-    store = storeOver(new TemplateLayers(builtin, op, typeTable(manifest.types, op.typesFile)), manifest, cacheDir, builtinStore);
+    store = storeOver(
+      new TemplateLayers(builtin, op, typeTable(manifest.types, op.typesFile)),
+      manifest,
+      cacheDir,
+      builtinStore,
+    );
     return store;
   };
   await load();
@@ -255,11 +271,21 @@ export interface TemplateSource {
 /** Where compiled operator templates are kept, under the working directory (like the spool). */
 export const COMPILED_DIR = '.mailctl/compiled';
 
-export async function openTemplates(dir: string | undefined, cwd: string, log: (line: string) => void): Promise<TemplateSource> {
+export async function openTemplates(
+  dir: string | undefined,
+  cwd: string,
+  log: (line: string) => void,
+): Promise<TemplateSource> {
   if (dir === undefined) {
     const store = defaultStore();
     return { store, current: () => Promise.resolve(store), dir };
   }
   const t = await openOperatorTemplates({ dir, cacheRoot: join(cwd, COMPILED_DIR), log });
-  return { get store() { return t.store; }, current: () => t.current(), dir };
+  return {
+    get store() {
+      return t.store;
+    },
+    current: () => t.current(),
+    dir,
+  };
 }

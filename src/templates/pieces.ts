@@ -92,6 +92,7 @@ export function fillTemplate(
   let split = bySource.get(source);
   if (!split) bySource.set(source, (split = splitOf(source)));
   const out: string[] = [];
-  for (const piece of piecesFor(split, values)) out.push(typeof piece === 'string' ? piece : fill(piece.kind, piece.name));
+  for (const piece of piecesFor(split, values))
+    out.push(typeof piece === 'string' ? piece : fill(piece.kind, piece.name));
   return out.join('');
 }

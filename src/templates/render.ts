@@ -119,7 +119,6 @@ function resolveFallbacks(
   }
 }
 
-
 /** The same as {@link renderEmail}, from any store (the live one of `preview --serve`, a test tree). */
 export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEmail {
   const def = store.mailType(req.type) ?? requireMailType(req.type, 'mail type', store.mailTypes());
@@ -131,9 +130,12 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   const vars = prepareVars(def, req.vars, req.useSamples === true, warnings);
   const brand = brandValues(req.branding, req.useSamples === true, warnings);
   // Null-prototype maps: a name such as `constructor` or `__proto__` is missing, not Object's own.
-  const values: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, vars.strings, { application_title: brand.title, support_email: brand.supportEmail ?? '' });
+  const values: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, vars.strings, {
+    application_title: brand.title,
+    support_email: brand.supportEmail ?? '',
+  });
   // The mail states the validity that is really enforced, not a fixed "5 minutes" (reference W15).
-  const ttlMs = carriesCode(def) ? req.codeTtlMs ?? def.ttlMs : undefined;
+  const ttlMs = carriesCode(def) ? (req.codeTtlMs ?? def.ttlMs) : undefined;
   if (ttlMs !== undefined) values.code_validity = validityText(lang, ttlMs);
 
   const namespaces = ['common', def.id];
@@ -144,15 +146,22 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   });
   // The reference's fixed upgrade link is the default product's: never in white-label mail.
   if (!req.branding.whiteLabel) values.product_upgrade_url = PRODUCT_UPGRADE_URL;
-  resolveFallbacks(def, values, (key) => rawString(store, [lang, fallbackLang], def.id, key), (key) =>
-    translate(translator, def.id, key, values, 'text'),
+  resolveFallbacks(
+    def,
+    values,
+    (key) => rawString(store, [lang, fallbackLang], def.id, key),
+    (key) => translate(translator, def.id, key, values, 'text'),
   );
 
   const missing = new Set<string>();
   let subject: string;
   let customBody: { html: string; text: string } | undefined;
   if (def.id === 'custom') {
-    const subs: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, vars.substitutions, { application_title: brand.title });
+    const subs: Record<string, string> = Object.assign(
+      Object.create(null) as Record<string, string>,
+      vars.substitutions,
+      { application_title: brand.title },
+    );
     subject = substitute(vars.strings.subject ?? '', subs, missing, 'text');
     customBody = {
       html: paragraphs(substitute(escapeHtml(vars.strings.body ?? ''), subs, missing, 'html')),
@@ -192,7 +201,14 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
             : items.map((i) => `  - ${i}`).join('\n');
         }
         case 'b': {
-          const value = name === 'title' ? brand.title : name === 'logo_url' ? brand.logoUrl ?? '' : name === 'support_email' ? brand.supportEmail ?? '' : undefined;
+          const value =
+            name === 'title'
+              ? brand.title
+              : name === 'logo_url'
+                ? (brand.logoUrl ?? '')
+                : name === 'support_email'
+                  ? (brand.supportEmail ?? '')
+                  : undefined;
           if (value === undefined) throw new Error(`template ${def.id}: unknown brand marker ${name}`);
           return mode === 'html' ? escapeHtml(value) : value;
         }
@@ -213,19 +229,42 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   for (const name of translator.missing) missing.add(name);
   if (missing.size > 0) throw missingError(def, [...missing]);
 
-  return { type: def.id, lang, subject, html, text, category: def.category, priority: def.priority, ttlMs: def.ttlMs, unsubscribable: def.category === 'notification' && def.security !== true, vars: { ...vars.strings }, filled: vars.filled, warnings };
+  return {
+    type: def.id,
+    lang,
+    subject,
+    html,
+    text,
+    category: def.category,
+    priority: def.priority,
+    ttlMs: def.ttlMs,
+    unsubscribable: def.category === 'notification' && def.security !== true,
+    vars: { ...vars.strings },
+    filled: vars.filled,
+    warnings,
+  };
 }
 
-function translate(tr: Translator, ns: string, key: string, values: Record<string, string>, mode: 'html' | 'text'): string {
+function translate(
+  tr: Translator,
+  ns: string,
+  key: string,
+  values: Record<string, string>,
+  mode: 'html' | 'text',
+): string {
   if (!tr.has(ns, key)) throw new Error(`locale string ${ns}:${key} is missing; run \`mailctl templates check\``);
   return tr.t(ns, key, values, mode);
 }
 
 function missingError(def: MailTypeDef, names: string[]): DataError {
   const list = names.map((n) => JSON.stringify(n)).join(', ');
-  return new DataError(`missing template variable${names.length > 1 ? 's' : ''} ${list} for ${def.id}`, {
-    hint: `pass ${names.map((n) => `--var ${n}=…`).join(' ')} (see \`mailctl templates list\`)`,
-  }, 'data.variable');
+  return new DataError(
+    `missing template variable${names.length > 1 ? 's' : ''} ${list} for ${def.id}`,
+    {
+      hint: `pass ${names.map((n) => `--var ${n}=…`).join(' ')} (see \`mailctl templates list\`)`,
+    },
+    'data.variable',
+  );
 }
 
 interface PreparedVars {
@@ -240,15 +279,25 @@ interface PreparedVars {
 
 const isMissing = (v: unknown): boolean => v === undefined || v === null || v === '';
 const show = (v: unknown): string => {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);
 };
 
-function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSamples: boolean, warnings: string[]): PreparedVars {
-  const merged: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, useSamples ? def.sample : {});
+function prepareVars(
+  def: MailTypeDef,
+  input: Record<string, unknown>,
+  useSamples: boolean,
+  warnings: string[],
+): PreparedVars {
+  const merged: Record<string, unknown> = Object.assign(
+    Object.create(null) as Record<string, unknown>,
+    useSamples ? def.sample : {},
+  );
   for (const [k, v] of Object.entries(input)) if (!(useSamples && isMissing(v))) merged[k] = v;
   const nullMap = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
-  const filled = useSamples ? def.variables.filter((v) => isMissing(input[v.name]) && !isMissing(def.sample[v.name])).map((v) => v.name) : [];
+  const filled = useSamples
+    ? def.variables.filter((v) => isMissing(input[v.name]) && !isMissing(def.sample[v.name])).map((v) => v.name)
+    : [];
   const out: PreparedVars = { strings: nullMap(), lists: nullMap(), substitutions: nullMap(), filled };
   const missing: string[] = [];
   const known = new Set(def.variables.map((v) => v.name));
@@ -265,7 +314,11 @@ function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSample
         // WHATWG URL drops a line break silently; in the text part it would start a line of the
         // caller's choosing ("…/a\n\nURGENT: visit https://evil.example"). Refused, not mended.
         if (s !== undefined && /[\x00-\x1f\x7f]/.test(s)) {
-          throw new DataError(`variable "${v.name}" of ${def.id} must be one http(s) URL, but it holds a line break or another control character`, { hint: 'pass the URL alone; percent-encode any such character in it (%0A)' }, 'data.variable');
+          throw new DataError(
+            `variable "${v.name}" of ${def.id} must be one http(s) URL, but it holds a line break or another control character`,
+            { hint: 'pass the URL alone; percent-encode any such character in it (%0A)' },
+            'data.variable',
+          );
         }
         let href: string | undefined;
         if (s !== undefined) {
@@ -276,21 +329,40 @@ function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSample
             href = undefined;
           }
         }
-        if (href === undefined) throw new DataError(`variable "${v.name}" of ${def.id} must be an http(s) URL, got ${show(value)}`, { hint: `it becomes a link target: ${v.description}` }, 'data.variable');
+        if (href === undefined)
+          throw new DataError(
+            `variable "${v.name}" of ${def.id} must be an http(s) URL, got ${show(value)}`,
+            { hint: `it becomes a link target: ${v.description}` },
+            'data.variable',
+          );
         // The parsed URL, not the text: spaces and the like come out percent-encoded, one token.
         out.strings[v.name] = href;
         break;
       }
       case 'number': {
-        const s = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? value.trim() : undefined;
-        if (s === undefined) throw new DataError(`variable "${v.name}" of ${def.id} must be a number, got ${show(value)}`, undefined, 'data.variable');
+        const s =
+          typeof value === 'number' && Number.isFinite(value)
+            ? String(value)
+            : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())
+              ? value.trim()
+              : undefined;
+        if (s === undefined)
+          throw new DataError(
+            `variable "${v.name}" of ${def.id} must be a number, got ${show(value)}`,
+            undefined,
+            'data.variable',
+          );
         out.strings[v.name] = s;
         break;
       }
       case 'list': {
         const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/\r?\n/) : undefined;
         if (!items || !items.every((i) => typeof i === 'string' || typeof i === 'number')) {
-          throw new DataError(`variable "${v.name}" of ${def.id} must be a list of strings (a JSON array, or one item per line), got ${show(value)}`, undefined, 'data.variable');
+          throw new DataError(
+            `variable "${v.name}" of ${def.id} must be a list of strings (a JSON array, or one item per line), got ${show(value)}`,
+            undefined,
+            'data.variable',
+          );
         }
         const clean = items.map((i) => String(i).trim()).filter((i) => i !== '');
         if (clean.length === 0 && v.required) {
@@ -303,7 +375,11 @@ function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSample
       }
       case 'text': {
         if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-          throw new DataError(`variable "${v.name}" of ${def.id} must be text, got ${show(value)}`, undefined, 'data.variable');
+          throw new DataError(
+            `variable "${v.name}" of ${def.id} must be text, got ${show(value)}`,
+            undefined,
+            'data.variable',
+          );
         }
         out.strings[v.name] = String(value);
         break;
@@ -314,9 +390,18 @@ function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSample
   for (const [k, value] of Object.entries(merged)) {
     if (known.has(k) || k === 'to' || k === 'application_title') continue;
     if (def.id === 'custom') {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new DataError(`substitution name ${JSON.stringify(k)} of custom must be letters, digits and _`, undefined, 'data.variable');
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        throw new DataError(
+          `substitution name ${JSON.stringify(k)} of custom must be letters, digits and _`,
+          undefined,
+          'data.variable',
+        );
       if (value === null || value === undefined) continue;
-      out.substitutions[k] = Array.isArray(value) ? value.map(String).join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      out.substitutions[k] = Array.isArray(value)
+        ? value.map(String).join(', ')
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
     } else {
       warnings.push(`variable "${k}" is not used by ${def.id} (ignored)`);
     }
@@ -325,7 +410,12 @@ function prepareVars(def: MailTypeDef, input: Record<string, unknown>, useSample
 }
 
 /** custom: replaces `{{ name }}` once, left to right; values are never re-scanned. */
-function substitute(template: string, values: Record<string, string>, missing: Set<string>, mode: 'html' | 'text'): string {
+function substitute(
+  template: string,
+  values: Record<string, string>,
+  missing: Set<string>,
+  mode: 'html' | 'text',
+): string {
   return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_m, name: string) => {
     const value = Object.hasOwn(values, name) ? values[name] : undefined;
     if (value === undefined) {
@@ -347,7 +437,10 @@ function paragraphs(escaped: string): string {
 }
 
 function tidyText(text: string): string {
-  return `${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${text
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 interface BrandValues {
@@ -362,16 +455,24 @@ function brandValues(b: Branding, useSamples: boolean, warnings: string[]): Bran
   let title = b.applicationTitle?.trim();
   if (!title) {
     if (!useSamples) {
-      throw new ConfigError('white-label mail (BRANDING_ENABLED) needs APPLICATION_TITLE: the product name shown in subjects and bodies', {
-        hint: 'set APPLICATION_TITLE (branding.applicationTitle), or turn BRANDING_ENABLED off',
-      }, 'config.branding');
+      throw new ConfigError(
+        'white-label mail (BRANDING_ENABLED) needs APPLICATION_TITLE: the product name shown in subjects and bodies',
+        {
+          hint: 'set APPLICATION_TITLE (branding.applicationTitle), or turn BRANDING_ENABLED off',
+        },
+        'config.branding',
+      );
     }
     title = SAMPLE_BRAND_TITLE;
     warnings.push(`APPLICATION_TITLE is not set; previewing white-label mail as "${SAMPLE_BRAND_TITLE}"`);
   }
   const logoUrl = b.logoUrl?.trim() || undefined;
   if (logoUrl !== undefined && !/^https?:\/\//i.test(logoUrl)) {
-    throw new ConfigError(`BRANDING_LOGO_URL must be an http(s) URL, got ${show(logoUrl)}`, undefined, 'config.branding');
+    throw new ConfigError(
+      `BRANDING_LOGO_URL must be an http(s) URL, got ${show(logoUrl)}`,
+      undefined,
+      'config.branding',
+    );
   }
   return { title, logoUrl, supportEmail };
 }

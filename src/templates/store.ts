@@ -56,7 +56,11 @@ export interface Dirs {
 }
 
 export function defaultDirs(root = packageRoot()): Dirs {
-  return { templatesDir: join(root, 'templates'), localesDir: join(root, 'locales'), compiledDir: join(root, 'dist', 'compiled') };
+  return {
+    templatesDir: join(root, 'templates'),
+    localesDir: join(root, 'locales'),
+    compiledDir: join(root, 'dist', 'compiled'),
+  };
 }
 
 const FOLDER_TAG = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
@@ -81,7 +85,8 @@ export function readLocaleFile(localesDir: string, lang: string, ns: string): Re
     throw err;
   }
   const data: unknown = JSON.parse(text);
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error(`${path} must hold one JSON object`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new Error(`${path} must hold one JSON object`);
   return data as Record<string, unknown>;
 }
 
@@ -134,7 +139,9 @@ export function compiledStore(dirs: Pick<Dirs, 'compiledDir' | 'localesDir'> = d
         try {
           text = readFileSync(path, 'utf8');
         } catch (err) {
-          throw new Error(`compiled template ${path} is missing (${(err as Error).message}); run \`npm run build\``, { cause: err });
+          throw new Error(`compiled template ${path} is missing (${(err as Error).message}); run \`npm run build\``, {
+            cause: err,
+          });
         }
         t = JSON.parse(text) as CompiledTemplate;
         templates.set(type, t);

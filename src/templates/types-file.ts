@@ -22,7 +22,6 @@ import { ConfigError, fileSystemError } from '../errors.js';
 import { INJECTED_VARIABLES, MAIL_TYPE_DEFS, type MailTypeDef, type VariableDef } from './catalog.js';
 import { TYPE_ID, type OperatorDir } from './layers.js';
 
-
 export interface TypesFileProblem {
   file: string;
   line: number | undefined;
@@ -90,7 +89,8 @@ export function parseTypesFile(text: string, file: string, reserved: ReadonlySet
     const field = fieldsOf(item);
     for (const pair of item.items) {
       const key = String((pair.key as { value?: unknown } | null)?.value);
-      if (!TYPE_KEYS.includes(key)) problem(pair.key as Node, `unknown key "${key}" (allowed: ${TYPE_KEYS.join(', ')})`);
+      if (!TYPE_KEYS.includes(key))
+        problem(pair.key as Node, `unknown key "${key}" (allowed: ${TYPE_KEYS.join(', ')})`);
     }
     const id = field('id');
     if (typeof id.value !== 'string' || !TYPE_ID.test(id.value)) {
@@ -157,8 +157,7 @@ export function parseTypesFile(text: string, file: string, reserved: ReadonlySet
       if (required.value !== undefined && typeof required.value !== 'boolean')
         problem(required.node, 'required must be true or false');
       const desc = get('description');
-      if (desc.value !== undefined && typeof desc.value !== 'string')
-        problem(desc.node, 'description must be text');
+      if (desc.value !== undefined && typeof desc.value !== 'string') problem(desc.node, 'description must be text');
       const s = get('sample');
       const sampleProblem = sampleMismatch(k, s.value);
       if (s.value === undefined) {
@@ -237,4 +236,3 @@ export function typesFileError(problems: TypesFileProblem[]): ConfigError {
     'config.templates',
   );
 }
-

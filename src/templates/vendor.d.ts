@@ -14,7 +14,10 @@ declare module 'mjml' {
     keepComments?: boolean;
     beautify?: boolean;
   }
-  export default function mjml2html(source: string, options?: MjmlOptions): Promise<{ html: string; errors: MjmlError[] }>;
+  export default function mjml2html(
+    source: string,
+    options?: MjmlOptions,
+  ): Promise<{ html: string; errors: MjmlError[] }>;
 }
 
 declare module 'html-to-text' {

@@ -70,7 +70,9 @@ describe('an operator template directory', () => {
     );
     expect(text.stdout).toContain(`from ${dir} (MAILCTL_TEMPLATES_DIR); everything else is built in:`);
     expect(text.stdout).toContain('  reset-password: strings en-US subject; ko-KR ');
-    expect(text.stdout).toContain(`  weekly-digest: declared in ${join(dir, 'types.yaml')}; body ${join(dir, 'weekly-digest.mjml')}; strings en-US subject, heading, intro, button;`);
+    expect(text.stdout).toContain(
+      `  weekly-digest: declared in ${join(dir, 'types.yaml')}; body ${join(dir, 'weekly-digest.mjml')}; strings en-US subject, heading, intro, button;`,
+    );
     const j = JSON.parse((await run(['templates', 'list', '--json'])).stdout) as {
       templatesDir: string;
       layout: string;
@@ -80,16 +82,41 @@ describe('an operator template directory', () => {
     };
     expect(j).toMatchObject({ templatesDir: dir, layout: 'built-in', languages: languagesWith('ko-KR') });
     expect(j.types).toHaveLength(MAIL_TYPE_DEFS.length + 1);
-    expect(j.types.find((t) => t.type === 'reset-password')!.source).toMatchObject({ type: 'built-in', body: 'built-in', strings: { 'en-US': ['subject'] } });
-    expect(j.types.find((t) => t.type === 'weekly-digest')!.source).toMatchObject({ type: join(dir, 'types.yaml'), body: join(dir, 'weekly-digest.mjml') });
-    expect(j.types.find((t) => t.type === 'invite-member')!.source).toEqual({ type: 'built-in', body: 'built-in', strings: expect.objectContaining({}) });
+    expect(j.types.find((t) => t.type === 'reset-password')!.source).toMatchObject({
+      type: 'built-in',
+      body: 'built-in',
+      strings: { 'en-US': ['subject'] },
+    });
+    expect(j.types.find((t) => t.type === 'weekly-digest')!.source).toMatchObject({
+      type: join(dir, 'types.yaml'),
+      body: join(dir, 'weekly-digest.mjml'),
+    });
+    expect(j.types.find((t) => t.type === 'invite-member')!.source).toEqual({
+      type: 'built-in',
+      body: 'built-in',
+      strings: expect.objectContaining({}),
+    });
   });
 
   it('send with the file provider writes the new type', async () => {
     const outbox = join(cwd, 'outbox-send');
-    const r = await run(['send', 'weekly-digest', '--to', 'ana@example.com', '--var', 'userName=Ana', '--var', 'changes=3', '--var', 'digestUrl=https://console.example.com/d/1'], {
-      MAILCTL_OUTBOX_DIR: outbox,
-    });
+    const r = await run(
+      [
+        'send',
+        'weekly-digest',
+        '--to',
+        'ana@example.com',
+        '--var',
+        'userName=Ana',
+        '--var',
+        'changes=3',
+        '--var',
+        'digestUrl=https://console.example.com/d/1',
+      ],
+      {
+        MAILCTL_OUTBOX_DIR: outbox,
+      },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const [file] = emlIn(outbox);
     const eml = readFileSync(join(outbox, file!), 'utf8');
@@ -104,9 +131,27 @@ describe('an operator template directory', () => {
     const q = await run(['enqueue', 'weekly-digest', '--to', 'ana@example.com'], env);
     expect(q.exitCode).toBe(65);
     expect(q.stderr).toContain('missing template variables "userName", "changes", "digestUrl" for weekly-digest');
-    const ok = await run(['enqueue', 'weekly-digest', '--to', 'ana@example.com', '--var', 'userName=Ana', '--var', 'changes=7', '--var', 'digestUrl=https://console.example.com/d/2'], env);
+    const ok = await run(
+      [
+        'enqueue',
+        'weekly-digest',
+        '--to',
+        'ana@example.com',
+        '--var',
+        'userName=Ana',
+        '--var',
+        'changes=7',
+        '--var',
+        'digestUrl=https://console.example.com/d/2',
+      ],
+      env,
+    );
     expect(ok.exitCode, ok.stderr).toBe(0);
-    const job = JSON.parse(readFileSync(ok.stdout.trim().split(' ').pop()!, 'utf8')) as { priority: number; expiresAt: string; createdAt: string };
+    const job = JSON.parse(readFileSync(ok.stdout.trim().split(' ').pop()!, 'utf8')) as {
+      priority: number;
+      expiresAt: string;
+      createdAt: string;
+    };
     expect(job.priority).toBe(6);
     expect(Date.parse(job.expiresAt) - Date.parse(job.createdAt)).toBe(2 * 86_400_000);
 
@@ -128,7 +173,7 @@ describe('an operator template directory', () => {
     }
   });
 
-  it('templates check passes on the directory, and names the operator\'s file for a broken override', async () => {
+  it("templates check passes on the directory, and names the operator's file for a broken override", async () => {
     const ok = await run(['templates', 'check']);
     const n = MAIL_TYPE_DEFS.length + 1;
     expect(ok.stdout).toBe(checkPassedLine(n, languagesWith('ko-KR')));
@@ -137,18 +182,39 @@ describe('an operator template directory', () => {
     const broken = makeOperatorDir(tempDir('mailctl-opdir-broken-'));
     made.push(join(broken, '..'));
     const mjml = join(broken, 'reset-password.mjml');
-    writeFileSync(mjml, '<mj-text mj-class="heading" colour="red">%%t:heading%%</mj-text>\n<mj-text>%%v:code%%</mj-text>\n');
+    writeFileSync(
+      mjml,
+      '<mj-text mj-class="heading" colour="red">%%t:heading%%</mj-text>\n<mj-text>%%v:code%%</mj-text>\n',
+    );
     const locale = join(broken, 'locales', 'en-US', 'reset-password.json');
     writeFileSync(locale, '{ "subject": "Reset for {{user}}" }\n');
     const r = await runCli(['templates', 'check'], { cwd, env: { MAILCTL_TEMPLATES_DIR: broken }, timeoutMs: 60_000 });
     expect(r.exitCode).toBe(78);
-    expect(r.stdout).toMatch(new RegExp(`error reset-password: MJML \\(logo\\): <mj-text> line 1: .*colour.* \\(${mjml.replace(/[.]/g, '\\.')}\\)`));
-    expect(r.stdout).toContain(`error reset-password / en-US: locale key en-US/reset-password:subject uses {{user}}, which reset-password does not declare (${locale})`);
-    const j = JSON.parse((await runCli(['templates', 'check', '--json'], { cwd, env: { MAILCTL_TEMPLATES_DIR: broken }, timeoutMs: 60_000 })).stdout) as { problems: { file: string; message: string }[] };
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `error reset-password: MJML \\(logo\\): <mj-text> line 1: .*colour.* \\(${mjml.replace(/[.]/g, '\\.')}\\)`,
+      ),
+    );
+    expect(r.stdout).toContain(
+      `error reset-password / en-US: locale key en-US/reset-password:subject uses {{user}}, which reset-password does not declare (${locale})`,
+    );
+    const j = JSON.parse(
+      (
+        await runCli(['templates', 'check', '--json'], {
+          cwd,
+          env: { MAILCTL_TEMPLATES_DIR: broken },
+          timeoutMs: 60_000,
+        })
+      ).stdout,
+    ) as { problems: { file: string; message: string }[] };
     expect(j.problems.find((p) => p.message.includes('{{user}}'))!.file).toBe(locale);
 
     // Sending from the broken directory stops with 78 naming the file; nothing is written.
-    const send = await runCli(['send', 'reset-password', '--to', 'a@example.com'], { cwd, env: { MAILCTL_TEMPLATES_DIR: broken, MAILCTL_OUTBOX_DIR: join(cwd, 'never') }, timeoutMs: 60_000 });
+    const send = await runCli(['send', 'reset-password', '--to', 'a@example.com'], {
+      cwd,
+      env: { MAILCTL_TEMPLATES_DIR: broken, MAILCTL_OUTBOX_DIR: join(cwd, 'never') },
+      timeoutMs: 60_000,
+    });
     expect(send.exitCode).toBe(78);
     expect(send.stderr).toContain(`mailctl: ${mjml}: MJML <mj-text> line 1:`);
     expect(existsSync(join(cwd, 'never'))).toBe(false);
@@ -157,14 +223,28 @@ describe('an operator template directory', () => {
   it('a types file with a mistake is a 78 naming file and line, for every command', async () => {
     const bad = makeOperatorDir(tempDir('mailctl-opdir-types-'));
     made.push(join(bad, '..'));
-    writeFileSync(join(bad, 'types.yaml'), `types:\n  - id: weekly-digest\n    description: x\n    category: newsletter\n    priority: 5\n`);
-    const r = await runCli(['enqueue', 'weekly-digest', '--to', 'a@example.com'], { cwd, env: { MAILCTL_TEMPLATES_DIR: bad }, timeoutMs: 60_000 });
+    writeFileSync(
+      join(bad, 'types.yaml'),
+      `types:\n  - id: weekly-digest\n    description: x\n    category: newsletter\n    priority: 5\n`,
+    );
+    const r = await runCli(['enqueue', 'weekly-digest', '--to', 'a@example.com'], {
+      cwd,
+      env: { MAILCTL_TEMPLATES_DIR: bad },
+      timeoutMs: 60_000,
+    });
     expect(r.exitCode).toBe(78);
-    expect(r.stderr.split('\n')[0]).toBe(`mailctl: ${join(bad, 'types.yaml')}:4: category must be one of code, notification, alert`);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `mailctl: ${join(bad, 'types.yaml')}:4: category must be one of code, notification, alert`,
+    );
     const check = await runCli(['templates', 'check'], { cwd, env: { MAILCTL_TEMPLATES_DIR: bad }, timeoutMs: 60_000 });
     expect(check.exitCode).toBe(78);
-    expect(check.stdout).toContain(`error ${join(bad, 'types.yaml')}:4: category must be one of code, notification, alert`);
-    const missing = await runCli(['preview', 'reset-password'], { cwd, env: { MAILCTL_TEMPLATES_DIR: join(cwd, 'nope') } });
+    expect(check.stdout).toContain(
+      `error ${join(bad, 'types.yaml')}:4: category must be one of code, notification, alert`,
+    );
+    const missing = await runCli(['preview', 'reset-password'], {
+      cwd,
+      env: { MAILCTL_TEMPLATES_DIR: join(cwd, 'nope') },
+    });
     expect(missing.exitCode).toBe(78);
     expect(missing.stderr).toContain(`mailctl: MAILCTL_TEMPLATES_DIR ${join(cwd, 'nope')} is not a directory`);
   });
@@ -176,7 +256,9 @@ describe('mailctl templates init', () => {
     made.push(home);
     const r = await runCli(['templates', 'init', 'tpl', '--from', 'reset-password'], { cwd: home });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`created ${join(home, 'tpl')}:\n  reset-password.mjml\n  locales/en-US/reset-password.json\n`);
+    expect(r.stdout).toContain(
+      `created ${join(home, 'tpl')}:\n  reset-password.mjml\n  locales/en-US/reset-password.json\n`,
+    );
     expect(r.stdout).toContain(`  export MAILCTL_TEMPLATES_DIR=${join(home, 'tpl')}\n`);
     expect(r.stdout).toContain('  mailctl preview reset-password --lang zh-CN --open');
     const again = await runCli(['templates', 'init', 'tpl'], { cwd: home });
@@ -190,7 +272,11 @@ describe('mailctl templates init', () => {
     const r = await runCli(['templates', 'init'], { cwd: home });
     expect(r.exitCode, r.stderr).toBe(0);
     const env = { MAILCTL_TEMPLATES_DIR: join(home, 'mail-templates') };
-    const p = await runCli(['preview', 'welcome-note', '--lang', 'zh-CN', '--format', 'json'], { cwd: home, env, timeoutMs: 60_000 });
+    const p = await runCli(['preview', 'welcome-note', '--lang', 'zh-CN', '--format', 'json'], {
+      cwd: home,
+      env,
+      timeoutMs: 60_000,
+    });
     expect(p.exitCode, p.stderr).toBe(0);
     expect(JSON.parse(p.stdout)).toMatchObject({ subject: '欢迎加入 Dify，Ana Lima' });
     const c = await runCli(['templates', 'check'], { cwd: home, env, timeoutMs: 60_000 });

@@ -20,7 +20,10 @@ function runCopy(pkg: string, args: string[]): Promise<{ exitCode: number | null
   const cwd = tempDir();
   made.push(cwd);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(pkg, 'bin', 'mailctl.js'), ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [join(pkg, 'bin', 'mailctl.js'), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -40,17 +43,29 @@ describe('mailctl templates', { timeout: 120_000 }, () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^TYPE +CATEGORY +PRIO +TTL +VARIABLES$/m);
     expect(r.stdout).toMatch(/^invite-member +code +1 +72h +inviter_name, workspace_name, url:url$/m);
-    expect(r.stdout).toMatch(/^queue-monitor-alert +alert +9 +- +queue_name, queue_length:number, threshold:number, alert_time$/m);
+    expect(r.stdout).toMatch(
+      /^queue-monitor-alert +alert +9 +- +queue_name, queue_length:number, threshold:number, alert_time$/m,
+    );
     expect(r.stdout).toContain(`languages: ${LANGUAGES.join(', ')}`);
   });
 
   it('list --json', async () => {
     const r = await runCli(['templates', 'list', '--json']);
-    const j = JSON.parse(r.stdout) as { languages: string[]; types: { type: string; ttlMs: number | null; variables: { name: string; required: boolean }[] }[] };
+    const j = JSON.parse(r.stdout) as {
+      languages: string[];
+      types: { type: string; ttlMs: number | null; variables: { name: string; required: boolean }[] }[];
+    };
     expect(j.languages).toEqual(LANGUAGES);
     expect(j.types).toHaveLength(MAIL_TYPE_DEFS.length);
-    expect(j.types.find((t) => t.type === 'reset-password')).toMatchObject({ ttlMs: 300_000, security: false, variables: [{ name: 'code', required: true, kind: 'text' }] });
-    expect(j.types.find((t) => t.type === 'change-email-completed')).toMatchObject({ category: 'notification', security: true });
+    expect(j.types.find((t) => t.type === 'reset-password')).toMatchObject({
+      ttlMs: 300_000,
+      security: false,
+      variables: [{ name: 'code', required: true, kind: 'text' }],
+    });
+    expect(j.types.find((t) => t.type === 'change-email-completed')).toMatchObject({
+      category: 'notification',
+      security: true,
+    });
   });
 
   it('check passes on the shipped templates (exit 0)', async () => {
@@ -72,7 +87,10 @@ describe('mailctl templates', { timeout: 120_000 }, () => {
     expect(r.exitCode).toBe(78);
     expect(r.stdout).toContain('error invite-member / zh-CN: missing locale key zh-CN/invite-member:button');
     expect(r.stdout).toMatch(/; 1 problem\n$/);
-    const j = JSON.parse((await runCopy(pkg, ['templates', 'check', '--json'])).stdout) as { ok: boolean; problems: { message: string }[] };
+    const j = JSON.parse((await runCopy(pkg, ['templates', 'check', '--json'])).stdout) as {
+      ok: boolean;
+      problems: { message: string }[];
+    };
     expect(j.ok).toBe(false);
     expect(j.problems.map((p) => p.message)).toContain('missing locale key zh-CN/invite-member:button');
   });
@@ -85,7 +103,9 @@ describe('mailctl templates', { timeout: 120_000 }, () => {
     const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
     data.subject = '{{application_title}} 비밀번호 설정';
     writeFileSync(file, JSON.stringify(data));
-    expect((await runCopy(pkg, ['templates', 'list'])).stdout).toContain(`languages: ${languagesWith('ko-KR').join(', ')}`);
+    expect((await runCopy(pkg, ['templates', 'list'])).stdout).toContain(
+      `languages: ${languagesWith('ko-KR').join(', ')}`,
+    );
     const r = await runCopy(pkg, ['preview', 'reset-password', '--lang', 'ko', '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ lang: 'ko-KR', subject: 'Dify 비밀번호 설정' });

@@ -35,7 +35,12 @@ describe('checkTemplates', () => {
     expect(r.problems).toEqual([]);
     const languages = discoverLanguages(defaultDirs().localesDir);
     expect(languages).toEqual(expect.arrayContaining(['en-US', 'ja-JP', 'zh-CN']));
-    expect(r).toMatchObject({ ok: true, types: MAIL_TYPE_DEFS.length, languages, rendered: MAIL_TYPE_DEFS.length * languages.length * 3 });
+    expect(r).toMatchObject({
+      ok: true,
+      types: MAIL_TYPE_DEFS.length,
+      languages,
+      rendered: MAIL_TYPE_DEFS.length * languages.length * 3,
+    });
   });
 
   it('catches a deleted locale key, naming language, namespace and key', async () => {
@@ -44,7 +49,10 @@ describe('checkTemplates', () => {
     const r = await checkTemplates(dirs);
     expect(r.ok).toBe(false);
     expect(messages(r)).toContain('missing locale key zh-CN/reset-password:intro');
-    expect(r.problems.find((p) => p.message.includes('missing locale key'))).toMatchObject({ lang: 'zh-CN', type: 'reset-password' });
+    expect(r.problems.find((p) => p.message.includes('missing locale key'))).toMatchObject({
+      lang: 'zh-CN',
+      type: 'reset-password',
+    });
   });
 
   it('catches an unused key, an undeclared variable, a Python-style placeholder and a missing subject', async () => {
@@ -57,7 +65,9 @@ describe('checkTemplates', () => {
     const r = await checkTemplates(dirs);
     const all = messages(r);
     expect(all).toContain('unused locale key en-US/invite-member:leftover (no template refers to it)');
-    expect(all).toContain('locale key en-US/invite-member:intro uses {{recipient}}, which invite-member does not declare');
+    expect(all).toContain(
+      'locale key en-US/invite-member:intro uses {{recipient}}, which invite-member does not declare',
+    );
     expect(all).toContain('locale key en-US/invite-member:intro has {inviter_name}; write variables as {{name}}');
     expect(all).toContain('missing locale key zh-CN/email-register:subject');
   });
@@ -65,7 +75,10 @@ describe('checkTemplates', () => {
   it('catches MJML that strict validation refuses, and a default product name in white-label mail', async () => {
     const dirs = copyTree();
     const body = join(dirs.templatesDir, 'email-code-login.mjml');
-    writeFileSync(body, readFileSync(body, 'utf8').replace('<mj-text mj-class="heading">', '<mj-text mj-class="heading" colour="red">'));
+    writeFileSync(
+      body,
+      readFileSync(body, 'utf8').replace('<mj-text mj-class="heading">', '<mj-text mj-class="heading" colour="red">'),
+    );
     const other = join(dirs.templatesDir, 'change-email-new.mjml');
     writeFileSync(other, `${readFileSync(other, 'utf8')}<mj-text>Powered by Dify</mj-text>\n`);
     const r = await checkTemplates(dirs);

@@ -38,12 +38,20 @@ describe('createTranslator', () => {
   });
 
   it('sees edited resources (preview --serve reloads them as new objects)', () => {
-    expect(createTranslator('en-US', resources('Old text'), undefined).t('mail', 'fixed', none, 'text')).toBe('Old text');
-    expect(createTranslator('en-US', resources('New text'), undefined).t('mail', 'fixed', none, 'text')).toBe('New text');
+    expect(createTranslator('en-US', resources('Old text'), undefined).t('mail', 'fixed', none, 'text')).toBe(
+      'Old text',
+    );
+    expect(createTranslator('en-US', resources('New text'), undefined).t('mail', 'fixed', none, 'text')).toBe(
+      'New text',
+    );
   });
 
   it('falls back to the fallback language for a key the language lacks', () => {
-    const t = createTranslator('zh-CN', { mail: { greet: '你好 {{name}}' } }, { lang: 'en-US', resources: resources() });
+    const t = createTranslator(
+      'zh-CN',
+      { mail: { greet: '你好 {{name}}' } },
+      { lang: 'en-US', resources: resources() },
+    );
     expect(t.t('mail', 'greet', { name: '安' }, 'text')).toBe('你好 安');
     expect(t.has('mail', 'fixed')).toBe(true);
     expect(t.t('mail', 'fixed', none, 'text')).toBe('Hello & welcome');

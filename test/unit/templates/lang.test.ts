@@ -29,18 +29,21 @@ describe('resolveLanguage', () => {
     expect(r.warning).toMatch(new RegExp(`no ${requested} translation.*using en-US`));
   });
 
-  it.each(['../x', '123', 'en_US', 'zh-CN/../../etc', '', ' en', 'a', 'toolongprimary-x'])('%j is a usage error (64)', (requested) => {
-    if (requested === '') return expect(resolveLanguage(requested, AVAILABLE).lang).toBe('en-US');
-    let err: unknown;
-    try {
-      resolveLanguage(requested, AVAILABLE);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).exitCode).toBe(ExitCode.USAGE);
-    expect((err as Error).message).toContain('is not a language tag');
-  });
+  it.each(['../x', '123', 'en_US', 'zh-CN/../../etc', '', ' en', 'a', 'toolongprimary-x'])(
+    '%j is a usage error (64)',
+    (requested) => {
+      if (requested === '') return expect(resolveLanguage(requested, AVAILABLE).lang).toBe('en-US');
+      let err: unknown;
+      try {
+        resolveLanguage(requested, AVAILABLE);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).exitCode).toBe(ExitCode.USAGE);
+      expect((err as Error).message).toContain('is not a language tag');
+    },
+  );
 
   it('serves a dropped-in language by its short tag too', () => {
     expect(resolveLanguage('ja', [...AVAILABLE, 'ja-JP']).lang).toBe('ja-JP');

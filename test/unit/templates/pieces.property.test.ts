@@ -28,7 +28,13 @@ const marker = fc.tuple(fc.constantFrom('t', 'v', 'u', 'b', 's'), name).map(([k,
 const text = fc.constantFrom('<p>', '</p>\n', 'Hello ', '您好', '%', '%%', ':', ' %% ', 'if', '');
 const run = fc.array(fc.oneof(text, marker), { maxLength: 8 }).map((xs) => xs.join(''));
 const source = fc
-  .array(fc.oneof(run, fc.tuple(name, run).map(([n, body]) => `%%if:${n}%%${body}%%endif%%`)), { maxLength: 6 })
+  .array(
+    fc.oneof(
+      run,
+      fc.tuple(name, run).map(([n, body]) => `%%if:${n}%%${body}%%endif%%`),
+    ),
+    { maxLength: 6 },
+  )
   .map((xs) => xs.join(''));
 const values = fc.dictionary(name, fc.oneof(fc.constant(''), fc.string({ maxLength: 6 })));
 
@@ -58,15 +64,20 @@ describe('template pieces (properties)', () => {
   it('hold for every compiled template variant, html and text', () => {
     const store = defaultStore();
     fc.assert(
-      fc.property(fc.constantFrom(...MAIL_TYPE_DEFS.map((d) => d.id)), fc.constantFrom(...VARIANT_KEYS), values, (type, key, vals) => {
-        const variant = store.template(type).variants[key];
-        for (const src of [variant.html, variant.text]) {
-          const a = recorder(vals);
-          const b = recorder(vals);
-          expect(fillTemplate(variant, src, vals, a.fill)).toBe(twoPass(src, vals, b.fill));
-          expect(a.calls).toEqual(b.calls);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...MAIL_TYPE_DEFS.map((d) => d.id)),
+        fc.constantFrom(...VARIANT_KEYS),
+        values,
+        (type, key, vals) => {
+          const variant = store.template(type).variants[key];
+          for (const src of [variant.html, variant.text]) {
+            const a = recorder(vals);
+            const b = recorder(vals);
+            expect(fillTemplate(variant, src, vals, a.fill)).toBe(twoPass(src, vals, b.fill));
+            expect(a.calls).toEqual(b.calls);
+          }
+        },
+      ),
       { ...RUNS, numRuns: 100 },
     );
   });
@@ -75,7 +86,12 @@ describe('template pieces (properties)', () => {
     const warm = defaultStore();
     const brands: Branding[] = [
       { whiteLabel: false },
-      { whiteLabel: true, applicationTitle: 'Acme', logoUrl: 'https://cdn.example.com/a.png', supportEmail: 'help@acme.example' },
+      {
+        whiteLabel: true,
+        applicationTitle: 'Acme',
+        logoUrl: 'https://cdn.example.com/a.png',
+        supportEmail: 'help@acme.example',
+      },
     ];
     const recipient = fc.record({
       code: fc.integer({ min: 100000, max: 999999 }).map(String),
@@ -88,7 +104,12 @@ describe('template pieces (properties)', () => {
       fc.property(fc.array(recipient, { minLength: 2, maxLength: 6 }), (people) => {
         for (const p of people) {
           const def = MAIL_TYPE_DEFS.find((d) => d.id === p.type)!;
-          const req = { type: p.type, lang: p.lang, vars: { ...def.sample, code: p.code, email: p.email }, branding: p.brand };
+          const req = {
+            type: p.type,
+            lang: p.lang,
+            vars: { ...def.sample, code: p.code, email: p.email },
+            branding: p.brand,
+          };
           const fromWarm = renderWith(warm, req);
           const fromCold = renderWith(compiledStore(), req);
           expect({ html: fromWarm.html, text: fromWarm.text, subject: fromWarm.subject }).toEqual({

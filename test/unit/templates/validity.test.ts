@@ -20,9 +20,7 @@ describe('validityText', () => {
     expect(Object.keys(UNIT_WORDS).sort()).toEqual([...SHIPPED].sort());
   });
 
-  const cases = SHIPPED.flatMap((lang) =>
-    (Object.keys(SIZES) as ValidityUnit[]).map((unit) => [lang, unit] as const),
-  );
+  const cases = SHIPPED.flatMap((lang) => (Object.keys(SIZES) as ValidityUnit[]).map((unit) => [lang, unit] as const));
   it.each(cases)('%s %s reads as Intl.NumberFormat writes it', (lang, unit) => {
     for (const amount of AMOUNTS) {
       // whole durations and ones between units (rounded down), as a TTL of any length gives them
