@@ -54,30 +54,14 @@ const CODE_TTL = 5 * MINUTE;
 /** Dify's INVITE_EXPIRY_HOURS default: 72 hours. */
 const INVITE_TTL = 72 * HOUR;
 
-const text = (name: string, description: string, required = true): VariableDef => ({
-  name,
-  description,
-  required,
-  kind: 'text',
-});
-const url = (name: string, description: string, required = true): VariableDef => ({
-  name,
-  description,
-  required,
-  kind: 'url',
-});
-const num = (name: string, description: string, required = true): VariableDef => ({
-  name,
-  description,
-  required,
-  kind: 'number',
-});
-const list = (name: string, description: string, required = true): VariableDef => ({
-  name,
-  description,
-  required,
-  kind: 'list',
-});
+/** A variable of one kind: `text('workspace', 'the workspace name')`. */
+const variable =
+  (kind: VariableDef['kind']) =>
+  (name: string, description: string, required = true): VariableDef => ({ name, description, required, kind });
+const text = variable('text');
+const url = variable('url');
+const num = variable('number');
+const list = variable('list');
 
 const code = text('code', 'the one-time verification code (6 digits)');
 
