@@ -3,9 +3,9 @@
  * plus warnings for the mistakes its users make most (TLS flag vs port, From vs username,
  * AUTH without TLS). Returns every problem at once; never throws.
  */
-import { isIP } from 'node:net';
 import { domainOf, parseMailbox } from '../message/address.js';
 import { parseSpoolUrl } from './spool-url.js';
+import { ipVersion } from './ip.js';
 import { keyDef, MAIL_TYPES, type KeyPath } from './keys.js';
 import { providerSpec, type ProviderSpec } from './providers.js';
 import { MICROSOFT_APP_SCOPE, tokenEndpoint } from './oauth2.js';
@@ -189,8 +189,8 @@ export function isEhloName(name: string): boolean {
   const literal = /^\[(.*)\]$/.exec(name);
   if (literal) {
     const inner = literal[1]!;
-    if (/^IPv6:/i.test(inner)) return isIP(inner.slice(5)) === 6;
-    return isIP(inner) === 4;
+    if (/^IPv6:/i.test(inner)) return ipVersion(inner.slice(5)) === 6;
+    return ipVersion(inner) === 4;
   }
   return (
     name.length <= 253 &&
