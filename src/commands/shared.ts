@@ -12,7 +12,7 @@ import {
 } from '../config/index.js';
 import type { AppContext } from '../context.js';
 import { DataError, UsageError } from '../errors.js';
-import { readFile } from 'node:fs/promises';
+import { readText } from '../read-file.js';
 import { resolve } from 'node:path';
 import type { TemplateSource } from '../templates/operator.js';
 
@@ -99,7 +99,7 @@ export async function readVars(opts: MessageOptions, cwd: string): Promise<Recor
     const path = resolve(cwd, opts.vars);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readText(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new UsageError(`cannot read --vars file ${opts.vars}: ${code ?? (err as Error).message}`, {

@@ -3,7 +3,7 @@
  * dotenv importer: its parser follows Docker's and Dify's `.env` use (`#` comments, single, double
  * and back quotes, `export` prefixes, multi-line values in double quotes).
  */
-import { readFile } from 'node:fs/promises';
+import { readText } from '../read-file.js';
 import { resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { ConfigError, fileSystemError } from '../errors.js';
@@ -18,7 +18,7 @@ export interface EnvFile {
 export async function readEnvFile(path: string, cwd: string): Promise<EnvFile> {
   let text: string;
   try {
-    text = await readFile(resolve(cwd, path), 'utf8');
+    text = await readText(resolve(cwd, path));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') {

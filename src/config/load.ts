@@ -19,7 +19,7 @@
  *   file is there to parse; most runs have none.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readText, statOf } from '../read-file.js';
 import { basename, extname, join, resolve } from 'node:path';
 import type { ParseError } from 'jsonc-parser';
 import { ConfigError, fileSystemError, isFileSystemError } from '../errors.js';
@@ -100,7 +100,7 @@ export async function loadConfigFile(cwd: string, options: LoadFileOptions = {})
 async function loadNamed(path: string, asGiven: string): Promise<ConfigFile> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readText(path);
   } catch (err) {
     // A directory (EISDIR), a file this user cannot read (EACCES): the machine's, 73/77, not 78.
     if (isFileSystemError(err) && err.code !== 'ENOENT') throw fileSystemError(err, 'the config file', path);
@@ -132,7 +132,7 @@ async function loadNamed(path: string, asGiven: string): Promise<ConfigFile> {
 
 async function isFile(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
+    return (await statOf(path)).isFile();
   } catch {
     return false;
   }
@@ -140,7 +140,7 @@ async function isFile(path: string): Promise<boolean> {
 
 async function readIfPresent(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readText(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // A directory that happens to have a search place's name is not a config file.
