@@ -108,6 +108,51 @@ describe('start-up: the bundle loads only what a command uses', () => {
   });
 });
 
+// Node's own modules a command loaded, as process.moduleLoadList has them ("NativeModule net").
+writeFileSync(
+  join(dir, 'builtin-log.cjs'),
+  `process.on('exit', () => require('node:fs').writeFileSync(process.env.LOAD_LOG,
+  process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join('\\n')));\n`,
+);
+
+/**
+ * Node's built-in modules a command loaded, its stdout and stderr on /dev/null (a pipe or a
+ * terminal loads node:net for itself).
+ */
+function builtinsLoaded(args: string[]): { status: number | null; builtins: string[] } {
+  const log = join(dir, `builtins-${args.join('-').replace(/[^a-z-]/gi, '')}.log`);
+  rmSync(log, { force: true });
+  const r = spawnSync(process.execPath, ['-r', join(dir, 'builtin-log.cjs'), '--', BIN, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1', LOAD_LOG: log },
+    stdio: 'ignore',
+    timeout: 60_000,
+  });
+  return { status: r.status, builtins: existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [] };
+}
+
+/** Built-ins that cost 1.5–3 ms of CPU each to load, which these commands do not need. */
+const COSTLY_BUILTINS = ['net', 'tty', 'fs/promises', 'crypto'];
+
+describe('start-up: Node built-ins', () => {
+  it.each([[['verify-config']], [['preview', 'reset-password', '--lang', 'zh-CN']]])(
+    '%j loads neither node:net, node:tty, node:fs/promises nor node:crypto',
+    (args) => {
+      const r = builtinsLoaded(args);
+      expect(r.status).toBe(0);
+      expect(r.builtins).toContain('vm');
+      expect(r.builtins.filter((b) => COSTLY_BUILTINS.includes(b))).toEqual([]);
+    },
+  );
+
+  it('send through the file provider loads neither node:net nor node:tty', () => {
+    const r = builtinsLoaded(['send', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456']);
+    expect(r.status).toBe(0);
+    expect(r.builtins).toContain('crypto');
+    expect(r.builtins.filter((b) => b === 'net' || b === 'tty')).toEqual([]);
+  });
+});
+
 describe('start-up: the build output', () => {
   it('the code cache written by the build is accepted by this Node', () => {
     const r = spawnSync(
