@@ -58,7 +58,7 @@ describe('sendgrid provider', () => {
         MAIL_TYPE: 'sendgrid',
         SENDGRID_API_KEY: KEY,
         SENDGRID_API_BASE_URL: api.url,
-        SENDGRID_TIMEOUT: '500ms',
+        SENDGRID_TIMEOUT: '3s',
         MAIL_DEFAULT_SEND_FROM: 'no-reply@example.com',
       },
     }).config;
@@ -172,7 +172,7 @@ describe('resend provider', () => {
   let provider: Provider;
   beforeAll(async () => {
     const config = resolveConfig({
-      env: { MAIL_TYPE: 'resend', RESEND_API_KEY: KEY, RESEND_API_URL: `${api.url}/`, RESEND_TIMEOUT: '500ms' },
+      env: { MAIL_TYPE: 'resend', RESEND_API_KEY: KEY, RESEND_API_URL: `${api.url}/`, RESEND_TIMEOUT: '3s' },
     }).config;
     provider = await createProvider(config, { cwd: '/', clock });
   });
