@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/resolve.js';
-import { DeliveryError } from '../../../src/errors.js';
 import { composeMessage } from '../../../src/message/compose.js';
 import { createProvider } from '../../../src/providers/index.js';
 import type { Provider } from '../../../src/providers/types.js';
 import { startHttpServer, type TestHttpServer } from '../../helpers/http.js';
 import { refusedPort } from '../../helpers/ports.js';
+import { deliveryFailure as failure } from '../../helpers/delivery.js';
 
 const NOW = 1_900_000_000_000;
 const clock = { now: () => NOW, sleep: async () => {} };
@@ -30,15 +30,6 @@ const message = () =>
     messageId: '<job-42.abc@example.com>',
     unsubscribeUrl: 'https://example.com/unsub?u=1',
   });
-
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
-}
 
 let api: TestHttpServer;
 beforeAll(async () => {

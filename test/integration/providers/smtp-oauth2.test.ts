@@ -8,13 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Redactor } from '../../../src/config/redact.js';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import type { Clock } from '../../../src/context.js';
-import { DeliveryError } from '../../../src/errors.js';
 import { composeMessage } from '../../../src/message/compose.js';
 import { createProvider } from '../../../src/providers/index.js';
 import type { Provider } from '../../../src/providers/types.js';
 import { startTokenEndpoint, type TokenEndpoint, type TokenEndpointOptions } from '../../helpers/oauth2.js';
 import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp.js';
 import { refusedPort } from '../../helpers/ports.js';
+import { deliveryFailure as failure } from '../../helpers/delivery.js';
 
 const MAILBOX = 'no-reply@contoso.example';
 const CLIENT = { clientId: 'app-0001', clientSecret: 'client-secret-Q7~xyz' };
@@ -102,16 +102,6 @@ async function provider(
   });
   closers.push(p);
   return p;
-}
-
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DeliveryError);
-    return err as DeliveryError;
-  }
-  throw new Error('expected the send to fail');
 }
 
 describe('XOAUTH2: both grants', () => {

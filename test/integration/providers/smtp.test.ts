@@ -6,7 +6,6 @@
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/resolve.js';
-import { DeliveryError } from '../../../src/errors.js';
 import { composeMessage } from '../../../src/message/compose.js';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import { createSmtpProvider } from '../../../src/providers/smtp.js';
@@ -19,6 +18,7 @@ import {
   type TestSmtpServer,
 } from '../../helpers/smtp.js';
 import { refusedPort } from '../../helpers/ports.js';
+import { deliveryFailure as failure } from '../../helpers/delivery.js';
 
 const AUTH = { user: 'mailer', pass: 's3cret-pass' };
 
@@ -54,16 +54,6 @@ function message(over: Partial<Parameters<typeof composeMessage>[0]> = {}): Outg
     date: new Date('2026-12-01T10:00:00Z'),
     ...over,
   });
-}
-
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DeliveryError);
-    return err as DeliveryError;
-  }
-  throw new Error('expected the send to fail');
 }
 
 const servers: { close(): Promise<void> }[] = [];
