@@ -5,14 +5,10 @@
  * the job goes is the backend's business, through four ports; this module never touches storage
  * and reads time only from the injected clock.
  */
-import type { Redactor } from '../config/redact.js';
-import type { Clock } from '../context.js';
-import { ExitCode, MailctlError } from '../errors.js';
 import type { OutgoingMessage } from '../message/types.js';
-import type { Provider } from '../providers/types.js';
+import { ExitCode, MailctlError } from '../errors.js';
 import { decideAfterFailure, describeError } from './after-failure.js';
-import type { RetryPolicy } from './backoff.js';
-import type { Outcome } from './contract.js';
+import type { BackendDrainOptions, Outcome } from './contract.js';
 import type { DeadReason, Job, JobError } from './job.js';
 import type { PauseControl } from './pause.js';
 import { sendUnlessShutdown } from './shutdown.js';
@@ -29,21 +25,18 @@ export interface DeliveryPorts {
   release(): void | Promise<void>;
 }
 
-/** What the policy needs from the drain that runs it. */
-export interface DeliveryContext {
-  provider: Provider;
-  /** Renders and composes a job's message (the same checks as enqueue). Throws for bad content. */
-  prepare: (job: Job) => OutgoingMessage | Promise<OutgoingMessage>;
-  policy: RetryPolicy;
-  clock: Clock;
-  random: () => number;
-  /** The drain's shutdown signal: an in-flight send gets a grace period, then its job is released. */
-  signal: AbortSignal;
+/**
+ * What the policy needs from the drain that runs it: the drain's own options (provider, prepare,
+ * retry policy, clock, randomness, shutdown signal, redactor) plus the drain's pause and gate.
+ * The shutdown signal gives an in-flight send a grace period, then its job is released.
+ */
+export interface DeliveryContext extends Pick<
+  BackendDrainOptions,
+  'provider' | 'prepare' | 'policy' | 'clock' | 'random' | 'signal' | 'redactor'
+> {
   pause: PauseControl;
   /** Waits for the rate limit and any provider pause; false when the drain stopped meanwhile. */
   gate: () => Promise<boolean>;
-  /** Scrubs secrets a provider echoed into an error (history, lastError) before the job is stored. */
-  redactor?: Pick<Redactor, 'redactJob'> | undefined;
 }
 
 export interface DeliveryResult {
