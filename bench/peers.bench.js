@@ -12,15 +12,15 @@
 // Figures: msg/s (wall), CPU ms per message (user + sys of the sender, from GNU time or
 // getrusage), ratios; medians of ROUNDS interleaved rounds.
 // Usage: node bench/peers.bench.js [N=2000] [ROUNDS=3]
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../dist/config/index.js';
 import { systemClock } from '../dist/context.js';
 import { enqueueJob } from '../dist/spool/enqueue.js';
+import { startSink, which } from './sink.js';
 
 const N = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -28,47 +28,11 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const bin = here('../bin/mailctl.js');
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const which = (cmd) => ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => join(d, cmd)).find((p) => existsSync(p));
 const TIME = which('time');
 const FROM = 'App <app@example.com>';
 
-async function freePort() {
-  const srv = createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
-
 // --- the sink ---------------------------------------------------------------------------------
-const SINK = which('smtp-sink');
-let sink;
-let port;
-if (SINK) {
-  port = await freePort();
-  // -u nobody: required as root; -m 1000 connections; backlog 1000
-  sink = spawn(SINK, ['-u', 'nobody', '-m', '1000', `127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
-  await waitForPort(port);
-  console.log(`sink: Postfix smtp-sink (${SINK}, pid ${sink.pid}) on 127.0.0.1:${port}`);
-} else {
-  sink = spawn(process.execPath, [here('./smtp-sink.cjs')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  port = await new Promise((resolve) => sink.once('message', resolve));
-  console.log('sink: smtp-sink NOT FOUND (apt-get install postfix): using bench/smtp-sink.cjs, figures not comparable');
-}
-const stopSink = () => sink.kill('SIGTERM');
-process.on('exit', stopSink);
+const { port, stop: stopSink } = await startSink();
 
 /** Runs argv under GNU time; returns { seconds, cpuSeconds, stdout }. */
 function timed(argv, env = process.env) {

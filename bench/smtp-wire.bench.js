@@ -5,50 +5,19 @@
 // used before), to Postfix's smtp-sink (bench/smtp-sink.cjs when Postfix is missing, said so).
 // No spool, no render: what the wire costs per message. Medians of ROUNDS interleaved rounds.
 // Usage: node bench/smtp-wire.bench.js [N=4000] [ROUNDS=3]
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { createTransport } from 'nodemailer';
 import { resolveConfig } from '../dist/config/resolve.js';
 import { composeMessage } from '../dist/message/compose.js';
 import { buildMime } from '../dist/providers/mime.js';
 import { createSmtpProvider, smtpTransportOptions } from '../dist/providers/smtp.js';
+import { startSink } from './sink.js';
 
 const N = Number(process.argv[2] ?? 4000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const IN_FLIGHT = 5;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function freePort() {
-  const srv = createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-let sink;
-let port;
-if (existsSync('/usr/sbin/smtp-sink')) {
-  port = await freePort();
-  sink = spawn('/usr/sbin/smtp-sink', ['-u', 'nobody', '-m', '1000', `127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  console.log(`sink: Postfix smtp-sink on 127.0.0.1:${port}`);
-} else {
-  const script = fileURLToPath(new URL('./smtp-sink.cjs', import.meta.url));
-  sink = spawn(process.execPath, [script], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  port = await new Promise((resolve) => sink.once('message', resolve));
-  console.log('sink: smtp-sink NOT FOUND (apt-get install postfix): using bench/smtp-sink.cjs');
-}
-process.on('exit', () => sink.kill('SIGTERM'));
+const { port, stop: stopSink } = await startSink();
 
 const config = resolveConfig({
   env: {
@@ -125,4 +94,4 @@ cases.forEach(([name], j) => {
     `  ${name.padEnd(46)} ${Math.round(rate).toLocaleString('en-US').padStart(6)} msg/s  ${cpuMs.toFixed(3)} ms CPU/msg`,
   );
 });
-sink.kill('SIGTERM');
+stopSink();
