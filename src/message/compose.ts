@@ -16,6 +16,7 @@ export interface ComposeInput {
     lang: string;
     subject: string;
     html: string;
+    htmlPieces?: readonly string[] | undefined;
     text: string;
     category: Category;
     unsubscribable?: boolean | undefined;
@@ -119,6 +120,7 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
     to,
     subject: rendered.subject,
     html: rendered.html,
+    ...(rendered.htmlPieces ? { htmlPieces: rendered.htmlPieces } : {}),
     text: rendered.text,
     messageId,
     date,

@@ -8,6 +8,12 @@ export interface OutgoingMessage {
   to: Mailbox[];
   subject: string;
   html: string;
+  /**
+   * The HTML as its template's static pieces and the values filled in between them (their
+   * concatenation is `html`), when it was rendered from a template: the MIME encoder encodes each
+   * static piece once per process instead of once per message (providers/mime-body.ts).
+   */
+  htmlPieces?: readonly string[] | undefined;
   text: string;
   /** `<id@domain>`, stable across retries of one spool job. */
   messageId: string;

@@ -12,16 +12,36 @@ export interface Deadline {
   /** Whether the deadline (not the caller) ended the wait. */
   readonly expired: boolean;
   readonly ms: number;
+  /** The delivery is over: stop the timer and let go of the caller's signal. Call it in `finally`. */
+  end(): void;
 }
 
+/**
+ * One controller, one timer and one listener, all released by `end()`. Not AbortSignal.timeout +
+ * AbortSignal.any: those cost ~33 µs per delivery here, and each timeout's timer lives until it
+ * fires (minutes for SMTP), so a drain kept thousands of them and their weak references alive.
+ */
 export function startDeadline(ms: number, caller?: AbortSignal | undefined): Deadline {
-  const timeout = AbortSignal.timeout(ms);
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, ms);
+  timer.unref();
+  const onCaller = (): void => controller.abort(caller?.reason);
+  if (caller?.aborted) onCaller();
+  else caller?.addEventListener('abort', onCaller, { once: true });
   return {
-    signal: caller ? AbortSignal.any([timeout, caller]) : timeout,
+    signal: controller.signal,
     get expired() {
-      return timeout.aborted;
+      return expired;
     },
     ms,
+    end() {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onCaller);
+    },
   };
 }
 

@@ -121,38 +121,116 @@ function knownLine(line: string, lfFollows: boolean): KnownLine {
 }
 
 /** How many lines the memo holds, and their size (for tests). */
-export function memoStats(): { lines: number; chars: number } {
-  return { lines: memo.size, chars: memoChars };
+export function memoStats(): { lines: number; chars: number; pieces: number; pieceChars: number } {
+  return { lines: memo.size, chars: memoChars, pieces: pieceMemo.size, pieceChars: pieceMemoChars };
 }
 
 /** Empties the memo and sets its size (tests: eviction with small bodies). */
 export function resetMemo(limitChars = MEMO_CHARS): void {
   memo.clear();
   memoChars = 0;
+  pieceMemo.clear();
+  pieceMemoChars = 0;
   memoLimit = limitChars;
 }
 
 const crlf = (text: string): string => text.replace(/\r?\n/g, '\r\n');
 
-/** One body part: its Content-Transfer-Encoding and the encoded body (CRLF line breaks). */
-export function textPart(content: string): { encoding: string; body: string } {
-  const lines: KnownLine[] = [];
-  const total: Survey = { plain: true, other: 0, latin: 0 };
-  // linesOf(), inlined: a generator's protocol costs as much as the memo saves on short lines.
-  for (let start = 0; ;) {
-    const lf = content.indexOf('\n', start);
-    const known = knownLine(content.slice(start, lf < 0 ? content.length : lf), lf >= 0);
-    add(total, known);
-    lines.push(known);
-    if (lf < 0) break;
+/**
+ * A piece of a body that holds line breaks, split once: the text before its first LF, the
+ * complete lines after it (surveyed, and their quoted-printable joined by CRLF) and the text after
+ * its last LF.
+ */
+interface SplitPiece {
+  head: string;
+  inner: Survey & { lines: number; qp: string };
+  tail: string;
+}
+
+/** piece → its split; the same bound as the line memo, oldest out first. */
+const pieceMemo = new Map<string, SplitPiece>();
+let pieceMemoChars = 0;
+
+function splitPiece(piece: string, firstLf: number): SplitPiece {
+  const lastLf = piece.lastIndexOf('\n');
+  const inner: SplitPiece['inner'] = { plain: true, other: 0, latin: 0, lines: 0, qp: '' };
+  for (let start = firstLf + 1; start <= lastLf;) {
+    const lf = piece.indexOf('\n', start);
+    const known = knownLine(piece.slice(start, lf), true);
+    add(inner, known);
+    inner.qp += inner.lines++ === 0 ? known.qp : `\r\n${known.qp}`;
     start = lf + 1;
   }
-  if (total.plain) return { encoding: '7bit', body: crlf(content) };
-  if (encodingOf(total) === 'Q') {
-    let body = lines[0]!.qp;
-    for (let i = 1; i < lines.length; i++) body += `\r\n${lines[i]!.qp}`;
-    return { encoding: 'quoted-printable', body };
+  const split = { head: piece.slice(0, firstLf), inner, tail: piece.slice(lastLf + 1) };
+  if (piece.length > MEMO_LINE_CHARS * 16) return split;
+  pieceMemo.set(piece, split);
+  pieceMemoChars += piece.length + inner.qp.length;
+  while (pieceMemoChars > memoLimit) {
+    const [oldest, value] = pieceMemo.entries().next().value as [string, SplitPiece];
+    pieceMemo.delete(oldest);
+    pieceMemoChars -= oldest.length + value.inner.qp.length;
   }
+  return split;
+}
+
+/**
+ * The lines of `pieces` (whose concatenation is the body), surveyed and encoded. A rendered
+ * template's static pieces are the same strings in every render, so each is split and encoded
+ * once and found again by identity (V8 keeps a string's hash; equal pointers compare at once);
+ * only the lines that run through a filled-in value are looked up line by line. The lines are
+ * exactly the body's lines, so the result is what the line-by-line pass gives.
+ */
+function linesOfPieces(pieces: readonly string[], total: Survey): string[] {
+  const encoded: string[] = [];
+  let line = '';
+  const emit = (text: string, lfFollows: boolean): void => {
+    const known = knownLine(text, lfFollows);
+    add(total, known);
+    encoded.push(known.qp);
+  };
+  for (const piece of pieces) {
+    let split = pieceMemo.get(piece);
+    if (!split) {
+      const lf = piece.indexOf('\n');
+      if (lf < 0) {
+        line += piece;
+        continue;
+      }
+      split = splitPiece(piece, lf);
+    }
+    emit(line + split.head, true);
+    if (split.inner.lines > 0) {
+      add(total, split.inner);
+      encoded.push(split.inner.qp);
+    }
+    line = split.tail;
+  }
+  emit(line, false);
+  return encoded;
+}
+
+/**
+ * One body part: its Content-Transfer-Encoding and the encoded body (CRLF line breaks).
+ * `pieces`, when given, must concatenate to `content` (a render's pieces: see linesOfPieces).
+ */
+export function textPart(content: string, pieces?: readonly string[]): { encoding: string; body: string } {
+  const total: Survey = { plain: true, other: 0, latin: 0 };
+  let encoded: string[];
+  if (pieces) encoded = linesOfPieces(pieces, total);
+  else {
+    encoded = [];
+    // linesOf(), inlined: a generator's protocol costs as much as the memo saves on short lines.
+    for (let start = 0; ;) {
+      const lf = content.indexOf('\n', start);
+      const known = knownLine(content.slice(start, lf < 0 ? content.length : lf), lf >= 0);
+      add(total, known);
+      encoded.push(known.qp);
+      if (lf < 0) break;
+      start = lf + 1;
+    }
+  }
+  if (total.plain) return { encoding: '7bit', body: crlf(content) };
+  if (encodingOf(total) === 'Q') return { encoding: 'quoted-printable', body: encoded.join('\r\n') };
   const b64 = Buffer.from(crlf(content), 'utf8').toString('base64');
   let body = '';
   for (let i = 0; i < b64.length; i += LINE) body += (i ? '\r\n' : '') + b64.slice(i, i + LINE);

@@ -69,6 +69,8 @@ export function createResendProvider(config: Config, deps: { clock: Clock }): Pr
         if (deadline.expired)
           throw deadlineError('resend', `the Resend API at ${new URL(url).host}`, timeout, 'RESEND_TIMEOUT');
         throw classifyHttpError('resend', undefined, undefined, {}, err, deps.clock.now());
+      } finally {
+        deadline.end();
       }
       let body: unknown = text;
       try {

@@ -132,6 +132,8 @@ export function createSendgridProvider(config: Config, deps: { clock: Clock }): 
         };
         const status = typeof e.code === 'number' ? e.code : undefined;
         throw classifyHttpError('sendgrid', status, e.response?.body, e.response?.headers ?? {}, err, deps.clock.now());
+      } finally {
+        deadline.end();
       }
       const headers = stringHeaders(response.headers);
       if (response.statusCode !== SENDGRID_ACCEPTED) {

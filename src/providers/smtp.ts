@@ -249,6 +249,8 @@ export function createSmtpProvider(config: Config, options: SmtpProviderOptions 
     } catch (err) {
       if (deadline.expired) throw deadlineError('smtp', `the SMTP server ${peer}`, deadline.ms, SMTP_DEADLINE_KEYS);
       throw err;
+    } finally {
+      deadline.end();
     }
     return { provider: 'smtp', messageId: message.messageId, ...info };
   }

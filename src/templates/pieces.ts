@@ -87,6 +87,19 @@ export function fillTemplate(
   values: Record<string, string>,
   fill: (kind: string, name: string) => string,
 ): string {
+  return fillTemplatePieces(owner, source, values, fill).join('');
+}
+
+/**
+ * {@link fillTemplate} before the join: the static pieces (the same string objects in every
+ * render of the variant) and what each marker became, in document order.
+ */
+export function fillTemplatePieces(
+  owner: object,
+  source: string,
+  values: Record<string, string>,
+  fill: (kind: string, name: string) => string,
+): string[] {
   let bySource = splits.get(owner);
   if (!bySource) splits.set(owner, (bySource = new Map()));
   let split = bySource.get(source);
@@ -94,5 +107,5 @@ export function fillTemplate(
   const out: string[] = [];
   for (const piece of piecesFor(split, values))
     out.push(typeof piece === 'string' ? piece : fill(piece.kind, piece.name));
-  return out.join('');
+  return out;
 }

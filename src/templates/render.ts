@@ -14,7 +14,7 @@ import { PRODUCT_UPGRADE_URL, carriesCode, requireMailType, type MailTypeDef } f
 import { escapeHtml } from './escape.js';
 import { createTranslator, type Translator } from './i18n.js';
 import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
-import { fillTemplate } from './pieces.js';
+import { fillTemplatePieces } from './pieces.js';
 import { defaultStore, type TemplateStore, type VariantKey } from './store.js';
 import { validityText } from './validity.js';
 
@@ -41,6 +41,8 @@ export interface RenderedEmail {
   lang: string;
   subject: string;
   html: string;
+  /** `html` as the template's pieces with the values filled in (see OutgoingMessage.htmlPieces). */
+  htmlPieces: readonly string[];
   text: string;
   category: Category;
   priority: number;
@@ -172,9 +174,9 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   }
 
   const variant = store.template(def.id).variants[variantOf(brand)];
-  const fill = (source: string, mode: 'html' | 'text'): string =>
+  const fill = (source: string, mode: 'html' | 'text'): string[] =>
     // `%%if:name%%…%%endif%%` (from an mj-raw): the block is kept only when the variable has a value.
-    fillTemplate(variant, source, values, (kind, name) => {
+    fillTemplatePieces(variant, source, values, (kind, name) => {
       switch (kind) {
         case 't': {
           const colon = name.indexOf(':');
@@ -224,8 +226,9 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
       }
     });
 
-  const html = fill(variant.html, 'html');
-  const text = tidyText(fill(variant.text, 'text'));
+  const htmlPieces = fill(variant.html, 'html');
+  const html = htmlPieces.join('');
+  const text = tidyText(fill(variant.text, 'text').join(''));
   for (const name of translator.missing) missing.add(name);
   if (missing.size > 0) throw missingError(def, [...missing]);
 
@@ -234,6 +237,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
     lang,
     subject,
     html,
+    htmlPieces,
     text,
     category: def.category,
     priority: def.priority,

@@ -5,6 +5,8 @@
  * arrives identical whichever client sent it. Pure.
  */
 
+import { isMarkedCrlfClean } from '../crlf-clean.js';
+
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
@@ -12,10 +14,15 @@ const END_AFTER_LF = Buffer.from('.\r\n');
 const END_AFTER_CR = Buffer.from('\n.\r\n');
 const END = Buffer.from('\r\n.\r\n');
 
-/** Whether `raw` already is clean CRLF text with no line starting with "." (our MIME always is). */
+/** Whether `raw` already is clean CRLF text with no line starting with "." (our MIME usually is). */
 function isClean(raw: Buffer): boolean {
   if (raw[0] === DOT) return false;
   if (raw.indexOf('\n.') >= 0) return false;
+  return isMarkedCrlfClean(raw) || isCrlfClean(raw);
+}
+
+/** Whether every CR of `raw` is followed by LF and every LF preceded by CR. */
+export function isCrlfClean(raw: Buffer): boolean {
   // Every CR is followed by LF and every LF preceded by CR: count them and check the pairs.
   let lf = raw.indexOf(LF);
   while (lf >= 0) {

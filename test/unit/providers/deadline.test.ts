@@ -36,3 +36,24 @@ describe('deadlineError', () => {
     expect(err.reply).toEqual({ provider: 'smtp', errno: 'ETIMEDOUT' });
   });
 });
+
+describe('startDeadline: end()', () => {
+  it('after end() neither the timer nor the caller aborts the signal any more', async () => {
+    const caller = new AbortController();
+    const d = startDeadline(5, caller.signal);
+    d.end();
+    caller.abort();
+    await new Promise((r) => setTimeout(r, 30));
+    expect([d.signal.aborted, d.expired]).toEqual([false, false]);
+  });
+
+  it('a caller already aborted aborts the deadline at once, with the caller reason', () => {
+    const caller = new AbortController();
+    caller.abort(new Error('shutdown'));
+    const d = startDeadline(60_000, caller.signal);
+    expect(d.signal.aborted).toBe(true);
+    expect((d.signal.reason as Error).message).toBe('shutdown');
+    expect(d.expired).toBe(false);
+    d.end();
+  });
+});

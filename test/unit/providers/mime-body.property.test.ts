@@ -114,3 +114,66 @@ describe('body parts from the line memo (properties)', () => {
     expect(MEMO_CHARS).toBeGreaterThan(0);
   });
 });
+
+/** A template as render gives it: static pieces (the same strings every time) and slots between them. */
+const pieceOf = fc
+  .array(fc.oneof(lineOf, breakOf, fc.constant('\n\n'), fc.constant('')), { maxLength: 6 })
+  .map((parts) => parts.join(''));
+const pieceTemplate = fc.array(pieceOf, { minLength: 1, maxLength: 10 });
+/** Values with line breaks, CRs and nothing at all among them. */
+const pieceValue = fc.oneof(value, fc.constantFrom('', '\n', '\r\n', 'a\nb', '\r', '=\n'));
+
+/** Static pieces with a value between each two (the shape of fillTemplatePieces' result). */
+function render(statics: string[], values: string[]): string[] {
+  const pieces: string[] = [];
+  statics.forEach((s, i) => {
+    pieces.push(s);
+    if (i < statics.length - 1) pieces.push(values[i % Math.max(1, values.length)] ?? '');
+  });
+  return pieces;
+}
+
+describe('body parts from rendered pieces (properties)', () => {
+  it('for any template and recipients, encoding the pieces equals encoding the joined body', () => {
+    fc.assert(
+      fc.property(
+        pieceTemplate,
+        fc.array(fc.array(pieceValue, { maxLength: 4 }), { minLength: 2, maxLength: 6 }),
+        (statics, recipients) => {
+          // Twice over: the second pass finds every static piece (the same string objects) in the memo.
+          for (const values of [...recipients, ...recipients]) {
+            const pieces = render(statics, values);
+            const text = pieces.join('');
+            expect(textPart(text, pieces)).toEqual(oneShot(text));
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('stays exact while both memos evict, and the piece memo keeps within its size', () => {
+    resetMemo(2_000);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(pieceTemplate, fc.array(pieceValue, { maxLength: 3 })), { minLength: 1, maxLength: 8 }),
+        (bodies) => {
+          for (const [statics, values] of bodies) {
+            const pieces = render(statics, values);
+            const text = pieces.join('');
+            expect(textPart(text, pieces)).toEqual(oneShot(text));
+            expect(memoStats().pieceChars).toBeLessThanOrEqual(2_000);
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('splits a static piece once, however many messages carry it', () => {
+    const head = '<html>\n<body>\n<p>';
+    const foot = '</p>\n</body>\n</html>\n';
+    for (let i = 0; i < 50; i++) textPart(`${head}${i}${foot}`, [head, String(i), foot]);
+    expect(memoStats().pieces).toBe(2);
+  });
+});

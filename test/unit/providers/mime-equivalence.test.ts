@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { composeMessage } from '../../../src/message/compose.js';
 import type { OutgoingMessage } from '../../../src/message/types.js';
 import { buildMime, quotedPrintable } from '../../../src/providers/mime.js';
+import { isCrlfClean } from '../../../src/providers/smtp-client/dot-stuff.js';
 import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { CHECK_BRANDS } from '../../../src/templates/check.js';
 import { renderEmail } from '../../../src/templates/render.js';
@@ -224,5 +225,51 @@ describe('quotedPrintable', () => {
   it('encodes = and 8-bit bytes, and leaves ordinary ASCII as it is', () => {
     expect(quotedPrintable('a=b é')).toBe('a=3Db =C3=A9');
     expect(quotedPrintable('end \n')).toBe('end=20\r\n');
+  });
+});
+
+describe('buildMime from a render’s pieces', () => {
+  const withoutBoundary = (raw: Buffer): string => raw.toString('utf8').replace(/=_mailctl_[0-9a-f]+/g, '=_B');
+  const message = (type: string, lang: string, branding: (typeof CHECK_BRANDS)[number]['branding'], code: string) =>
+    composeMessage({
+      rendered: renderEmail({ type, lang, vars: { code }, branding, useSamples: true }),
+      to: 'Zhang San <zhang@example.com>',
+      from: 'Dify 团队 <no-reply@example.com>',
+      messageId: '<a.b@example.com>',
+      date: new Date('2026-12-01T10:00:00Z'),
+      unsubscribeUrl: 'https://example.com/u?x=1',
+    });
+  const cases = MAIL_TYPE_DEFS.flatMap((d) =>
+    LANGUAGES.flatMap((lang) => CHECK_BRANDS.map((b) => [d.id, lang, b.name, b.branding] as const)),
+  );
+  it.each(cases)('%s %s %s: the same bytes as from the joined HTML', async (type, lang, _brand, branding) => {
+    for (const code of ['123456', '<b>&"\n', '654321']) {
+      const m = message(type, lang, branding, code);
+      expect(m.htmlPieces?.join('')).toBe(m.html);
+      expect(isCrlfClean(await buildMime(m))).toBe(true);
+      expect(withoutBoundary(await buildMime(m))).toBe(
+        withoutBoundary(await buildMime({ ...m, htmlPieces: undefined })),
+      );
+    }
+  });
+
+  it.each([
+    ['a bare CR', 'one\rtwo\n'],
+    ['bare LFs', 'a\nb\n\n'],
+    ['CRLF and CR CR LF', 'a\r\nb\r\r\nc'],
+    ['a line of dots', '.\n..\n'],
+    ['short plain ASCII (7bit)', 'ok\n'],
+  ])('the bytes it marks CRLF-clean are: %s', async (_name, body) => {
+    const raw = await buildMime(compose({ text: body, html: body }));
+    expect(isCrlfClean(raw)).toBe(true);
+  });
+
+  it('pieces that no longer make up the HTML (edited after composing) are not used', async () => {
+    const m = message('reset-password', 'en-US', { whiteLabel: false }, '123456');
+    const edited = { ...m, html: m.html.replace('123456', '999999') };
+    const raw = (await buildMime(edited)).toString('utf8');
+    const fresh = (await buildMime({ ...edited, htmlPieces: undefined })).toString('utf8');
+    expect(withoutBoundary(Buffer.from(raw))).toBe(withoutBoundary(Buffer.from(fresh)));
+    expect(raw).toContain('999999');
   });
 });

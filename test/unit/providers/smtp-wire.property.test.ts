@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { markCrlfClean } from '../../../src/providers/crlf-clean.js';
 import { dotStuff } from '../../../src/providers/smtp-client/dot-stuff.js';
 import { ReplyParser, type SmtpReply } from '../../../src/providers/smtp-client/replies.js';
 
@@ -52,6 +53,15 @@ const replyLine = fc.tuple(
 const reply = fc.array(replyLine, { minLength: 1, maxLength: 4 }).map((lines) => ({
   lines: lines.map(([, text], i) => `${lines[0]![0]}${i === lines.length - 1 ? ' ' : '-'}${text}`),
 }));
+
+describe('dotStuff of bytes marked CRLF-clean (buildMime output)', () => {
+  it('still doubles a leading dot, and ends the data once', () => {
+    const marked = markCrlfClean(Buffer.from('.first\r\nmid\r\n.\r\n..x\r\n'));
+    expect(dotStuff(marked).toString()).toBe('..first\r\nmid\r\n..\r\n...x\r\n.\r\n');
+    const plain = markCrlfClean(Buffer.from('a\r\nb\r\n'));
+    expect(dotStuff(plain).toString()).toBe('a\r\nb\r\n.\r\n');
+  });
+});
 
 describe('ReplyParser', () => {
   it('finds the same replies however the bytes are split', () => {

@@ -90,3 +90,38 @@ describe('sendUnlessShutdown', () => {
     await expect(result).rejects.toThrow('451 try later');
   });
 });
+
+describe('sendUnlessShutdown: one grace for the whole drain', () => {
+  it('two deliveries in flight share one grace timer, counted from the shutdown; both are abandoned', async () => {
+    const clock = manualClock();
+    const a = stuckProvider();
+    const b = stuckProvider();
+    const shutdown = new AbortController();
+    const first = sendUnlessShutdown(a, message, shutdown.signal, clock, 5000);
+    const second = sendUnlessShutdown(b, message, shutdown.signal, clock, 5000);
+    await tick();
+    shutdown.abort();
+    expect(clock.sleeps).toEqual([5000]);
+    clock.elapse();
+    expect([await first, await second]).toEqual([false, false]);
+  });
+
+  it('the grace timer is cancelled once nothing is in flight, and a later send waits for its own grace', async () => {
+    const clock = manualClock();
+    const shutdown = new AbortController();
+    const a = stuckProvider();
+    const first = sendUnlessShutdown(a, message, shutdown.signal, clock, 5000);
+    await tick();
+    shutdown.abort();
+    a.finish();
+    expect(await first).toBe(true);
+    // The cancelled sleep resolved without abandoning anything: a send started now still gets a grace.
+    await tick();
+    const b = stuckProvider();
+    const second = sendUnlessShutdown(b, message, shutdown.signal, clock, 5000);
+    await tick();
+    expect(clock.sleeps).toEqual([5000, 5000]);
+    b.finish();
+    expect(await second).toBe(true);
+  });
+});
