@@ -10,6 +10,13 @@
  * or `count` cannot steer i18next), and the missing-variable handler writes into a collector
  * that belongs to one synchronous render. test/unit/templates/i18n.test.ts checks that
  * interleaved renders do not see each other.
+ *
+ * Each string is translated by i18next once per entry and mode (see `compile`): kept whole when it
+ * has no placeholder, else split into static text and slots when i18next did nothing but put
+ * (escaped) values in place, which a join then repeats for ~1 µs instead of a t() call. Anything
+ * else (formats, `{{- x}}`, paths, a value that is missing or not a string) still goes through
+ * i18next on every call. test/unit/templates/i18n-shape.property.test.ts compares the two on every
+ * shipped string.
  */
 import i18next, { type i18n } from 'i18next';
 import { escapeHtml } from './escape.js';
@@ -26,17 +33,90 @@ export interface Translator {
   /** Whether `ns:key` exists in the language or its fallback. */
   has(ns: string, key: string): boolean;
   readonly missing: Set<string>;
+  /** How t() answers `ns:key` in `mode`: kept whole, filled from a shape, or i18next each time (for tests). */
+  compiled(ns: string, key: string, mode: 'html' | 'text'): Compiled['kind'];
 }
+
+/**
+ * How `t()` answers one `ns:key` in one mode, worked out on the first call: a string without
+ * placeholders (`fixed`), a shape (static text around named slots), or i18next on every call.
+ */
+export type Compiled =
+  { kind: 'fixed'; text: string } | { kind: 'shape'; statics: string[]; names: string[] } | { kind: 'i18next' };
 
 interface Entry {
   deps: unknown[];
   /** `exists()` answers, per `ns:key`: resources of an entry never change (a change makes a new entry). */
   known: Map<string, boolean>;
-  /** Results of strings without a `{{…}}` placeholder, per mode and `ns:key`: they never vary. */
-  fixed: Map<string, string | null>;
+  /** Per mode and `ns:key`; bounded by {@link MAX_COMPILED}, and dropped with its entry. */
+  compiled: Map<string, Compiled>;
   html: i18n;
   text: i18n;
-  collector: { missing: Set<string> | undefined };
+  collector: {
+    missing: Set<string> | undefined;
+    /** Set while compiling: each placeholder i18next meets is recorded and stands in as a sentinel. */
+    slots: string[] | undefined;
+  };
+}
+
+/** Strings remembered per entry; a template uses a few dozen, so this is only a guard. */
+const MAX_COMPILED = 4096;
+/** Slots per string; i18next itself stops substituting after 1000 (`maxReplaces`). */
+const MAX_SLOTS = 64;
+
+/**
+ * A slot's stand-in while compiling: private-use characters no locale string or escaping makes,
+ * around the slot's number and an `&`, which shows whether i18next HTML-escaped the value there.
+ */
+const sentinel = (i: number): string => `\uE000${i}&\uE001`;
+const SENTINEL = /\uE000(\d+)([^\uE000\uE001]*)\uE001/g;
+/** The only placeholder form that is pure substitution: no format, no `-` (unescaped), no path. */
+const PLAIN_PLACEHOLDER = /^\{\{\s*([A-Za-z0-9_]+)\s*\}\}$/;
+/** Left in the static text, these would mean i18next saw more than plain placeholders. */
+const NOT_PLAIN = /\{\{|\}\}|\$t\(|[\uE000\uE001]/;
+
+/**
+ * The shape of `out`, what i18next made of a string whose placeholders `slots` (the matches in
+ * order) each returned `sentinel(i)`; or undefined unless it is pure substitution that a join of
+ * static text and (escaped) values reproduces exactly.
+ */
+function shapeOf(out: string, slots: string[], escape: boolean): Compiled | undefined {
+  if (slots.length > MAX_SLOTS) return undefined;
+  const names: string[] = [];
+  for (const match of slots) {
+    const name = PLAIN_PLACEHOLDER.exec(match)?.[1];
+    if (name === undefined) return undefined;
+    names.push(name);
+  }
+  const statics: string[] = [];
+  let last = 0;
+  for (const m of out.matchAll(SENTINEL)) {
+    const i = statics.length;
+    // Each sentinel exactly once, in order, escaped exactly as a value would be.
+    if (i >= names.length || m[0] !== (escape ? escapeHtml(sentinel(i)) : sentinel(i))) return undefined;
+    statics.push(out.slice(last, m.index));
+    last = m.index + m[0].length;
+  }
+  statics.push(out.slice(last));
+  if (statics.length !== names.length + 1 || statics.some((s) => NOT_PLAIN.test(s))) return undefined;
+  return { kind: 'shape', statics, names };
+}
+
+/** The shape filled with `values`, or undefined when a value is not a string of its own (i18next decides). */
+function fillShape(
+  shape: { statics: string[]; names: string[] },
+  values: Record<string, string>,
+  escape: boolean,
+): string | undefined {
+  const { statics, names } = shape;
+  let out = statics[0]!;
+  for (let i = 0; i < names.length; i += 1) {
+    const name = names[i]!;
+    const value: unknown = Object.hasOwn(values, name) ? values[name] : undefined;
+    if (typeof value !== 'string') return undefined;
+    out += (escape ? escapeHtml(value) : value) + statics[i + 1]!;
+  }
+  return out;
 }
 
 const cache = new Map<string, Entry>();
@@ -69,6 +149,10 @@ function makeInstance(
       skipOnVariables: true,
     },
     missingInterpolationHandler: (_text: string, match: unknown) => {
+      if (collector.slots) {
+        collector.slots.push(Array.isArray(match) ? String(match[0]) : String(match));
+        return sentinel(collector.slots.length - 1);
+      }
       const name = Array.isArray(match) ? String(match[1]).trim() : String(match);
       collector.missing?.add(name);
       return '';
@@ -77,10 +161,19 @@ function makeInstance(
   return instance;
 }
 
+export interface TranslatorOptions {
+  /**
+   * false: every t() goes through i18next (the reference the cache is tested against).
+   * @defaultValue true
+   */
+  compile?: boolean;
+}
+
 export function createTranslator(
   lang: string,
   resources: Resources,
   fallback: { lang: string; resources: Resources } | undefined,
+  options: TranslatorOptions = {},
 ): Translator {
   const namespaces = Object.keys(resources).sort();
   const key = `${lang}\u0000${fallback?.lang ?? ''}\u0000${namespaces.join('\u0000')}`;
@@ -90,18 +183,18 @@ export function createTranslator(
     const store: Record<string, Resources> = { [lang]: resources };
     if (fallback && fallback.lang !== lang) store[fallback.lang] = fallback.resources;
     const fallbackLang = fallback && fallback.lang !== lang ? fallback.lang : false;
-    const collector: Entry['collector'] = { missing: undefined };
+    const collector: Entry['collector'] = { missing: undefined, slots: undefined };
     entry = {
       deps,
       known: new Map(),
-      fixed: new Map(),
+      compiled: new Map(),
       collector,
       html: makeInstance(lang, store, namespaces, fallbackLang, true, collector),
       text: makeInstance(lang, store, namespaces, fallbackLang, false, collector),
     };
     cache.set(key, entry);
   }
-  const { html, text, collector, known, fixed } = entry;
+  const { html, text, collector, known, compiled } = entry;
   const translate = (
     instance: i18n,
     ns: string,
@@ -117,6 +210,29 @@ export function createTranslator(
       collector.missing = undefined;
     }
   };
+  /**
+   * i18next's t() is most of a render's cost; the same string always resolves the same way in an
+   * entry, and only values vary. So each string is translated once with a sentinel for every
+   * placeholder (given no values, i18next asks the missing-variable handler for each), and split
+   * at the sentinels. Strings without placeholders are kept whole.
+   */
+  const compile = (ns: string, k: string, mode: 'html' | 'text'): Compiled => {
+    const id = `${mode}\u0000${ns}:${k}`;
+    let c = compiled.get(id);
+    if (c !== undefined) return c;
+    const slots: string[] = [];
+    collector.slots = slots;
+    let out: string;
+    try {
+      out = translate(mode === 'html' ? html : text, ns, k, Object.create(null) as Record<string, string>, new Set());
+    } finally {
+      collector.slots = undefined;
+    }
+    c =
+      slots.length === 0 ? { kind: 'fixed', text: out } : (shapeOf(out, slots, mode === 'html') ?? { kind: 'i18next' });
+    if (compiled.size < MAX_COMPILED) compiled.set(id, c);
+    return c;
+  };
   const missing = new Set<string>();
   return {
     missing,
@@ -130,19 +246,15 @@ export function createTranslator(
       return yes;
     },
     t(ns, k, values, mode) {
-      const instance = mode === 'html' ? html : text;
-      // Most strings of a template have no placeholder: translated once per entry, then reused
-      // (i18next's t() is most of a render's cost). A string is fixed when, given no values at
-      // all, no placeholder reported itself missing.
-      const id = `${mode}\u0000${ns}:${k}`;
-      let result = fixed.get(id);
-      if (result === undefined) {
-        const probe = new Set<string>();
-        const out = translate(instance, ns, k, Object.create(null) as Record<string, string>, probe);
-        result = probe.size === 0 ? out : null;
-        fixed.set(id, result);
+      const c: Compiled = options.compile === false ? { kind: 'i18next' } : compile(ns, k, mode);
+      if (c.kind === 'fixed') return c.text;
+      if (c.kind === 'shape') {
+        const out = fillShape(c, values, mode === 'html');
+        if (out !== undefined) return out;
       }
-      return result ?? translate(instance, ns, k, values, missing);
+      // Refused strings, and any call with a value missing: i18next records what is missing.
+      return translate(mode === 'html' ? html : text, ns, k, values, missing);
     },
+    compiled: (ns, k, mode) => compile(ns, k, mode).kind,
   };
 }

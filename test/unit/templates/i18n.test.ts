@@ -58,3 +58,78 @@ describe('createTranslator', () => {
     expect(t.has('mail', 'nope')).toBe(false);
   });
 });
+
+/** A cached translator and i18next's own answer for one string, with what each reported missing. */
+function compare(text: string, values: Record<string, unknown>, mode: 'html' | 'text', extra: Resources['mail'] = {}) {
+  const r: Resources = { mail: { s: text, ...extra } };
+  const cached = createTranslator('en-US', r, undefined);
+  const plain = createTranslator('en-US', r, undefined, { compile: false });
+  const vals = values as Record<string, string>;
+  return {
+    kind: cached.compiled('mail', 's', mode),
+    out: cached.t('mail', 's', vals, mode),
+    missing: [...cached.missing],
+    i18next: { out: plain.t('mail', 's', vals, mode), missing: [...plain.missing] },
+  };
+}
+
+describe('compiled strings (a shape: static text and slots)', () => {
+  it('fills a shape exactly as i18next: each use of a name, escaped in html only, values never re-scanned', () => {
+    const values = { a: '<{{b}}> & $t(mail:x)', b: '"B"' };
+    for (const mode of ['html', 'text'] as const) {
+      const r = compare('{{a}}, {{ b }} and {{a}}!', values, mode);
+      expect(r.kind).toBe('shape');
+      expect({ out: r.out, missing: r.missing }).toEqual(r.i18next);
+    }
+    expect(compare('{{a}}|{{b}}', values, 'html').out).toBe('&#60;{{b}}&#62; &#38; $t(mail:x)|&#34;B&#34;');
+  });
+
+  // Each refused string still comes out as i18next makes it, on every call.
+  it.each([
+    ['a format', 'Total: {{n, number}}', { n: '1234.5' }],
+    ['an unescaped placeholder', 'Hi {{- name}}', { name: '<b>' }],
+    ['a path', 'Hi {{user.name}}', { user: { name: '<b>' } }],
+    ['nesting text next to a placeholder', 'See $t(mail:other) {{name}}', { name: 'x' }],
+    ['a lone {{ in the static text', '{{name}} has {{ braces', { name: 'x' }],
+    ['a lone }} in the static text', '{{name}} has }} braces', { name: 'x' }],
+    ['a literal sentinel in the string', '\uE0000&\uE001 {{name}}', { name: 'x' }],
+    ['a stray private-use character', '\uE000 {{name}}', { name: 'x' }],
+    ['a non-ASCII placeholder name', 'Hi {{名前}}', { 名前: 'x' }],
+  ])('refuses %s: i18next answers every call', (_what, text, values) => {
+    for (const mode of ['html', 'text'] as const) {
+      const r = compare(text, values, mode, { other: 'Other' });
+      expect(r.kind).toBe('i18next');
+      expect({ out: r.out, missing: r.missing }).toEqual(r.i18next);
+    }
+  });
+
+  it('hands a call with a value missing, or not a string, to i18next: the same output and missing names', () => {
+    for (const values of [{ a: '1' }, { a: '1', b: 2 }, { a: '1', b: undefined }, Object.create({ b: 'inherited' })]) {
+      const r = compare('{{a}} and {{b}}', values as Record<string, unknown>, 'html');
+      expect(r.kind).toBe('shape');
+      expect({ out: r.out, missing: r.missing }).toEqual(r.i18next);
+    }
+    expect(compare('{{a}} and {{b}}', { a: '1' }, 'text').missing).toEqual(['b']);
+  });
+
+  it.each(['constructor', '__proto__', 'toString'])('{{%s}} of a plain object is missing, as in i18next', (name) => {
+    const r = compare(`Hi {{${name}}}`, {}, 'text');
+    expect(r.missing).toEqual([name]);
+    expect({ out: r.out, missing: r.missing }).toEqual(r.i18next);
+  });
+
+  it('a value called count or context selects no plural or context form', () => {
+    const extra = { s_one: 'one {{count}}', s_other: 'many {{count}}', s_male: 'he {{context}}' };
+    const r = compare('{{count}} {{context}}', { count: '1', context: 'male' }, 'text', extra);
+    expect(r.kind).toBe('shape');
+    expect(r.out).toBe('1 male');
+    expect({ out: r.out, missing: r.missing }).toEqual(r.i18next);
+  });
+
+  it('sees edited placeholder strings (the shapes go with the old entry)', () => {
+    const before = createTranslator('en-US', { mail: { s: 'Old {{name}}' } }, undefined);
+    expect(before.t('mail', 's', { name: 'A' }, 'html')).toBe('Old A');
+    const after = createTranslator('en-US', { mail: { s: 'New {{name}}' } }, undefined);
+    expect(after.t('mail', 's', { name: 'A' }, 'html')).toBe('New A');
+  });
+});
