@@ -44,12 +44,22 @@ export interface Translator {
 export type Compiled =
   { kind: 'fixed'; text: string } | { kind: 'shape'; statics: string[]; names: string[] } | { kind: 'i18next' };
 
+/** What an entry knows of one `ns:key`: resources of an entry never change (a change makes a new entry). */
+interface StringFacts {
+  exists: boolean | undefined;
+  html: Compiled | undefined;
+  text: Compiled | undefined;
+}
+
 interface Entry {
   deps: unknown[];
-  /** `exists()` answers, per `ns:key`: resources of an entry never change (a change makes a new entry). */
-  known: Map<string, boolean>;
-  /** Per mode and `ns:key`; bounded by {@link MAX_COMPILED}, and dropped with its entry. */
-  compiled: Map<string, Compiled>;
+  /**
+   * Per namespace, then key: nested maps rather than one keyed by `ns:key`, so that a lookup
+   * hashes the caller's own strings (template markers: hashed once) instead of a new one per call.
+   * At most {@link MAX_COMPILED} keys; dropped with the entry.
+   */
+  strings: Map<string, Map<string, StringFacts>>;
+  size: number;
   html: i18n;
   text: i18n;
   collector: {
@@ -59,7 +69,7 @@ interface Entry {
   };
 }
 
-/** Strings remembered per entry; a template uses a few dozen, so this is only a guard. */
+/** Keys remembered per entry; a template uses a few dozen, so this is only a guard. */
 const MAX_COMPILED = 4096;
 /** Slots per string; i18next itself stops substituting after 1000 (`maxReplaces`). */
 const MAX_SLOTS = 64;
@@ -186,15 +196,15 @@ export function createTranslator(
     const collector: Entry['collector'] = { missing: undefined, slots: undefined };
     entry = {
       deps,
-      known: new Map(),
-      compiled: new Map(),
+      strings: new Map(),
+      size: 0,
       collector,
       html: makeInstance(lang, store, namespaces, fallbackLang, true, collector),
       text: makeInstance(lang, store, namespaces, fallbackLang, false, collector),
     };
     cache.set(key, entry);
   }
-  const { html, text, collector, known, compiled } = entry;
+  const { html, text, collector } = entry;
   const translate = (
     instance: i18n,
     ns: string,
@@ -216,9 +226,21 @@ export function createTranslator(
    * placeholder (given no values, i18next asks the missing-variable handler for each), and split
    * at the sentinels. Strings without placeholders are kept whole.
    */
+  const factsOf = (ns: string, k: string): StringFacts => {
+    let byKey = entry.strings.get(ns);
+    let facts = byKey?.get(k);
+    if (facts) return facts;
+    facts = { exists: undefined, html: undefined, text: undefined };
+    if (entry.size < MAX_COMPILED) {
+      if (!byKey) entry.strings.set(ns, (byKey = new Map()));
+      byKey.set(k, facts);
+      entry.size += 1;
+    }
+    return facts;
+  };
   const compile = (ns: string, k: string, mode: 'html' | 'text'): Compiled => {
-    const id = `${mode}\u0000${ns}:${k}`;
-    let c = compiled.get(id);
+    const facts = factsOf(ns, k);
+    let c = facts[mode];
     if (c !== undefined) return c;
     const slots: string[] = [];
     collector.slots = slots;
@@ -230,20 +252,16 @@ export function createTranslator(
     }
     c =
       slots.length === 0 ? { kind: 'fixed', text: out } : (shapeOf(out, slots, mode === 'html') ?? { kind: 'i18next' });
-    if (compiled.size < MAX_COMPILED) compiled.set(id, c);
+    facts[mode] = c;
     return c;
   };
   const missing = new Set<string>();
   return {
     missing,
     has(ns, k) {
-      const id = `${ns}:${k}`;
-      let yes = known.get(id);
-      if (yes === undefined) {
-        yes = html.exists(k, { ns });
-        known.set(id, yes);
-      }
-      return yes;
+      const facts = factsOf(ns, k);
+      facts.exists ??= html.exists(k, { ns });
+      return facts.exists;
     },
     t(ns, k, values, mode) {
       const c: Compiled = options.compile === false ? { kind: 'i18next' } : compile(ns, k, mode);

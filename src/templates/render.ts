@@ -179,9 +179,8 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
     fillTemplatePieces(variant, source, values, (kind, name) => {
       switch (kind) {
         case 't': {
-          const colon = name.indexOf(':');
-          const ns = colon > 0 ? name.slice(0, colon) : def.id;
-          return translate(translator, ns, colon > 0 ? name.slice(colon + 1) : name, values, mode);
+          const [ns, key] = nsAndKey(name);
+          return translate(translator, ns ?? def.id, key, values, mode);
         }
         case 'v':
         case 'u': {
@@ -247,6 +246,19 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
     filled: vars.filled,
     warnings,
   };
+}
+
+/** `%%t:ns:key%%` names split once: the same strings every render, so the translator's maps hash them once. */
+const markerKeys = new Map<string, [string | undefined, string]>();
+
+function nsAndKey(name: string): [string | undefined, string] {
+  let parts = markerKeys.get(name);
+  if (parts) return parts;
+  const colon = name.indexOf(':');
+  parts = colon > 0 ? [name.slice(0, colon), name.slice(colon + 1)] : [undefined, name];
+  // Marker names come from compiled templates, a few hundred in all; the bound is only a guard.
+  if (markerKeys.size < 4096) markerKeys.set(name, parts);
+  return parts;
 }
 
 function translate(

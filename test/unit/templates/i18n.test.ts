@@ -126,6 +126,17 @@ describe('compiled strings (a shape: static text and slots)', () => {
     expect({ out: r.out, missing: r.missing }).toEqual(r.i18next);
   });
 
+  it('answers every key right past the bound on remembered keys (4,096 per entry)', () => {
+    const mail = Object.fromEntries(Array.from({ length: 4200 }, (_, i) => [`k${i}`, `#${i} {{v}}`]));
+    const t = createTranslator('en-US', { mail }, undefined);
+    for (let round = 0; round < 2; round += 1)
+      for (let i = 0; i < 4200; i += 1) {
+        expect(t.has('mail', `k${i}`)).toBe(true);
+        expect(t.t('mail', `k${i}`, { v: '<x>' }, 'html')).toBe(`#${i} &#60;x&#62;`);
+      }
+    expect(t.has('mail', 'k4200')).toBe(false);
+  });
+
   it('sees edited placeholder strings (the shapes go with the old entry)', () => {
     const before = createTranslator('en-US', { mail: { s: 'Old {{name}}' } }, undefined);
     expect(before.t('mail', 's', { name: 'A' }, 'html')).toBe('Old A');
