@@ -61,7 +61,10 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
   const from = mailbox('sender', input.from);
   const toList = Array.isArray(input.to) ? input.to : [input.to];
   if (toList.length === 0) throw new DataError('no recipient given', { hint: 'pass --to ADDR' }, 'data.address');
-  const to = toList.map((addr) => mailbox('recipient', addr));
+  // A loop, not map(): map() makes a holey array before V8 optimises it and a packed one after,
+  // and every function that reads `to` was then recompiled for the second kind (--trace-deopt).
+  const to: Mailbox[] = [];
+  for (const addr of toList) to.push(mailbox('recipient', addr));
 
   assertHeaderValue('subject', rendered.subject);
   if (rendered.subject.trim() === '')
@@ -120,7 +123,7 @@ export function composeMessage(input: ComposeInput): OutgoingMessage {
     to,
     subject: rendered.subject,
     html: rendered.html,
-    ...(rendered.htmlPieces ? { htmlPieces: rendered.htmlPieces } : {}),
+    htmlPieces: rendered.htmlPieces,
     text: rendered.text,
     messageId,
     date,

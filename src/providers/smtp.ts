@@ -24,6 +24,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Config } from '../config/index.js';
 import { tlsMode } from '../config/describe.js';
 import { ConfigError, ExitCode, type DeliveryError } from '../errors.js';
+import type { Mailbox } from '../message/address.js';
 import type { OutgoingMessage } from '../message/types.js';
 import { classifySmtpError } from './classify.js';
 import { deadlineError, smtpDeadlineMs, startDeadline } from './deadline.js';
@@ -196,6 +197,13 @@ function pipelinedWire(config: Config, options: SMTPTransport.Options, provider:
   return { sendRaw: (envelope, raw, signal) => pool.send(envelope, raw, signal), close: () => pool.close() };
 }
 
+/** The envelope's recipients, in a packed array (see message/compose.ts on map()). */
+function addressesOf(mailboxes: readonly Mailbox[]): string[] {
+  const out: string[] = [];
+  for (const m of mailboxes) out.push(m.address);
+  return out;
+}
+
 export function createSmtpProvider(config: Config, options: SmtpProviderOptions = {}): Provider {
   const { tokens } = options;
   const transportOptions = smtpTransportOptions(config, false, tokens) as SMTPTransport.Options;
@@ -241,11 +249,7 @@ export function createSmtpProvider(config: Config, options: SmtpProviderOptions 
     const deadline = startDeadline(smtpDeadlineMs(timeouts, message.to.length), sendOptions.signal);
     let info: SentInfo;
     try {
-      info = await wire.sendRaw(
-        { from: message.from.address, to: message.to.map((m) => m.address) },
-        raw,
-        deadline.signal,
-      );
+      info = await wire.sendRaw({ from: message.from.address, to: addressesOf(message.to) }, raw, deadline.signal);
     } catch (err) {
       if (deadline.expired) throw deadlineError('smtp', `the SMTP server ${peer}`, deadline.ms, SMTP_DEADLINE_KEYS);
       throw err;

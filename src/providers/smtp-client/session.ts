@@ -147,10 +147,18 @@ export class SmtpSession {
       let mailError: SmtpFailure | undefined;
       let dataReply: SmtpReply;
       if (this.pipelining) {
-        const commands = [mail, ...envelope.to.map((to) => `RCPT TO:<${to}>`), 'DATA'];
-        const replies = commands.map(() => this.next());
-        // Read in order below; one failure rejects them all, so none may be left unhandled meanwhile.
-        for (const r of replies) r.catch(() => {});
+        // Plain loops, not spreads and map(): their arrays changed kind once V8 optimised the
+        // callers, and this function was recompiled again and again (--trace-deopt, "wrong map").
+        const commands: string[] = [mail];
+        for (const to of envelope.to) commands.push(`RCPT TO:<${to}>`);
+        commands.push('DATA');
+        const replies: Promise<SmtpReply>[] = [];
+        for (let i = 0; i < commands.length; i++) {
+          const reply = this.next();
+          // Read in order below; one failure rejects them all, so none may be left unhandled meanwhile.
+          reply.catch(() => {});
+          replies.push(reply);
+        }
         this.write(commands);
         const mailReply = await replies[0]!;
         mailAnswered = mailReply.code !== 421;
