@@ -15,8 +15,10 @@ import { fakeClock, type FakeClock } from './clock.js';
 
 export const FROM = 'App <app@example.com>';
 
-export function tempSpool(options: { slowUnlinkMs?: number } = {}): FileSpool {
-  const store = new FileSpool(join(mkdtempSync(join(tmpdir(), 'mailctl-spool-')), 'spool'), options);
+/** A spool in a fresh temp dir; `base` puts it elsewhere (a memory file system, say). */
+export function tempSpool(options: { deleteInBackground?: boolean; base?: string } = {}): FileSpool {
+  const { base = tmpdir(), ...rest } = options;
+  const store = new FileSpool(join(mkdtempSync(join(base, 'mailctl-spool-')), 'spool'), rest);
   store.ensure();
   return store;
 }
@@ -60,9 +62,9 @@ export interface Harness {
 
 export async function harness(
   port: number,
-  opts: { clock?: FakeClock; env?: Record<string, string>; slowUnlinkMs?: number } = {},
+  opts: { clock?: FakeClock; env?: Record<string, string>; deleteInBackground?: boolean } = {},
 ): Promise<Harness> {
-  const store = tempSpool(opts.slowUnlinkMs === undefined ? {} : { slowUnlinkMs: opts.slowUnlinkMs });
+  const store = tempSpool(opts.deleteInBackground === undefined ? {} : { deleteInBackground: opts.deleteInBackground });
   const config = await smtpConfig(port, opts.env);
   const clock = opts.clock ?? fakeClock();
   const provider = await createProvider(config, { cwd: tmpdir(), clock, pool: true });

@@ -176,6 +176,8 @@ export async function drain(options: DrainOptions): Promise<DrainSummary> {
       scan();
       if (list.length > 0) return true;
       if (!watch) return false;
+      // Nothing to do: delete the delivered jobs still waiting in done/ now, not at the next batch.
+      store.flushDeletes();
       await waitForWork();
     }
   };

@@ -145,6 +145,8 @@ describe('spool guarantees', () => {
     expect(missing).toEqual([]);
     for (const state of ['incoming', 'active', 'deferred', 'dead', 'corrupt'])
       expect(idsInSpool(spool).size, state).toBe(0);
+    // delivered jobs left in done/ by the killed drains are gone too: no address stays on disk
+    expect(readdirSync(join(spool, 'done'))).toEqual([]);
   }, 180_000);
 
   it('two drains started together on one spool never deliver a job twice', async () => {
@@ -166,5 +168,7 @@ describe('spool guarantees', () => {
     for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
     expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
     expect(new Set(ids)).toEqual(new Set(jobs.values()));
+    // each one-shot drain deleted what it delivered before it exited
+    expect(readdirSync(join(spool, 'done'))).toEqual([]);
   }, 120_000);
 });
