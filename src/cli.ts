@@ -2,10 +2,12 @@
  * The process boundary: the only module that reads argv and env, installs signal handlers and
  * sets the exit code. Everything below gets its world through AppContext.
  */
+import { fstatSync, writeSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { Redactor } from './config/redact.js';
 import { systemClock, type AppContext } from './context.js';
 import { exitCodeOf, ExitCode, fileSystemError, MailctlError } from './errors.js';
+import { createFdWriter } from './output/fd-writer.js';
 import { formatError } from './output/format-error.js';
 import { createTerminalGuard } from './output/terminal.js';
 import { runProgram } from './program.js';
@@ -20,15 +22,16 @@ export async function runCli(): Promise<void> {
     closed[which] = true;
     if (err.code !== 'EPIPE') outputFault ??= err;
   };
-  process.stdout.on('error', onWriteError('out'));
-  process.stderr.on('error', onWriteError('err'));
+  // write(2) on fds 1 and 2: Node's streams are created only if a descriptor asks for them (EAGAIN).
+  const writeOut = createFdWriter({ fd: 1, writeSync, stream: () => process.stdout, onError: onWriteError('out') });
+  const writeStderr = createFdWriter({ fd: 2, writeSync, stream: () => process.stderr, onError: onWriteError('err') });
 
   // The cursor and line wrap a progress bar turned off come back on at every exit.
   const terminal = createTerminalGuard();
   const writeErr = (text: string): void => {
     if (closed.err) return;
     terminal.track(text);
-    process.stderr.write(text);
+    writeStderr(text);
   };
   const restoreTerminal = (): void => {
     const sequence = terminal.restoreSequence();
@@ -63,10 +66,15 @@ export async function runCli(): Promise<void> {
     cwd: process.cwd(),
     redactor,
     io: {
-      out: (s) => void (closed.out || process.stdout.write(redactor.redact(s))),
+      out: (s) => void (closed.out || writeOut(redactor.redact(s))),
       err: (s) => writeErr(redactor.redact(s)),
-      outIsTTY: process.stdout.isTTY === true,
-      errIsTTY: process.stderr.isTTY === true,
+      // Asked only by the commands that colour or draw: asking creates Node's stream.
+      get outIsTTY() {
+        return isTerminal(1, () => process.stdout);
+      },
+      get errIsTTY() {
+        return isTerminal(2, () => process.stderr);
+      },
     },
     clock: systemClock(),
     random: Math.random,
@@ -116,4 +124,21 @@ export async function runCli(): Promise<void> {
     code = exitCodeOf(fault);
   }
   process.exitCode = code ?? ExitCode.SOFTWARE;
+}
+
+/**
+ * Whether `fd` is a terminal. Only a character device can be one, and on Linux not one of major
+ * number 1 (/dev/null, /dev/zero, /dev/full: output thrown away, as under cron or a benchmark);
+ * for any other character device Node's stream answers, which a file, pipe or socket never needs.
+ */
+function isTerminal(fd: number, stream: () => NodeJS.WriteStream): boolean {
+  let device: { isCharacterDevice(): boolean; rdev: number };
+  try {
+    device = fstatSync(fd);
+  } catch {
+    return false; // a closed descriptor
+  }
+  if (!device.isCharacterDevice()) return false;
+  if (process.platform === 'linux' && Math.floor(device.rdev / 256) % 4096 === 1) return false;
+  return stream().isTTY === true;
 }

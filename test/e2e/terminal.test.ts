@@ -53,6 +53,60 @@ describe('a closed pipe on stdout', () => {
   });
 });
 
+/**
+ * A pipe whose write end is non-blocking (shared with a process that made it so), of 4 KB, and a
+ * reader that starts reading only once it is full: the binary's write(2) meets EAGAIN and must
+ * hand the rest to Node's stream, which waits for the reader (src/output/fd-writer.ts).
+ */
+const NON_BLOCKING_PIPE = `
+import fcntl, json, os, subprocess, sys, termios, time, array
+r, w = os.pipe()
+size = fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)
+os.set_blocking(w, False)
+child = subprocess.Popen(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+os.close(w)
+def queued():
+    n = array.array('i', [0])
+    fcntl.ioctl(r, termios.FIONREAD, n)
+    return n[0]
+deadline = time.time() + 20
+while queued() < size and child.poll() is None and time.time() < deadline:
+    time.sleep(0.01)
+full = queued() >= size
+out = b''
+while True:
+    chunk = os.read(r, 65536)
+    if not chunk:
+        break
+    out += chunk
+err = child.stderr.read()
+print(json.dumps({'full': full, 'code': child.wait(), 'stdout': out.decode(), 'stderr': err.decode()}))
+`;
+const hasPython = spawnSync('python3', ['-c', 'import fcntl; fcntl.F_SETPIPE_SZ'], { encoding: 'utf8' }).status === 0;
+if (!hasPython)
+  console.warn('terminal.test.ts: python3 (3.10+, for F_SETPIPE_SZ) is missing: the non-blocking pipe test is skipped');
+
+describe.skipIf(!hasPython)('a non-blocking pipe on stdout that fills up', () => {
+  it('preview: every byte arrives, in order, exit 0 (write(2) meets EAGAIN, the stream takes over)', async () => {
+    const cwd = tempDir();
+    const expected = await runCli(['preview', 'reset-password'], { cwd });
+    expect(expected.exitCode, expected.stderr).toBe(0);
+    expect(expected.stdout.length).toBeGreaterThan(2 * 4096);
+    const r = spawnSync('python3', ['-c', NON_BLOCKING_PIPE, process.execPath, BIN, 'preview', 'reset-password'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as { full: boolean; code: number; stdout: string; stderr: string };
+    expect(got.full, 'the pipe filled up before the reader read').toBe(true);
+    expect(got.stderr).toBe('');
+    expect(got.code).toBe(0);
+    expect(got.stdout).toBe(expected.stdout);
+  });
+});
+
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!hasScript)
   console.warn('terminal.test.ts: util-linux `script` is not installed: the pseudo-terminal test is skipped');
