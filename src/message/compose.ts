@@ -4,7 +4,7 @@
  * anything that lands in a header is refused (DataError, exit 65): subject, addresses,
  * Message-ID, unsubscribe URL and custom headers.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random-hex.js';
 import { DataError } from '../errors.js';
 import { domainOf, parseMailbox, type Mailbox } from './address.js';
 import { assertCustomHeader, assertHeaderValue, MESSAGE_ID } from './headers.js';
@@ -53,7 +53,7 @@ function mailbox(what: string, value: string): Mailbox {
 export function generateMessageId(fromAddress: string, now: Date = new Date()): string {
   const domain = domainOf(fromAddress);
   const right = /^[A-Za-z0-9.-]+$/.test(domain) ? domain : 'mailctl.invalid';
-  return `<${now.getTime().toString(36)}.${randomBytes(12).toString('hex')}@${right}>`;
+  return `<${now.getTime().toString(36)}.${randomHex(12)}@${right}>`;
 }
 
 export function composeMessage(input: ComposeInput): OutgoingMessage {

@@ -11,7 +11,7 @@
  * template in both languages. Body parts are encoded from a memo of lines already seen
  * (mime-body.ts): a template's static lines are surveyed and encoded once per process.
  */
-import { randomFillSync } from 'node:crypto';
+import { randomHex } from '../random-hex.js';
 import { encodeWord, encodeWords, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import type { Mailbox } from '../message/address.js';
 import type { OutgoingMessage } from '../message/types.js';
@@ -77,22 +77,6 @@ function mailbox(m: Mailbox): string {
 /** `=_` cannot occur in quoted-printable or base64 output; the random part rules out plain text. */
 function newBoundary(): string {
   return `=_mailctl_${randomHex(12)}`;
-}
-
-/**
- * Random bytes from a pool filled 4 KB at a time: one randomBytes(12) per message cost the drain
- * ~20 µs in its CPU profile (OpenSSL per call), a slice of the pool costs nothing measurable.
- */
-const pool = Buffer.alloc(4096);
-let poolAt = pool.length;
-
-function randomHex(bytes: number): string {
-  if (poolAt + bytes > pool.length) {
-    randomFillSync(pool);
-    poolAt = 0;
-  }
-  poolAt += bytes;
-  return pool.toString('hex', poolAt - bytes, poolAt);
 }
 
 /** The HTML's pieces when they are still exactly the HTML (a message may be edited after composing). */
