@@ -7,7 +7,7 @@
  * job would destroy it, so nothing is renamed until every byte is written and fsynced.
  */
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { closeAsync, fsyncAsync, openAsync, unlinkQuietly, writeAsync } from './fs-async.js';
 
 /** The shape of `fs.writeSync(fd, buffer, offset, length)`: returns the bytes written. */
 export type WriteFn = (fd: number, buffer: Uint8Array, offset: number, length: number) => number;
@@ -71,21 +71,26 @@ export function writeNewFileSync(path: string, data: string | Uint8Array, write:
 }
 
 /**
- * The same, asynchronously (enqueue from a Node application must not block its event loop).
- * FileHandle.writeFile loops over short writes itself (Node's writeFileHandle); what it does not
- * do is remove the partial file on failure.
+ * The same, asynchronously (enqueue from a Node application must not block its event loop), on
+ * node:fs's callbacks (fs-async.ts): the same loop over short writes, fsync, close, and removal of
+ * the partial file on failure.
  */
 export async function writeNewFile(path: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(path, 'wx', 0o600);
+  const fd = await openAsync(path, 'wx', 0o600);
+  let open = true;
   try {
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+    const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    for (let offset = 0; offset < buffer.length;) {
+      const { bytesWritten } = await writeAsync(fd, buffer, offset, buffer.length - offset);
+      if (bytesWritten <= 0) throw noProgress(path);
+      offset += bytesWritten;
     }
+    await fsyncAsync(fd);
+    open = false;
+    await closeAsync(fd); // a network file system may report a failed write only here
   } catch (err) {
-    await rm(path, { force: true }).catch(() => {});
+    if (open) await closeAsync(fd).catch(() => {}); // the write error is the one to report
+    await unlinkQuietly(path);
     throw err;
   }
 }

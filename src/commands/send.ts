@@ -138,6 +138,7 @@ export async function run(type: string, opts: SendCommandOptions, ctx: CommandCo
     clock: ctx.clock,
     secrets: ctx.redactor,
     transcript,
+    oneShot: true,
   });
   let delivery: Delivery;
   try {

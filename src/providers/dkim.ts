@@ -2,7 +2,7 @@
  * DKIM options from the configuration. Kept apart from the provider factory so that the DNS and
  * message checks can read the signing key without loading any provider.
  */
-import { readFile } from 'node:fs/promises';
+import { readText } from '../read-file.js';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import { ConfigError } from '../errors.js';
@@ -18,7 +18,7 @@ export async function dkimOptionsFrom(config: Config, cwd: string): Promise<Dkim
   if (privateKey === undefined && v['dkim.privateKeyPath'] !== undefined) {
     const path = resolve(cwd, v['dkim.privateKeyPath']);
     try {
-      privateKey = await readFile(path, 'utf8');
+      privateKey = await readText(path);
     } catch (err) {
       throw new ConfigError(`cannot read DKIM_PRIVATE_KEY_PATH ${path}: ${(err as Error).message}`, {
         hint: 'point it at a readable PEM file',

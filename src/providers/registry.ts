@@ -29,6 +29,12 @@ export interface ProviderDeps {
   secrets?: SecretRegistry | undefined;
   /** SMTP only: receives the dialogue line by line, AUTH masked (`--transcript`, `--debug`). */
   transcript?: ((line: string) => void) | undefined;
+  /**
+   * The process sends one mail and ends (`mailctl send`): the file provider writes with blocking
+   * calls instead of starting Node's thread pool for them.
+   * @defaultValue false: a drain's or an application's event loop is never blocked
+   */
+  oneShot?: boolean | undefined;
 }
 
 export interface ProviderEntry extends ProviderSpec {
@@ -54,6 +60,7 @@ export const PROVIDERS: Record<string, ProviderEntry> = {
         dir: config.values['outbox.dir'],
         cwd: deps.cwd,
         dkim: await (await import('./dkim.js')).dkimOptionsFrom(config, deps.cwd),
+        blocking: deps.oneShot,
       }),
     probe: async (config, deps) => (await import('./probe/file.js')).probeFile(config, deps),
   },

@@ -3,11 +3,21 @@
  * bytes than asked; before the fix the rest was silently dropped), a write that makes no
  * progress, and /dev/full, the kernel's own always-full device.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeAllSync, writeNewFileSync, type WriteFn } from '../../src/durable-write.js';
+import { writeAllSync, writeNewFile, writeNewFileSync, type WriteFn } from '../../src/durable-write.js';
 import { fileSystemError, isFileSystemError } from '../../src/errors.js';
 import { parseJob, serializeJob, type Job } from '../../src/spool/job.js';
 import { FileSpool } from '../../src/spool/file/store.js';
@@ -76,6 +86,24 @@ describe('writeAllSync', () => {
     expect(err.exitCode).toBe(75);
     expect(err.message).toBe('cannot write the spool /dev/full: the disk is full (ENOSPC)');
     expect(err.hint).toMatch(/free space/);
+  });
+});
+
+describe('writeNewFile (asynchronous, on node:fs callbacks)', () => {
+  it('creates the file 0600 with every byte', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mailctl-write-')), 'f');
+    const data = serializeJob(job);
+    await writeNewFile(path, data);
+    expect(readFileSync(path, 'utf8')).toBe(data);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a name that exists (EEXIST) and leaves that file as it was', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mailctl-write-')), 'f');
+    writeFileSync(path, 'the only copy');
+    const err = await writeNewFile(path, 'other bytes').catch((e: unknown) => e);
+    expect((err as NodeJS.ErrnoException).code).toBe('EEXIST');
+    expect(readFileSync(path, 'utf8')).toBe('the only copy');
   });
 });
 

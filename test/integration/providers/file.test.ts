@@ -37,25 +37,29 @@ const msg = (from = LOCAL_SENDER) =>
   });
 
 describe('file provider', () => {
-  it('is the default: writes one parseable .eml into .mailctl/outbox under the cwd', async () => {
-    const dir = cwd();
-    const config = resolveConfig({ env: {} }).config;
-    expect(senderFor(config)).toBe(LOCAL_SENDER);
-    const provider = await createProvider(config, { cwd: dir, clock });
-    expect(provider.name).toBe('file');
-    const m = msg(senderFor(config));
-    const delivery = await provider.send(m);
-    await provider.close();
+  // oneShot (`mailctl send`): the same steps as blocking calls, without Node's thread pool.
+  it.each([[false], [true]])(
+    'is the default: writes one parseable .eml into .mailctl/outbox under the cwd (oneShot %s)',
+    async (oneShot) => {
+      const dir = cwd();
+      const config = resolveConfig({ env: {} }).config;
+      expect(senderFor(config)).toBe(LOCAL_SENDER);
+      const provider = await createProvider(config, { cwd: dir, clock, oneShot });
+      expect(provider.name).toBe('file');
+      const m = msg(senderFor(config));
+      const delivery = await provider.send(m);
+      await provider.close();
 
-    expect(delivery.path).toBe(join(dir, '.mailctl', 'outbox', emlFileName(m)));
-    expect(delivery.path).toMatch(/20261201T100000Z-reset-password-.*\.eml$/);
-    expect(readdirSync(join(dir, '.mailctl', 'outbox'))).toEqual([emlFileName(m)]); // no temp file left behind
-    const parsed = await simpleParser(readFileSync(delivery.path!));
-    expect(parsed.subject).toBe('重置您的 Dify 密码');
-    expect(parsed.messageId).toBe(m.messageId);
-    expect(parsed.from?.text).toContain('no-reply@localhost');
-    expect(parsed.text).toContain('492817');
-  });
+      expect(delivery.path).toBe(join(dir, '.mailctl', 'outbox', emlFileName(m)));
+      expect(delivery.path).toMatch(/20261201T100000Z-reset-password-.*\.eml$/);
+      expect(readdirSync(join(dir, '.mailctl', 'outbox'))).toEqual([emlFileName(m)]); // no temp file left behind
+      const parsed = await simpleParser(readFileSync(delivery.path!));
+      expect(parsed.subject).toBe('重置您的 Dify 密码');
+      expect(parsed.messageId).toBe(m.messageId);
+      expect(parsed.from?.text).toContain('no-reply@localhost');
+      expect(parsed.text).toContain('492817');
+    },
+  );
 
   it('honours MAILCTL_OUTBOX_DIR, relative to the cwd or absolute', async () => {
     const dir = cwd();
@@ -80,17 +84,21 @@ describe('file provider', () => {
     expect(senderFor(resolveConfig({ env: { MAIL_DEFAULT_SEND_FROM: 'a@example.com' } }).config)).toBe('a@example.com');
   });
 
-  it('an outbox path under a file is a DeliveryError (73, cannot create) naming the directory', async () => {
-    const dir = cwd();
-    const provider = await createProvider(resolveConfig({ env: { MAILCTL_OUTBOX_DIR: 'blocker/outbox' } }).config, {
-      cwd: dir,
-      clock,
-    });
-    writeFileSync(join(dir, 'blocker'), 'not a directory');
-    const err = await provider.send(msg()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DeliveryError);
-    expect((err as DeliveryError).exitCode).toBe(73);
-    expect((err as DeliveryError).message).toContain(join(dir, 'blocker'));
-    expect((err as DeliveryError).message).toMatch(/not a directory/);
-  });
+  it.each([[false], [true]])(
+    'an outbox path under a file is a DeliveryError (73, cannot create) naming the directory (oneShot %s)',
+    async (oneShot) => {
+      const dir = cwd();
+      const provider = await createProvider(resolveConfig({ env: { MAILCTL_OUTBOX_DIR: 'blocker/outbox' } }).config, {
+        cwd: dir,
+        clock,
+        oneShot,
+      });
+      writeFileSync(join(dir, 'blocker'), 'not a directory');
+      const err = await provider.send(msg()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeliveryError);
+      expect((err as DeliveryError).exitCode).toBe(73);
+      expect((err as DeliveryError).message).toContain(join(dir, 'blocker'));
+      expect((err as DeliveryError).message).toMatch(/not a directory/);
+    },
+  );
 });
