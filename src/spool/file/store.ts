@@ -156,12 +156,15 @@ export function readEntry(path: string, maxBytes: number): EntryRead {
     if (st.size > maxBytes)
       return { ok: false, reason: `${st.size} bytes, larger than MAILCTL_MAX_JOB_SIZE (${maxBytes})` };
     // Read at most what fstat saw plus one byte: a file that keeps growing is not read without end.
+    // A read that returns all fstat saw without the extra byte was at the end of the file: no
+    // second read(2) just to be told so (one system call less per job).
     const buffer = Buffer.alloc(st.size + 1);
     let length = 0;
     while (length < buffer.length) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
+      if (length === st.size) break;
     }
     if (length > maxBytes) return { ok: false, reason: `grew past MAILCTL_MAX_JOB_SIZE (${maxBytes}) while read` };
     return { ok: true, text: buffer.toString('utf8', 0, length) };
