@@ -15,6 +15,7 @@ import { randomHex } from '../random-hex.js';
 import { encodeWord, encodeWords, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import type { Mailbox } from '../message/address.js';
 import type { OutgoingMessage } from '../message/types.js';
+import { piecesMake } from '../message/html-pieces.js';
 import { markCrlfClean } from './crlf-clean.js';
 import { encodingOf, LINE, survey, textPart } from './mime-body.js';
 
@@ -82,7 +83,7 @@ function newBoundary(): string {
 /** The HTML's pieces when they are still exactly the HTML (a message may be edited after composing). */
 function piecesOf(message: OutgoingMessage): readonly string[] | undefined {
   const pieces = message.htmlPieces;
-  return pieces && pieces.join('') === message.html ? pieces : undefined;
+  return pieces && piecesMake(pieces, message.html) ? pieces : undefined;
 }
 
 /** One header line, folded at 76 (its value checked by message/compose.ts: no CR or LF). */

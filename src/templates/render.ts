@@ -14,6 +14,7 @@ import { PRODUCT_UPGRADE_URL, carriesCode, requireMailType, type MailTypeDef } f
 import { escapeHtml } from './escape.js';
 import { createTranslator, type Translator } from './i18n.js';
 import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
+import { joinPieces } from '../message/html-pieces.js';
 import { fillTemplatePieces } from './pieces.js';
 import { defaultStore, type TemplateStore, type VariantKey } from './store.js';
 import { validityText } from './validity.js';
@@ -226,7 +227,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
     });
 
   const htmlPieces = fill(variant.html, 'html');
-  const html = htmlPieces.join('');
+  const html = joinPieces(htmlPieces);
   const text = tidyText(fill(variant.text, 'text').join(''));
   for (const name of translator.missing) missing.add(name);
   if (missing.size > 0) throw missingError(def, [...missing]);

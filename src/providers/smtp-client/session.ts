@@ -22,7 +22,7 @@ import { hostname } from 'node:os';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { xoauth2Payload, type TokenSource } from '../oauth2.js';
 import { transcriptLines } from '../transcript.js';
-import { dotStuff } from './dot-stuff.js';
+import { dotStuffChunks } from './dot-stuff.js';
 import { abortFailure, smtpFailure, timeoutFailure, type SmtpFailure } from './failure.js';
 import { ReplyParser, ReplyTooLongError, type SmtpReply } from './replies.js';
 
@@ -200,10 +200,16 @@ export class SmtpSession {
       }
       if (!/^[23]/.test(dataReply.text)) throw smtpFailure('Data command failed', 'EENVELOPE', dataReply.text, 'DATA');
 
-      const data = dotStuff(raw);
+      const data = dotStuffChunks(raw);
       const final = this.next();
-      this.socket.write(data);
-      this.log('message', `<${data.length} bytes encoded mime message (source size ${raw.length} bytes)>`);
+      this.socket.cork();
+      let bytes = 0;
+      for (const chunk of data) {
+        this.socket.write(chunk);
+        bytes += chunk.length;
+      }
+      this.socket.uncork();
+      this.log('message', `<${bytes} bytes encoded mime message (source size ${raw.length} bytes)>`);
       const reply = await final;
       if (reply.text[0] !== '2') throw smtpFailure('Message failed', 'EMESSAGE', reply.text, 'DATA');
       this.messages += 1;
