@@ -13,7 +13,7 @@ import type { Category } from '../message/types.js';
 import { PRODUCT_UPGRADE_URL, carriesCode, requireMailType, type MailTypeDef } from './catalog.js';
 import { escapeHtml } from './escape.js';
 import { createTranslator, type Translator } from './i18n.js';
-import { DEFAULT_LANGUAGE, resolveLanguage } from './lang.js';
+import { DEFAULT_LANGUAGE, resolveLanguage, type ResolvedLanguage } from './lang.js';
 import { joinPieces } from '../message/html-pieces.js';
 import { fillTemplatePieces } from './pieces.js';
 import { defaultStore, type TemplateStore, type VariantKey } from './store.js';
@@ -127,7 +127,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   const def = store.mailType(req.type) ?? requireMailType(req.type, 'mail type', store.mailTypes());
   const warnings: string[] = [];
   const available = store.languages();
-  const { lang, warning } = resolveLanguage(req.lang, available);
+  const { lang, warning } = languageFor(req.lang, available);
   if (warning) warnings.push(warning);
 
   const vars = prepareVars(def, req.vars, req.useSamples === true, warnings);
@@ -139,7 +139,7 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
   });
   // The mail states the validity that is really enforced, not a fixed "5 minutes" (reference W15).
   const ttlMs = carriesCode(def) ? (req.codeTtlMs ?? def.ttlMs) : undefined;
-  if (ttlMs !== undefined) values.code_validity = validityText(lang, ttlMs);
+  if (ttlMs !== undefined) values.code_validity = validityIn(lang, ttlMs);
 
   const namespaces = ['common', def.id];
   const fallbackLang = available.includes(DEFAULT_LANGUAGE) ? DEFAULT_LANGUAGE : lang;
@@ -247,6 +247,43 @@ export function renderWith(store: TemplateStore, req: RenderRequest): RenderedEm
     filled: vars.filled,
     warnings,
   };
+}
+
+/**
+ * Per-job answers a drain asks for again and again, remembered. Each is a pure function of its
+ * inputs (the languages list is the store's own array, replaced when it reloads), and each memo
+ * is bounded; test/unit/templates/render-memo.test.ts holds them to the functions they stand for.
+ */
+const MEMO_LIMIT = 256;
+const languageMemo = new WeakMap<readonly string[], Map<string | undefined, ResolvedLanguage>>();
+
+/** {@link resolveLanguage}, remembered per languages list; a tag that is refused is never remembered. */
+function languageFor(requested: string | undefined, available: readonly string[]): ResolvedLanguage {
+  let memo = languageMemo.get(available);
+  if (!memo) languageMemo.set(available, (memo = new Map()));
+  let resolved = memo.get(requested);
+  if (!resolved) {
+    resolved = resolveLanguage(requested, available);
+    if (memo.size < MEMO_LIMIT) memo.set(requested, resolved);
+  }
+  return resolved;
+}
+
+const validityMemo = new Map<string, Map<number, string>>();
+
+/** {@link validityText}, remembered per language and duration. */
+function validityIn(lang: string, ms: number): string {
+  let byMs = validityMemo.get(lang);
+  if (!byMs) {
+    byMs = new Map();
+    if (validityMemo.size < MEMO_LIMIT) validityMemo.set(lang, byMs);
+  }
+  let text = byMs.get(ms);
+  if (text === undefined) {
+    text = validityText(lang, ms);
+    if (byMs.size < MEMO_LIMIT) byMs.set(ms, text);
+  }
+  return text;
 }
 
 /** `%%t:ns:key%%` names split once: the same strings every render, so the translator's maps hash them once. */

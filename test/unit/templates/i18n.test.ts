@@ -137,6 +137,27 @@ describe('compiled strings (a shape: static text and slots)', () => {
     expect(t.has('mail', 'k4200')).toBe(false);
   });
 
+  it('sees an edit to a later namespace while the first stays the same object', () => {
+    const common = { hi: 'Hi {{name}}' };
+    const before = createTranslator('en-US', { common, mail: { s: 'Old {{name}}' } }, undefined);
+    expect(before.t('mail', 's', { name: 'A' }, 'text')).toBe('Old A');
+    const after = createTranslator('en-US', { common, mail: { s: 'New {{name}}' } }, undefined);
+    expect(after.t('mail', 's', { name: 'A' }, 'text')).toBe('New A');
+    expect(after.t('common', 'hi', { name: 'A' }, 'text')).toBe('Hi A');
+  });
+
+  it('keeps languages that share resource objects apart', () => {
+    const en: Resources = { mail: { s: 'Hello {{name}}', only: 'English only' } };
+    const zh: Resources = { mail: { s: '你好 {{name}}' } };
+    const fallback = { lang: 'en-US', resources: en };
+    for (let round = 0; round < 2; round += 1) {
+      expect(createTranslator('en-US', en, fallback).t('mail', 's', { name: 'A' }, 'text')).toBe('Hello A');
+      expect(createTranslator('zh-CN', zh, fallback).t('mail', 's', { name: 'A' }, 'text')).toBe('你好 A');
+      expect(createTranslator('zh-CN', zh, fallback).t('mail', 'only', {}, 'text')).toBe('English only');
+      expect(createTranslator('ja-JP', en, undefined).has('mail', 'only')).toBe(true);
+    }
+  });
+
   it('sees edited placeholder strings (the shapes go with the old entry)', () => {
     const before = createTranslator('en-US', { mail: { s: 'Old {{name}}' } }, undefined);
     expect(before.t('mail', 's', { name: 'A' }, 'html')).toBe('Old A');
