@@ -20,7 +20,7 @@
  * of one recipient's message can appear in another's; (3) memory is bounded: MEMO_CHARS
  * characters of lines and encodings at most, oldest out first; longer lines are not remembered.
  */
-import { quotedPrintable } from './quoted-printable.js';
+import { PRINTABLE_LINE, quotedPrintable } from './quoted-printable.js';
 
 /** RFC 5322 §2.1.1: at most 78 characters per line before CRLF; encoders wrap at 76. */
 export const LINE = 76;
@@ -45,6 +45,10 @@ export interface Survey {
  * CRLF break (anywhere else a bare CR makes the text not plain).
  */
 function surveyLine(line: string, lfFollows: boolean): Survey {
+  // Printable ASCII (most template lines): counted by the regular expression engine, not a loop
+  // that a one-message process runs cold (see quoted-printable.ts).
+  if (PRINTABLE_LINE.test(line))
+    return { plain: line.length <= LINE, other: 0, latin: line.replace(NOT_LATIN, '').length };
   let plain = line.length <= LINE;
   let other = 0;
   let latin = 0;
@@ -59,6 +63,8 @@ function surveyLine(line: string, lfFollows: boolean): Survey {
   }
   return { plain, other, latin };
 }
+
+const NOT_LATIN = /[^A-Za-z]/g;
 
 /** Q or B for a survey: Q while Latin letters outnumber the rest. */
 export const encodingOf = (s: Survey): 'Q' | 'B' => (s.other < s.latin ? 'Q' : 'B');
