@@ -4,9 +4,9 @@
  * done/ is the queue, so more delivered jobs than the in-memory queue holds are all deleted, and
  * settled() leaves done/ empty. On a memory file system a delivered job is unlinked at once.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DELETE_BATCH, onMemoryFileSystem, type FileSpool } from '../../../src/spool/file/store.js';
 import { countFiles, tempSpool } from '../../helpers/spool.js';
@@ -94,9 +94,13 @@ describe('background deletion through done/', () => {
       const store = tempSpool({ base: memory });
       expect(onMemoryFileSystem(store.root)).toBe(true);
       expect(store.deletesInBackground).toBe(false);
-      completeMany(store, 3);
-      expect(countFiles(store.done)).toBe(0);
-      expect(countFiles(store.dirs.active)).toBe(0);
+      try {
+        completeMany(store, 3);
+        expect(countFiles(store.done)).toBe(0);
+        expect(countFiles(store.dirs.active)).toBe(0);
+      } finally {
+        rmSync(dirname(store.root), { recursive: true, force: true }); // memory, not a temp dir
+      }
     }
     const type = mountTypeOf(tmpdir());
     if (type === undefined || type === 'tmpfs' || type === 'ramfs')
