@@ -203,6 +203,33 @@ function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(HANDLERS, name);
 }
 
+export const TOP_LEVEL = [
+  'verify-config',
+  'preview',
+  'send',
+  'enqueue',
+  'drain',
+  'queue',
+  'spool',
+  'templates',
+  'check',
+];
+
+/**
+ * The top-level command a command line surely names: its first word that is not an option (nor
+ * the value of a global option), if that is a command's name and nothing asks for help.
+ * Otherwise undefined: every command is declared, for help and for commander's suggestions.
+ */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  if (argv.some((a) => a === 'help' || a === '--help' || a === '-h')) return undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--config' || word === '--env-file') i++;
+    else if (!word.startsWith('-')) return TOP_LEVEL.includes(word) ? word : undefined;
+  }
+  return undefined;
+}
+
 export interface ProgramResult {
   exitCode: number;
 }
@@ -223,6 +250,10 @@ export async function runProgram(
     return envFile ? { ...base, env: envFile.env, envFile: envFile.source } : base;
   };
   const dispatch = options.dispatch ?? runHandler;
+  // Only the command the line names is declared (declaring every command's options costs ~1.5 ms
+  // of CPU per start); help, an unknown command or none get every command.
+  const named = commandNamed(argv);
+  const wants = (name: string): boolean => named === undefined || named === name;
 
   program
     .description("The operator's tool for transactional mail: verify, preview, send, spool and drain.")
@@ -257,153 +288,173 @@ export async function runProgram(
       ]),
     );
 
-  program
-    .command('verify-config')
-    .description('check the provider configuration; with --connect, really connect and log in')
-    .option('--connect', 'connect to the provider: SMTP greeting, EHLO, TLS, AUTH, MAIL FROM; SendGrid key scopes')
-    .option('--dns', "check SPF, DKIM, DMARC and MX of the sender's domain")
-    .option('--json', 'print one JSON object');
+  if (wants('verify-config')) {
+    program
+      .command('verify-config')
+      .description('check the provider configuration; with --connect, really connect and log in')
+      .option('--connect', 'connect to the provider: SMTP greeting, EHLO, TLS, AUTH, MAIL FROM; SendGrid key scopes')
+      .option('--dns', "check SPF, DKIM, DMARC and MX of the sender's domain")
+      .option('--json', 'print one JSON object');
+  }
 
-  addMessageOptions(program.command('preview').argument('[type]', 'mail type (see `mailctl templates list`)'))
-    .description('render a mail without sending it: to stdout, a browser, or a live gallery')
-    .addOption(new Option('--format <format>', 'output format').choices(['html', 'text', 'eml', 'json']))
-    .option('--no-brand', 'render the white-label variant (no default product brand)')
-    .option('--open', 'write the page to a temporary file and open it in the browser ($BROWSER honoured)')
-    .option('--serve', 'serve a gallery of every type and language on 127.0.0.1, with live reload')
-    .option('--port <n>', 'port for --serve (default: a free one)', parseListenPort);
+  if (wants('preview')) {
+    addMessageOptions(program.command('preview').argument('[type]', 'mail type (see `mailctl templates list`)'))
+      .description('render a mail without sending it: to stdout, a browser, or a live gallery')
+      .addOption(new Option('--format <format>', 'output format').choices(['html', 'text', 'eml', 'json']))
+      .option('--no-brand', 'render the white-label variant (no default product brand)')
+      .option('--open', 'write the page to a temporary file and open it in the browser ($BROWSER honoured)')
+      .option('--serve', 'serve a gallery of every type and language on 127.0.0.1, with live reload')
+      .option('--port <n>', 'port for --serve (default: a free one)', parseListenPort);
+  }
 
-  addMessageOptions(program.command('send').argument('<type>', 'mail type (see `mailctl templates list`)'))
-    .description('send one mail of any type now through the configured provider')
-    .requiredOption('--to <addr>', 'recipient address')
-    .option('--from <addr>', 'sender for this mail (default: MAIL_DEFAULT_SEND_FROM)')
-    .option('--dry-run', 'render, validate and print the MIME message; send nothing')
-    .option('--check', 'with --dry-run: lint the message as `mailctl check` does')
-    .option('--queue', 'put it into the spool instead of sending (as `enqueue`)')
-    .option('--priority <n>', 'with --queue: lower is sooner (as `enqueue`)', parsePositiveInt('--priority'))
-    .option('--ttl <duration>', 'with --queue: give up if not delivered within this time, e.g. 10m')
-    .option('--spool <dir>', 'with --queue: spool directory (MAILCTL_SPOOL_DIR)')
-    .option('--json', "print the provider's answer as JSON")
-    .option('--transcript', 'print the SMTP dialogue on stderr, as swaks does (AUTH masked); --debug does too');
+  if (wants('send')) {
+    addMessageOptions(program.command('send').argument('<type>', 'mail type (see `mailctl templates list`)'))
+      .description('send one mail of any type now through the configured provider')
+      .requiredOption('--to <addr>', 'recipient address')
+      .option('--from <addr>', 'sender for this mail (default: MAIL_DEFAULT_SEND_FROM)')
+      .option('--dry-run', 'render, validate and print the MIME message; send nothing')
+      .option('--check', 'with --dry-run: lint the message as `mailctl check` does')
+      .option('--queue', 'put it into the spool instead of sending (as `enqueue`)')
+      .option('--priority <n>', 'with --queue: lower is sooner (as `enqueue`)', parsePositiveInt('--priority'))
+      .option('--ttl <duration>', 'with --queue: give up if not delivered within this time, e.g. 10m')
+      .option('--spool <dir>', 'with --queue: spool directory (MAILCTL_SPOOL_DIR)')
+      .option('--json', "print the provider's answer as JSON")
+      .option('--transcript', 'print the SMTP dialogue on stderr, as swaks does (AUTH masked); --debug does too');
+  }
 
-  addMessageOptions(program.command('enqueue').argument('<type>', 'mail type (see `mailctl templates list`)'))
-    .description('write one job into the spool for `drain` to deliver')
-    .requiredOption('--to <addr>', 'recipient address')
-    .option('--from <addr>', 'sender for this mail (default: MAIL_DEFAULT_SEND_FROM)')
-    .option(
-      '--priority <n>',
-      'lower is sooner (default: by category: codes 1, notifications 5, alerts 9)',
-      parsePositiveInt('--priority'),
-    )
-    .option(
-      '--ttl <duration>',
-      "give up if not delivered within this time, e.g. 10m (default: the type's own for codes)",
-    )
-    .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
-    .option('--json', 'print the job id and path as JSON');
+  if (wants('enqueue')) {
+    addMessageOptions(program.command('enqueue').argument('<type>', 'mail type (see `mailctl templates list`)'))
+      .description('write one job into the spool for `drain` to deliver')
+      .requiredOption('--to <addr>', 'recipient address')
+      .option('--from <addr>', 'sender for this mail (default: MAIL_DEFAULT_SEND_FROM)')
+      .option(
+        '--priority <n>',
+        'lower is sooner (default: by category: codes 1, notifications 5, alerts 9)',
+        parsePositiveInt('--priority'),
+      )
+      .option(
+        '--ttl <duration>',
+        "give up if not delivered within this time, e.g. 10m (default: the type's own for codes)",
+      )
+      .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
+      .option('--json', 'print the job id and path as JSON');
+  }
 
-  program
-    .command('drain')
-    .description('deliver every job that is due in the spool, with retries, backoff and dead letters')
-    .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
-    .option(
-      '--concurrency <n>',
-      'deliveries in flight at once (MAILCTL_CONCURRENCY)',
-      parsePositiveInt('--concurrency'),
-    )
-    .option(
-      '--max-attempts <n>',
-      'attempts before a job goes to dead (MAILCTL_MAX_ATTEMPTS)',
-      parsePositiveInt('--max-attempts'),
-    )
-    .option('--rate <n/s>', 'global rate limit, e.g. 10/s or 600/m (MAILCTL_RATE)', parseRateOption)
-    .option('--flush', 'also try deferred jobs whose next attempt is not due yet (as postqueue -f)')
-    .option(
-      '--workers <n>',
-      'processes sharing the spool (default: one per CPU once 500 jobs are due in a file spool; --concurrency, the pool and --rate are divided among them)',
-      parsePositiveInt('--workers'),
-    )
-    .addOption(
-      new Option('--as-worker', 'run as one worker of `drain --workers` (stops when its parent dies)').hideHelp(),
-    )
-    .option('--watch', 'keep delivering new jobs until SIGINT or SIGTERM')
-    .option('--json', 'print the summary as JSON');
+  if (wants('drain')) {
+    program
+      .command('drain')
+      .description('deliver every job that is due in the spool, with retries, backoff and dead letters')
+      .option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)')
+      .option(
+        '--concurrency <n>',
+        'deliveries in flight at once (MAILCTL_CONCURRENCY)',
+        parsePositiveInt('--concurrency'),
+      )
+      .option(
+        '--max-attempts <n>',
+        'attempts before a job goes to dead (MAILCTL_MAX_ATTEMPTS)',
+        parsePositiveInt('--max-attempts'),
+      )
+      .option('--rate <n/s>', 'global rate limit, e.g. 10/s or 600/m (MAILCTL_RATE)', parseRateOption)
+      .option('--flush', 'also try deferred jobs whose next attempt is not due yet (as postqueue -f)')
+      .option(
+        '--workers <n>',
+        'processes sharing the spool (default: one per CPU once 500 jobs are due in a file spool; --concurrency, the pool and --rate are divided among them)',
+        parsePositiveInt('--workers'),
+      )
+      .addOption(
+        new Option('--as-worker', 'run as one worker of `drain --workers` (stops when its parent dies)').hideHelp(),
+      )
+      .option('--watch', 'keep delivering new jobs until SIGINT or SIGTERM')
+      .option('--json', 'print the summary as JSON');
+  }
 
-  const queue = program.command('queue').description('show and manage the spool (as postqueue and postsuper do)');
-  const spoolOption = (c: Command): Command => c.option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)');
-  spoolOption(queue.command('status'))
-    .description('counts per state, the age of the oldest job, counts per type')
-    .option('--json', 'print JSON (the same as --format json)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'prometheus']));
-  spoolOption(queue.command('list'))
-    .description('list jobs (JSON lines with --json, as postqueue -j)')
-    .option('--state <state>', 'only this state: incoming, active, deferred, hold, dead, corrupt')
-    .option('--json', 'one JSON object per line');
-  spoolOption(queue.command('show').argument('<id>', 'job id (any case)'))
-    .description('one job: envelope, headers, attempts with each provider reply, next attempt, expiry (as postcat -q)')
-    .option('--json', 'print one JSON object');
-  spoolOption(queue.command('delete').argument('<id...>', 'job ids (any case)')).description(
-    'delete jobs by id, in any state but active (as postsuper -d)',
-  );
-  spoolOption(queue.command('retry').argument('[id]', 'job id (any case)'))
-    .description('make a deferred or dead job due now (as postqueue -i / postsuper -r)')
-    .option('--all', 'every deferred and dead job');
-  const selectOptions = (c: Command, states: string): Command =>
-    spoolOption(c)
-      .option('--all', 'every job that fits (narrowed by --type and --state)')
-      .option('--type <type>', 'with --all: only this mail type')
-      .option('--state <state>', `with --all: only this state (${states})`);
-  selectOptions(queue.command('hold').argument('[id...]', 'job ids (any case)'), 'incoming or deferred').description(
-    'put jobs on hold: drain leaves them alone (as postsuper -h)',
-  );
-  selectOptions(queue.command('release').argument('[id...]', 'job ids (any case)'), 'hold').description(
-    'release held jobs; a job that is not held is left as it is (as postsuper -H)',
-  );
-  spoolOption(queue.command('purge'))
-    .description('delete every job of a state (as postsuper -d ALL STATE)')
-    .requiredOption('--state <state>', 'state to purge, e.g. dead or corrupt')
-    .option('--older-than <duration>', 'only jobs older than this, e.g. 7d')
-    .option('--dry-run', 'count what would be deleted; delete nothing')
-    .option('--json', 'print the count as JSON');
-  spoolOption(queue.command('monitor'))
-    .description('alert by mail when the backlog reaches a threshold; exits 75 while it is over')
-    .option('--threshold <n>', 'backlog that triggers the alert (QUEUE_MONITOR_THRESHOLD)')
-    .option('--alert-to <addrs>', 'comma-separated recipients (QUEUE_MONITOR_ALERT_EMAILS)', collectAddresses)
-    .option('--cooldown <duration>', 'least time between alerts (MAILCTL_MONITOR_COOLDOWN)')
-    .option('--json', 'print the result as JSON');
+  if (wants('queue')) {
+    const queue = program.command('queue').description('show and manage the spool (as postqueue and postsuper do)');
+    const spoolOption = (c: Command): Command => c.option('--spool <dir>', 'spool directory (MAILCTL_SPOOL_DIR)');
+    spoolOption(queue.command('status'))
+      .description('counts per state, the age of the oldest job, counts per type')
+      .option('--json', 'print JSON (the same as --format json)')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'prometheus']));
+    spoolOption(queue.command('list'))
+      .description('list jobs (JSON lines with --json, as postqueue -j)')
+      .option('--state <state>', 'only this state: incoming, active, deferred, hold, dead, corrupt')
+      .option('--json', 'one JSON object per line');
+    spoolOption(queue.command('show').argument('<id>', 'job id (any case)'))
+      .description(
+        'one job: envelope, headers, attempts with each provider reply, next attempt, expiry (as postcat -q)',
+      )
+      .option('--json', 'print one JSON object');
+    spoolOption(queue.command('delete').argument('<id...>', 'job ids (any case)')).description(
+      'delete jobs by id, in any state but active (as postsuper -d)',
+    );
+    spoolOption(queue.command('retry').argument('[id]', 'job id (any case)'))
+      .description('make a deferred or dead job due now (as postqueue -i / postsuper -r)')
+      .option('--all', 'every deferred and dead job');
+    const selectOptions = (c: Command, states: string): Command =>
+      spoolOption(c)
+        .option('--all', 'every job that fits (narrowed by --type and --state)')
+        .option('--type <type>', 'with --all: only this mail type')
+        .option('--state <state>', `with --all: only this state (${states})`);
+    selectOptions(queue.command('hold').argument('[id...]', 'job ids (any case)'), 'incoming or deferred').description(
+      'put jobs on hold: drain leaves them alone (as postsuper -h)',
+    );
+    selectOptions(queue.command('release').argument('[id...]', 'job ids (any case)'), 'hold').description(
+      'release held jobs; a job that is not held is left as it is (as postsuper -H)',
+    );
+    spoolOption(queue.command('purge'))
+      .description('delete every job of a state (as postsuper -d ALL STATE)')
+      .requiredOption('--state <state>', 'state to purge, e.g. dead or corrupt')
+      .option('--older-than <duration>', 'only jobs older than this, e.g. 7d')
+      .option('--dry-run', 'count what would be deleted; delete nothing')
+      .option('--json', 'print the count as JSON');
+    spoolOption(queue.command('monitor'))
+      .description('alert by mail when the backlog reaches a threshold; exits 75 while it is over')
+      .option('--threshold <n>', 'backlog that triggers the alert (QUEUE_MONITOR_THRESHOLD)')
+      .option('--alert-to <addrs>', 'comma-separated recipients (QUEUE_MONITOR_ALERT_EMAILS)', collectAddresses)
+      .option('--cooldown <duration>', 'least time between alerts (MAILCTL_MONITOR_COOLDOWN)')
+      .option('--json', 'print the result as JSON');
+  }
 
-  const spool = program.command('spool').description('move the spool between backends (file, Redis)');
-  spool
-    .command('migrate')
-    .description('move every job, with its state, attempts and history, to another spool; safe to run again')
-    .requiredOption('--to <url>', 'target spool: redis://host:6379/0, rediss://…, or file:DIR')
-    .option('--spool <dir>', 'source file spool directory (MAILCTL_SPOOL_DIR), when MAILCTL_SPOOL_URL is not set')
-    .option('--json', 'print the summary as JSON');
+  if (wants('spool')) {
+    const spool = program.command('spool').description('move the spool between backends (file, Redis)');
+    spool
+      .command('migrate')
+      .description('move every job, with its state, attempts and history, to another spool; safe to run again')
+      .requiredOption('--to <url>', 'target spool: redis://host:6379/0, rediss://…, or file:DIR')
+      .option('--spool <dir>', 'source file spool directory (MAILCTL_SPOOL_DIR), when MAILCTL_SPOOL_URL is not set')
+      .option('--json', 'print the summary as JSON');
+  }
 
-  const templates = program.command('templates').description('list, check, build and start mail templates');
-  templates.command('list').description('types, languages, variables and category').option('--json', 'print JSON');
-  templates
-    .command('check')
-    .description('CI: every type x language x brand renders; exit 78 on problems')
-    .option('--json', 'print JSON');
-  templates
-    .command('build')
-    .description('compile MAILCTL_TEMPLATES_DIR into .mailctl/compiled now (else done on first use)');
-  templates
-    .command('init')
-    .argument('[dir]', 'the directory to create (default: mail-templates)')
-    .description('start your own template directory (MAILCTL_TEMPLATES_DIR)')
-    .option('--from <type>', 'copy this built-in type (its body and strings) to change its wording')
-    .option('--type <id>', 'the id of the new type written without --from (default: welcome-note)');
+  if (wants('templates')) {
+    const templates = program.command('templates').description('list, check, build and start mail templates');
+    templates.command('list').description('types, languages, variables and category').option('--json', 'print JSON');
+    templates
+      .command('check')
+      .description('CI: every type x language x brand renders; exit 78 on problems')
+      .option('--json', 'print JSON');
+    templates
+      .command('build')
+      .description('compile MAILCTL_TEMPLATES_DIR into .mailctl/compiled now (else done on first use)');
+    templates
+      .command('init')
+      .argument('[dir]', 'the directory to create (default: mail-templates)')
+      .description('start your own template directory (MAILCTL_TEMPLATES_DIR)')
+      .option('--from <type>', 'copy this built-in type (its body and strings) to change its wording')
+      .option('--type <id>', 'the id of the new type written without --from (default: welcome-note)');
+  }
 
-  program
-    .command('check')
-    .argument('<file...>', '.eml files')
-    .description('lint messages: structure, headers, DKIM, List-Unsubscribe, links; exits with the worst result')
-    .option(
-      '--type <type>',
-      'the mail type it is (e.g. reset-password): List-Unsubscribe is then checked against its category',
-    )
-    .option('--json', 'print JSON');
+  if (wants('check')) {
+    program
+      .command('check')
+      .argument('<file...>', '.eml files')
+      .description('lint messages: structure, headers, DKIM, List-Unsubscribe, links; exits with the worst result')
+      .option(
+        '--type <type>',
+        'the mail type it is (e.g. reset-password): List-Unsubscribe is then checked against its category',
+      )
+      .option('--json', 'print JSON');
+  }
 
   // Every leaf command gets its examples and one action: dispatch by name to its handler.
   const leaves = (c: Command): Command[] => (c.commands.length === 0 ? [c] : c.commands.flatMap(leaves));

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock, type AppContext } from '../../src/context.js';
 import { UsageError } from '../../src/errors.js';
-import { COMMANDS, runProgram, type ParsedCommand } from '../../src/program.js';
+import { commandNamed, COMMANDS, runProgram, TOP_LEVEL, type ParsedCommand } from '../../src/program.js';
 
 function app(): AppContext & { printed: () => string } {
   let printed = '';
@@ -234,5 +234,31 @@ describe('command lines that never reach a handler', () => {
     });
     expect([exitCode, ran]).toEqual([code, false]);
     expect(ctx.printed()).not.toBe('');
+  });
+});
+
+describe('only the command a line names is declared (start-up)', () => {
+  it.each([
+    ['send reset-password --to a@x.io', 'send'],
+    ['--config c.json --debug queue status', 'queue'],
+    ['--env-file .env templates list', 'templates'],
+    ['--debug verify-config --json', 'verify-config'],
+    ['send --help', undefined],
+    ['help send', undefined],
+    ['queue status -h', undefined],
+    ['bogus', undefined],
+    ['--config send', undefined],
+    ['', undefined],
+  ])('%j → %s', (line, expected) => {
+    expect(commandNamed(line === '' ? [] : line.split(' '))).toBe(expected);
+  });
+
+  it('the top-level names are exactly those of the declared commands', () => {
+    expect([...TOP_LEVEL].sort()).toEqual([...new Set(COMMANDS.map((c) => c.split(' ')[0]))].sort());
+  });
+
+  it('an unknown command still gets suggestions from every command', async () => {
+    const err = await parse(['sned']).catch((e: unknown) => e);
+    expect((err as UsageError).message).toMatch(/unknown command 'sned'\s+\(Did you mean send\?\)/);
   });
 });
