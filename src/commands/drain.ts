@@ -9,7 +9,7 @@ import type { DrainSummary } from '../spool/contract.js';
 import { asSpoolError } from '../spool/file/store.js';
 import type { Job } from '../spool/job.js';
 import { createPrepare, type Prepare } from '../spool/prepare.js';
-import { mergeSummaries, splitLimits, type DrainLimits } from '../spool/workers.js';
+import { defaultWorkers, JOBS_PER_WORKER, mergeSummaries, splitLimits, type DrainLimits } from '../spool/workers.js';
 import type { Config } from '../config/index.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { TemplateSource } from '../templates/operator.js';
@@ -24,16 +24,9 @@ export interface DrainCommandOptions {
   flush?: boolean | undefined;
   watch?: boolean | undefined;
   json?: boolean | undefined;
-  /** Processes sharing the spool. @defaultValue one per CPU (see WORKERS_FROM) */
+  /** Processes sharing the spool. @defaultValue one per CPU but one, as the due jobs pay for (defaultWorkers) */
   workers?: number | undefined;
 }
-
-/**
- * Below this many due jobs a one-shot drain without --workers stays one process: a worker costs
- * ~0.12 s of CPU to start and ~0.5 s of V8 optimizing its hot path, a thousand messages' worth
- * (README, Speed: "Why a second worker costs CPU").
- */
-export const WORKERS_FROM = 500;
 
 export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promise<number> {
   const config = await loadUsableConfig(
@@ -91,18 +84,18 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   }
   return failed ?? 0;
 }
-/** How many workers: --workers, else on a file spool one per CPU when there is enough to do (see WORKERS_FROM). */
+/** How many workers: --workers, else on a file spool as many as the CPUs and the due jobs pay for (defaultWorkers). */
 async function workerCount(opts: DrainCommandOptions, ctx: CommandContext, config: Config): Promise<number> {
   if (opts.workers !== undefined) return opts.workers;
   const cpus = ctx.cpus ?? 1;
-  if (cpus < 2 || opts.watch) return 1;
+  if (cpus < 3 || opts.watch) return 1;
   const backend = await openSpool(config, ctx.cwd);
   try {
     // Redis: several drainers belong on several hosts (README, Running on several hosts); on one
     // they only share its cores with Redis, so the default stays one process there.
     if (!(backend instanceof FileBackend)) return 1;
-    const due = backend.store.scan(ctx.clock.now(), opts.flush === true, WORKERS_FROM).length;
-    return due >= WORKERS_FROM ? cpus : 1;
+    const due = backend.store.scan(ctx.clock.now(), opts.flush === true, JOBS_PER_WORKER * (cpus - 1)).length;
+    return defaultWorkers(cpus, due);
   } catch (err) {
     throw asSpoolError(err, backend.location); // a spool this user cannot read: 77, not "a file"
   } finally {

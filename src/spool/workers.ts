@@ -15,6 +15,24 @@ export interface DrainLimits {
   ratePerSecond?: number | undefined;
 }
 
+/**
+ * Due jobs each worker must have before a drain without --workers starts it: a worker pays about
+ * 0.6 s of CPU to start and warm up (V8 optimising the per-job path), about a thousand messages'
+ * worth (README, Speed: "Why a second worker costs CPU").
+ */
+export const JOBS_PER_WORKER = 2_000;
+
+/**
+ * How many processes a one-shot file-spool drain without --workers uses: one per CPU but one, and
+ * no more than the due jobs pay for. One CPU is left because each worker's V8 compiles and
+ * collects on other threads (about a quarter of a drain's CPU, perf) and a relay or the system
+ * shares the machine: on 2 CPUs a second worker made drains of 2,000, 8,000 and 20,000 jobs slower
+ * (10.1 s against 13.8 s at 20,000). Pure.
+ */
+export function defaultWorkers(cpus: number, due: number): number {
+  return Math.max(1, Math.min(cpus - 1, Math.floor(due / JOBS_PER_WORKER)));
+}
+
 /** `total` split into `parts` whole shares that differ by at most one and sum to `total`. */
 function shares(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));

@@ -1,7 +1,7 @@
 /** drain --workers: every limit the operator set stays global when the spool is shared by N processes. */
 import { describe, expect, it } from 'vitest';
 import { emptySummary, type DrainSummary } from '../../../src/spool/file/drain.js';
-import { mergeSummaries, splitLimits } from '../../../src/spool/workers.js';
+import { defaultWorkers, JOBS_PER_WORKER, mergeSummaries, splitLimits } from '../../../src/spool/workers.js';
 
 const sum = (xs: (number | undefined)[]): number => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
 
@@ -40,5 +40,19 @@ describe('mergeSummaries', () => {
     );
     expect(merged).toMatchObject({ delivered: 12, deferred: 1, dead: 2, lastError: 'first', stopped: 'unreachable' });
     expect(merged.durationMs).toBe(1234);
+  });
+});
+
+describe('defaultWorkers (a drain without --workers)', () => {
+  it.each([
+    [1, 1_000_000, 1],
+    [2, 1_000_000, 1],
+    [4, 0, 1],
+    [4, JOBS_PER_WORKER - 1, 1],
+    [4, 2 * JOBS_PER_WORKER, 2],
+    [4, 100 * JOBS_PER_WORKER, 3],
+    [16, 5 * JOBS_PER_WORKER + 1, 5],
+  ])('%i CPUs, %i due jobs: %i', (cpus, due, workers) => {
+    expect(defaultWorkers(cpus, due)).toBe(workers);
   });
 });
