@@ -85,6 +85,11 @@ export const FAULTS: Fault[] = [
   { row: 'the reader of stdout goes away', made: 'real', tests: ['e2e/terminal.test.ts'] },
   { row: 'stdout on a full disk or a failing device', made: 'real', tests: ['e2e/output-full.test.ts'] },
   {
+    row: 'stdout is a non-blocking pipe that fills up',
+    made: 'real',
+    tests: ['e2e/terminal.test.ts', 'unit/output/fd-writer.test.ts'],
+  },
+  {
     row: 'a drain with a progress bar ends any way at all',
     made: 'real',
     tests: ['e2e/terminal.test.ts', 'unit/output/terminal.test.ts'],
