@@ -6,7 +6,7 @@
  * non-BMP text, and with values left out (the same names then reported missing).
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { createTranslator, type Resources } from '../../../src/templates/i18n.js';
 import { DEFAULT_LANGUAGE } from '../../../src/templates/lang.js';
@@ -144,5 +144,32 @@ describe('compiled locale strings (properties)', () => {
       ),
       RUNS,
     );
+  });
+});
+
+describe('shipped strings need no i18next instance', () => {
+  it('every shipped string of every type and language is answered without creating one', async () => {
+    const i18next = (await import('i18next')).default;
+    const spy = vi.spyOn(i18next, 'createInstance');
+    try {
+      for (const c of CASES) {
+        // Copies: a translator entry of their own, not one an earlier test made.
+        const tr = createTranslator(c.lang, structuredClone(c.resources), {
+          lang: DEFAULT_LANGUAGE,
+          resources: structuredClone(c.fallback),
+        });
+        const values = Object.fromEntries(c.names.map((n) => [n, `<${n}>`]));
+        expect(tr.has(c.ns, c.key)).toBe(true);
+        tr.t(c.ns, c.key, values, 'html');
+        tr.t(c.ns, c.key, values, 'text');
+      }
+      expect(spy).not.toHaveBeenCalled();
+      // A string that needs i18next (a format) still gets one, made then.
+      const tr = createTranslator('en-US', { x: { f: '{{n, uppercase}}' } }, undefined);
+      expect(tr.t('x', 'f', { n: 'a' }, 'text')).toBe('a');
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
