@@ -100,6 +100,22 @@ describe('start-up: the bundle loads only what a command uses', () => {
     expect(r.packages.filter((p) => OPTIONAL.includes(p))).toEqual([]);
   });
 
+  it('drain through smtp loads nothing from node_modules (it sends with its own client, not nodemailer)', () => {
+    const env = {
+      MAIL_TYPE: 'smtp',
+      SMTP_SERVER: '127.0.0.1',
+      SMTP_PORT: '1',
+      MAIL_DEFAULT_SEND_FROM: 'a@example.com',
+      MAILCTL_SPOOL_DIR: join(dir, 'spool'),
+    };
+    const queued = packagesLoaded(['enqueue', 'reset-password', '--to', 'user@example.com', '--var', 'code=1'], env);
+    expect(queued.status).toBe(0);
+    // port 1 on loopback: refused at once, the job deferred
+    const r = packagesLoaded(['drain', '--json'], env);
+    expect(r.status).not.toBeNull();
+    expect(r.packages).toEqual([]);
+  });
+
   it('templates check loads mjml (through import(): that hook is listening too), and nothing optional', () => {
     const r = packagesLoaded(['templates', 'check']);
     expect(r.status).toBe(0);
