@@ -152,10 +152,19 @@ export class TemplateLayers {
     return discoverLanguages(this.builtin.localesDir);
   }
 
-  languages(): string[] {
-    const all = new Set([...discoverLanguages(this.builtin.localesDir), ...(this.operator?.languages ?? [])]);
-    return [...all].sort();
+  /**
+   * The languages of both layers, listed once per instance (a reload makes a new instance): a
+   * render asks on every job, and a directory read per job, plus a new array that defeated the
+   * renderer's language memo, was a drain's cost with an operator template directory.
+   */
+  languages(): readonly string[] {
+    this.languageList ??= [
+      ...new Set([...discoverLanguages(this.builtin.localesDir), ...(this.operator?.languages ?? [])]),
+    ].sort();
+    return this.languageList;
   }
+
+  private languageList: readonly string[] | undefined;
 
   /** The locale files of `lang`/`ns`, built-in first (either may be absent). */
   localeFiles(lang: string, ns: string): { builtin: string; operator: string | undefined } {
