@@ -14,6 +14,11 @@ const COMMANDS = [
   ['send', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456'],
   ['templates', 'list'],
   ['queue', 'status'],
+  // A drain's per-job path (claim, render, compose, MIME, deliver) through the file provider, the
+  // default without configuration: its functions then come from the cache instead of being parsed
+  // and compiled in every drain process and worker.
+  ['enqueue', 'reset-password', '--to', 'user@example.com', '--var', 'code=123456', '--lang', 'zh-CN'],
+  ['drain'],
 ];
 
 const { runCli, script } = await loadCli({ useCache: false });
