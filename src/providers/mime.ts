@@ -56,11 +56,27 @@ export const DKIM_SIGNED_HEADERS = [
 
 /** An unstructured header value (RFC 2047): encoded words only where the text needs them. */
 function headerText(value: string): string {
+  let encoded = encodedHeaders.get(value);
+  if (encoded !== undefined) return encoded;
   const encoding = encodingOf(survey(value));
-  return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value)
+  encoded = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value)
     ? encodeWord(value, encoding, 52)
     : encodeWords(value, encoding, 52, true);
+  if (encodedHeaders.size >= HEADER_MEMO) encodedHeaders.delete(encodedHeaders.keys().next().value as string);
+  encodedHeaders.set(value, encoded);
+  return encoded;
 }
+
+/**
+ * Header values already encoded, oldest out first: a drain sends the same subject (one per type,
+ * language and brand) and the same fixed headers thousands of times, and encoding a zh-CN
+ * subject into RFC 2047 words was a few per cent of its early, not yet optimised, messages.
+ */
+const encodedHeaders = new Map<string, string>();
+export const HEADER_MEMO = 256;
+
+/** How many header values are remembered (for tests). */
+export const headerMemoSize = (): number => encodedHeaders.size;
 
 /** A display name: an atom phrase as it is, printable ASCII quoted, anything else an encoded word. */
 function displayName(name: string): string {

@@ -9,7 +9,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { composeMessage } from '../../../src/message/compose.js';
 import type { OutgoingMessage } from '../../../src/message/types.js';
-import { buildMime, quotedPrintable } from '../../../src/providers/mime.js';
+import { buildMime, HEADER_MEMO, headerMemoSize, quotedPrintable } from '../../../src/providers/mime.js';
 import { isCrlfClean } from '../../../src/providers/smtp-client/dot-stuff.js';
 import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
 import { CHECK_BRANDS } from '../../../src/templates/check.js';
@@ -271,5 +271,18 @@ describe('buildMime from a render’s pieces', () => {
     const fresh = (await buildMime({ ...edited, htmlPieces: undefined })).toString('utf8');
     expect(withoutBoundary(Buffer.from(raw))).toBe(withoutBoundary(Buffer.from(fresh)));
     expect(raw).toContain('999999');
+  });
+});
+
+describe('buildMime: encoded header values are remembered, within a bound', () => {
+  it('the same bytes for a subject seen before, and never more than HEADER_MEMO values kept', async () => {
+    const first = await buildMime(compose({ subject: '重置您的密码 Reset' }));
+    const again = await buildMime(compose({ subject: '重置您的密码 Reset' }));
+    const subjectOf = (raw: Buffer): string => /\r\nSubject: ([^]*?)\r\n(?! )/.exec(raw.toString('utf8'))?.[1] ?? '';
+    expect(subjectOf(again)).toBe(subjectOf(first));
+    expect(subjectOf(first)).toMatch(/^=\?UTF-8\?/);
+    for (let i = 0; i < 2 * HEADER_MEMO; i++) await buildMime(compose({ subject: `代码 ${i}` }));
+    expect(headerMemoSize()).toBeLessThanOrEqual(HEADER_MEMO);
+    expect(subjectOf(await buildMime(compose({ subject: '代码 1' })))).toMatch(/^=\?UTF-8\?/);
   });
 });
