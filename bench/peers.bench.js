@@ -12,43 +12,22 @@
 // Figures: msg/s (wall), CPU ms per message (user + sys of the sender, from GNU time or
 // getrusage), ratios; medians of ROUNDS interleaved rounds.
 // Usage: node bench/peers.bench.js [N=2000] [ROUNDS=3]
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../dist/config/index.js';
-import { systemClock } from '../dist/context.js';
-import { enqueueJob } from '../dist/spool/enqueue.js';
 import { startSink, which } from './sink.js';
+import { bin, fillSpool, median, sinkEnv, timed } from './spool-drain.js';
 
 const N = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 // Without arguments, a second, larger backlog too: how much of the gap is per-process warm-up.
 const LARGER = process.argv[2] === undefined ? { n: 4 * N, rounds: 2 } : undefined;
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const bin = here('../bin/mailctl.js');
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const TIME = which('time');
-const FROM = 'App <app@example.com>';
 
 // --- the sink ---------------------------------------------------------------------------------
 const { port, stop: stopSink } = await startSink();
-
-/** Runs argv under GNU time; returns { seconds, cpuSeconds, stdout }. */
-function timed(argv, env = process.env) {
-  const t0 = performance.now();
-  const r = spawnSync(TIME ?? argv[0], TIME ? ['-f', '%U %S', ...argv] : argv.slice(1), {
-    env,
-    encoding: 'utf8',
-    maxBuffer: 16 << 20,
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
-  const [u, s] = TIME ? r.stderr.trim().split('\n').pop().split(' ').map(Number) : [NaN, NaN];
-  return { seconds, cpuSeconds: u + s, stdout: r.stdout };
-}
 
 // --- the senders ------------------------------------------------------------------------------
 function python(N) {
@@ -66,30 +45,12 @@ function smtpSource(N, reuse) {
   return { rate: N / r.seconds, cpuMs: (r.cpuSeconds * 1000) / N };
 }
 
-const env = {
-  PATH: process.env.PATH,
-  HOME: tmpdir(),
-  NO_COLOR: '1',
-  MAIL_TYPE: 'smtp',
-  SMTP_SERVER: '127.0.0.1',
-  SMTP_PORT: String(port),
-  MAIL_DEFAULT_SEND_FROM: FROM,
-};
-const { config } = await loadConfig({ cwd: tmpdir(), env });
-const clock = systemClock();
+const env = sinkEnv(port);
 
 async function fill(N) {
   const dir = mkdtempSync(join(tmpdir(), 'mailctl-bench-'));
   const spoolDir = join(dir, 'spool');
-  for (let i = 0; i < N; i++) {
-    const request = {
-      type: 'reset-password',
-      to: `user${i}@example.com`,
-      lang: 'zh-CN',
-      vars: { code: String(100000 + i) },
-    };
-    await enqueueJob(request, { config, spoolDir, defaultFrom: FROM, clock });
-  }
+  await fillSpool(spoolDir, N, env);
   return { dir, spoolDir };
 }
 

@@ -6,15 +6,11 @@
 // the two is what the spool's file work costs on the disk: claim and done/ renames, unlinks, the
 // journal. Interleaved rounds; medians of wall time and CPU (user + sys, GNU time).
 // Usage: node bench/spool-disk.bench.js [N=2000] [ROUNDS=3] [DIR,DIR...]
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../dist/config/index.js';
-import { systemClock } from '../dist/context.js';
-import { enqueueJob } from '../dist/spool/enqueue.js';
-import { startSink, which } from './sink.js';
+import { startSink } from './sink.js';
+import { bin, fillSpool, median, sinkEnv, timed } from './spool-drain.js';
 
 const N = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -23,44 +19,23 @@ const DIRS = (process.argv[4]?.split(',') ?? [tmpdir(), '/dev/shm']).filter((d) 
   console.log(`${d}: not here, skipped`);
   return false;
 });
-const bin = fileURLToPath(new URL('../bin/mailctl.js', import.meta.url));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const TIME = which('time');
-const FROM = 'App <app@example.com>';
 const kind = (dir) => ({ 0x01021994: 'tmpfs', 0x858458f6: 'ramfs', 0xef53: 'ext4' })[statfsSync(dir).type] ?? 'disk';
 
 const { port, stop } = await startSink();
-const env = {
-  PATH: process.env.PATH,
-  HOME: tmpdir(),
-  NO_COLOR: '1',
-  MAIL_TYPE: 'smtp',
-  SMTP_SERVER: '127.0.0.1',
-  SMTP_PORT: String(port),
-  MAIL_DEFAULT_SEND_FROM: FROM,
-};
-const { config } = await loadConfig({ cwd: tmpdir(), env });
+const env = sinkEnv(port);
 
 async function drainIn(base) {
   const dir = mkdtempSync(join(base, 'mailctl-bench-'));
   const spoolDir = join(dir, 'spool');
   try {
-    for (let i = 0; i < N; i++) {
-      const request = { type: 'reset-password', to: `user${i}@example.com`, lang: 'zh-CN', vars: { code: `${i}` } };
-      await enqueueJob(request, { config, spoolDir, defaultFrom: FROM, clock: systemClock() });
-    }
-    const argv = [process.execPath, bin, 'drain', '--json', '--workers', '1', '--spool', spoolDir];
-    const t0 = performance.now();
-    const r = spawnSync(TIME ?? argv[0], TIME ? ['-f', '%U %S', ...argv] : argv.slice(1), { env, encoding: 'utf8' });
-    const seconds = (performance.now() - t0) / 1000;
-    if (r.status !== 0) throw new Error(`drain exited ${r.status}: ${r.stderr.slice(-2000)}`);
+    await fillSpool(spoolDir, N, env);
+    const r = timed([process.execPath, bin, 'drain', '--json', '--workers', '1', '--spool', spoolDir], env);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop());
     if (summary.delivered !== N) throw new Error(`drain delivered ${summary.delivered} of ${N}`);
     // a one-shot drain deletes what it delivered before it exits
     const left = readdirSync(join(spoolDir, 'done')).length;
     if (left !== 0) throw new Error(`drain left ${left} delivered jobs in done/`);
-    const [u, s] = TIME ? r.stderr.trim().split('\n').pop().split(' ').map(Number) : [NaN, NaN];
-    return { seconds, cpu: u + s };
+    return { seconds: r.seconds, cpu: r.cpuSeconds };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

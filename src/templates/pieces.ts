@@ -79,20 +79,9 @@ const splits = new WeakMap<object, Map<string, Split>>();
 /**
  * Fills in `source` (a template of the variant `owner`): conditional blocks are kept when their
  * variable has a value, then each marker becomes what `fill(kind, name)` returns, called in
- * document order.
- */
-export function fillTemplate(
-  owner: object,
-  source: string,
-  values: Record<string, string>,
-  fill: (kind: string, name: string) => string,
-): string {
-  return fillTemplatePieces(owner, source, values, fill).join('');
-}
-
-/**
- * {@link fillTemplate} before the join: the static pieces (the same string objects in every
- * render of the variant) and what each marker became, in document order.
+ * document order. Returned before the join: the static pieces (the same string objects in every
+ * render of the variant) and what each marker became; render joins them (the MIME encoder reuses
+ * the pieces, providers/mime-body.ts).
  */
 export function fillTemplatePieces(
   owner: object,

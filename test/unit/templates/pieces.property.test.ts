@@ -8,7 +8,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAIL_TYPE_DEFS } from '../../../src/templates/catalog.js';
-import { CONDITIONAL, fillTemplate, MARKER } from '../../../src/templates/pieces.js';
+import { CONDITIONAL, fillTemplatePieces, MARKER } from '../../../src/templates/pieces.js';
+
+const fillTemplate = (...args: Parameters<typeof fillTemplatePieces>): string => fillTemplatePieces(...args).join('');
 import { renderWith, type Branding } from '../../../src/templates/render.js';
 import { compiledStore, defaultStore, VARIANT_KEYS } from '../../../src/templates/store.js';
 import { LANGUAGES } from '../../helpers/catalog.js';
