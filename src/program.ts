@@ -359,7 +359,7 @@ export async function runProgram(
       .option('--flush', 'also try deferred jobs whose next attempt is not due yet (as postqueue -f)')
       .option(
         '--workers <n>',
-        'processes sharing the spool (default: one per CPU but one, from 2,000 due jobs each, in a file spool; --concurrency, the pool and --rate are divided among them)',
+        'processes sharing the spool (default: one per CPU in a file spool, never more than the due jobs; --concurrency, the pool and --rate are divided among them)',
         parsePositiveInt('--workers'),
       )
       .addOption(

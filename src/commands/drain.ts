@@ -9,7 +9,7 @@ import type { DrainSummary } from '../spool/contract.js';
 import { asSpoolError } from '../spool/file/store.js';
 import type { Job } from '../spool/job.js';
 import { createPrepare, type Prepare } from '../spool/prepare.js';
-import { defaultWorkers, JOBS_PER_WORKER, mergeSummaries, splitLimits, type DrainLimits } from '../spool/workers.js';
+import { defaultWorkers, mergeSummaries, splitLimits, type DrainLimits } from '../spool/workers.js';
 import type { Config } from '../config/index.js';
 import type { OutgoingMessage } from '../message/types.js';
 import type { TemplateSource } from '../templates/operator.js';
@@ -24,7 +24,7 @@ export interface DrainCommandOptions {
   flush?: boolean | undefined;
   watch?: boolean | undefined;
   json?: boolean | undefined;
-  /** Processes sharing the spool. @defaultValue one per CPU but one, as the due jobs pay for (defaultWorkers) */
+  /** Processes sharing the spool. @defaultValue one per CPU, never more than the due jobs (defaultWorkers) */
   workers?: number | undefined;
 }
 
@@ -84,17 +84,17 @@ export async function run(opts: DrainCommandOptions, ctx: CommandContext): Promi
   }
   return failed ?? 0;
 }
-/** How many workers: --workers, else on a file spool as many as the CPUs and the due jobs pay for (defaultWorkers). */
+/** How many workers: --workers, else on a file spool one per CPU, never more than the due jobs (defaultWorkers). */
 async function workerCount(opts: DrainCommandOptions, ctx: CommandContext, config: Config): Promise<number> {
   if (opts.workers !== undefined) return opts.workers;
   const cpus = ctx.cpus ?? 1;
-  if (cpus < 3 || opts.watch) return 1;
+  if (cpus < 2 || opts.watch) return 1;
   const backend = await openSpool(config, ctx.cwd);
   try {
     // Redis: several drainers belong on several hosts (README, Running on several hosts); on one
     // they only share its cores with Redis, so the default stays one process there.
     if (!(backend instanceof FileBackend)) return 1;
-    const due = backend.store.scan(ctx.clock.now(), opts.flush === true, JOBS_PER_WORKER * (cpus - 1)).length;
+    const due = backend.store.scan(ctx.clock.now(), opts.flush === true, cpus).length;
     return defaultWorkers(cpus, due);
   } catch (err) {
     throw asSpoolError(err, backend.location); // a spool this user cannot read: 77, not "a file"

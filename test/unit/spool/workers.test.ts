@@ -1,7 +1,7 @@
 /** drain --workers: every limit the operator set stays global when the spool is shared by N processes. */
 import { describe, expect, it } from 'vitest';
 import { emptySummary, type DrainSummary } from '../../../src/spool/file/drain.js';
-import { defaultWorkers, JOBS_PER_WORKER, mergeSummaries, splitLimits } from '../../../src/spool/workers.js';
+import { defaultWorkers, mergeSummaries, splitLimits } from '../../../src/spool/workers.js';
 
 const sum = (xs: (number | undefined)[]): number => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
 
@@ -43,15 +43,15 @@ describe('mergeSummaries', () => {
   });
 });
 
-describe('defaultWorkers (a drain without --workers)', () => {
+describe('defaultWorkers (a drain without --workers): one per CPU, never one without a job', () => {
   it.each([
     [1, 1_000_000, 1],
-    [2, 1_000_000, 1],
+    [2, 1_000_000, 2],
+    [2, 2, 2],
     [4, 0, 1],
-    [4, JOBS_PER_WORKER - 1, 1],
-    [4, 2 * JOBS_PER_WORKER, 2],
-    [4, 100 * JOBS_PER_WORKER, 3],
-    [16, 5 * JOBS_PER_WORKER + 1, 5],
+    [4, 1, 1],
+    [4, 3, 3],
+    [16, 100_000, 16],
   ])('%i CPUs, %i due jobs: %i', (cpus, due, workers) => {
     expect(defaultWorkers(cpus, due)).toBe(workers);
   });
