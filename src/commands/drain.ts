@@ -221,6 +221,7 @@ async function runWorkers(
   const started = ctx.clock.now();
   const seen = new Set<string>();
   const global = [...(ctx.configPath ? ['--config', ctx.configPath] : []), ...(ctx.debug ? ['--debug'] : [])];
+  const processes: { kill(signal: NodeJS.Signals): boolean }[] = [];
   const children = plan.map((share) => {
     const args = [
       ...self.args,
@@ -243,6 +244,7 @@ async function runWorkers(
       ...(share.poolSize !== undefined ? { SMTP_POOL_SIZE: String(share.poolSize) } : {}),
     };
     const child = spawn(self.execPath, args, { cwd: ctx.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    processes.push(child);
     let stdout = '';
     let partial = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -260,10 +262,12 @@ async function runWorkers(
           );
         resolve({ code: code ?? ExitCode.TEMPFAIL, stdout });
       });
-    }).then((r) => ({ ...r, child }));
+    });
   });
+  // SIGINT/SIGTERM to this process (kill, a supervisor) is passed on now, not when a worker has
+  // ended: each worker stops claiming and finishes what it holds, as one drain would.
   const stop = (): void => {
-    for (const c of children) void c.then(({ child }) => child.kill('SIGTERM')).catch(() => {});
+    for (const child of processes) child.kill('SIGTERM');
   };
   ctx.signal.addEventListener('abort', stop, { once: true });
   let results;
